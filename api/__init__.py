@@ -1,0 +1,1 @@
+"""The machines\x27 side: the REST API (Django REST framework)."""

@@ -1,0 +1,257 @@
+"""Admin screens of the ingestion pipeline.
+
+"New issue from a list" (a form over ``issue_create_from_list``), per-paper progress bars
+on issues and papers that refresh themselves while work is under way, "retry failed", and
+read-only views of pipeline state, stored PDFs, passages and submitted lists.
+"""
+
+import datetime
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from papernotes.ingestion.selectors import pipeline_for_issue
+from papernotes.ingestion.services import IssueListError, issue_create_from_list, issue_retry_failed
+from papernotes.models import IssueSourceList, PaperIngestion, PaperPdf, Passage, WeeklyIssue
+
+
+def next_monday(today: datetime.date | None = None) -> datetime.date:
+    today = today or datetime.date.today()
+    return today - datetime.timedelta(days=today.weekday())
+
+
+class IssueFromListForm(forms.Form):
+    week_start = forms.DateField(
+        label=_("週の開始日(月曜日)"),
+        required=False,
+        help_text=_("空欄の場合、貼り付けた一覧の見出し(年のあるもの)から決めます。"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    text = forms.CharField(
+        label=_("論文の一覧"),
+        widget=forms.Textarea(attrs={"rows": 16, "cols": 100}),
+        help_text=_(
+            "arXiv の ID や URL(1 行に 1 つ)、または「ML Papers of the Week」の README の一節を貼り付けてください。"
+        ),
+    )
+
+    def clean_week_start(self):
+        week = self.cleaned_data["week_start"]
+        if week and week.isoweekday() != 1:
+            raise forms.ValidationError(gettext("月曜日を指定してください。"))
+        return week
+
+
+def progress_bar(progress: int, label: str = "") -> SafeString:
+    return format_html(
+        '<progress class="pipeline-progress" value="{0}" max="100">{0}%</progress> <span>{0}% {1}</span>',
+        progress,
+        label,
+    )
+
+
+class IssuePipelineAdminMixin:
+    """Added to the weekly issue admin: the list form, progress and retry."""
+
+    change_form_template = "admin/papernotes/weeklyissue/change_form.html"
+    change_list_template = "admin/papernotes/weeklyissue/change_list.html"
+    actions = ["retry_failed_action"]
+
+    def get_urls(self):
+        own = [
+            path(
+                "new-from-list/",
+                self.admin_site.admin_view(self.new_from_list_view),
+                name="papernotes_weeklyissue_new_from_list",
+            ),
+            path(
+                "<int:issue_id>/retry-failed/",
+                self.admin_site.admin_view(self.retry_failed_view),
+                name="papernotes_weeklyissue_retry_failed",
+            ),
+            path(
+                "<int:issue_id>/pipeline/",
+                self.admin_site.admin_view(self.pipeline_fragment_view),
+                name="papernotes_weeklyissue_pipeline",
+            ),
+        ]
+        return own + super().get_urls()
+
+    @admin.display(description=_("取り込み"))
+    def pipeline_progress(self, issue: WeeklyIssue) -> str:
+        pipeline = pipeline_for_issue(issue)
+        if not pipeline.total:
+            return "—"
+        label = gettext("完了 {done} / 失敗 {failed} / 全 {total}").format(
+            done=pipeline.done, failed=pipeline.failed, total=pipeline.total
+        )
+        return progress_bar(pipeline.progress, label)
+
+    def new_from_list_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = IssueFromListForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = issue_create_from_list(
+                    text=form.cleaned_data["text"], week_start=form.cleaned_data["week_start"], user=request.user
+                )
+            except IssueListError as error:
+                form.add_error(None, str(error))
+            else:
+                self._report(request, result)
+                return redirect(reverse("admin:papernotes_weeklyissue_change", args=[result.issue.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("リストから新しい号を作成"),
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/papernotes/weeklyissue/new_from_list.html", context)
+
+    def _report(self, request, result) -> None:
+        self.message_user(
+            request,
+            gettext("{title} に {count} 本の論文を追加し、取り込みを開始しました。").format(
+                title=result.issue.title, count=len(result.added)
+            ),
+            messages.SUCCESS,
+        )
+        if result.already_in_issue:
+            self.message_user(
+                request,
+                gettext("既にこの号にある論文: {ids}").format(ids=", ".join(result.already_in_issue)),
+                messages.INFO,
+            )
+        if result.duplicates:
+            self.message_user(
+                request,
+                gettext("一覧の中の重複 {count} 件をまとめました。").format(count=len(result.duplicates)),
+                messages.INFO,
+            )
+        for rejected in result.rejected:
+            self.message_user(
+                request,
+                gettext("{line} 行目「{title}」は追加できません: {reason}").format(
+                    line=rejected["line_no"],
+                    title=rejected.get("title") or rejected.get("text"),
+                    reason=rejected["reason"],
+                ),
+                messages.WARNING,
+            )
+
+    def pipeline_fragment_view(self, request, issue_id: int):
+        issue = get_object_or_404(WeeklyIssue, pk=issue_id)
+        if not self.has_view_permission(request, issue):
+            raise PermissionDenied
+        return TemplateResponse(request, "editorial/pipeline_table.html", {"pipeline": pipeline_for_issue(issue)})
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            pipeline = pipeline_for_issue(obj)
+            context["pipeline_html"] = render_to_string(
+                "editorial/pipeline_table.html", {"pipeline": pipeline}, request=request
+            )
+            context["pipeline_url"] = reverse("admin:papernotes_weeklyissue_pipeline", args=[obj.pk])
+            context["retry_url"] = reverse("admin:papernotes_weeklyissue_retry_failed", args=[obj.pk])
+            context["source_lists"] = obj.source_lists.all()[:5]
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    @admin.action(description=_("失敗した論文を再試行"))
+    def retry_failed_action(self, request, queryset):
+        self._report_retry(request, sum(len(issue_retry_failed(issue=issue)) for issue in queryset))
+
+    def retry_failed_view(self, request, issue_id: int):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        issue = get_object_or_404(WeeklyIssue, pk=issue_id)
+        if not self.has_change_permission(request, issue):
+            raise PermissionDenied
+        self._report_retry(request, len(issue_retry_failed(issue=issue)))
+        return redirect(reverse("admin:papernotes_weeklyissue_change", args=[issue.pk]))
+
+    def _report_retry(self, request, count: int) -> None:
+        if count:
+            self.message_user(
+                request, gettext("{count} 本の論文を再試行します。").format(count=count), messages.SUCCESS
+            )
+        else:
+            self.message_user(request, gettext("失敗した論文はありません。"), messages.INFO)
+
+
+class PaperPipelineAdminMixin:
+    """Added to the paper admin: pipeline state and what was extracted."""
+
+    @admin.display(description=_("取り込み"))
+    def pipeline_progress(self, paper) -> str:
+        state = getattr(paper, "ingestion", None)
+        if state is None:
+            return "—"
+        return progress_bar(state.progress, f"{state.get_stage_display()} / {state.get_status_display()}")
+
+    @admin.display(description=_("取り込みの詳細"))
+    def pipeline_details(self, paper) -> str:
+        state = getattr(paper, "ingestion", None)
+        pdf = getattr(paper, "pdf", None)
+        return render_to_string(
+            "editorial/paper_pipeline.html",
+            {"state": state, "pdf": pdf, "passage_count": paper.passages.count(), "paper": paper},
+        )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PaperIngestion)
+class PaperIngestionAdmin(ReadOnlyAdmin):
+    list_display = ("paper", "stage", "status", "attempts", "error_code", "updated_at")
+    list_filter = ("stage", "status", "error_code")
+    list_select_related = ("paper",)
+    search_fields = ("paper__arxiv_id", "paper__title", "last_error")
+
+
+@admin.register(PaperPdf)
+class PaperPdfAdmin(ReadOnlyAdmin):
+    list_display = ("paper", "version", "size", "page_count", "sha256", "downloaded_at")
+    list_select_related = ("paper",)
+    search_fields = ("paper__arxiv_id", "sha256")
+    # The file itself is never linked: PDFs stay internal (arXiv's terms).
+    exclude = ("file",)
+
+
+@admin.register(Passage)
+class PassageAdmin(ReadOnlyAdmin):
+    list_display = ("paper", "position", "page_start", "page_end", "section", "is_reference")
+    list_filter = ("is_reference",)
+    list_select_related = ("paper",)
+    search_fields = ("paper__arxiv_id", "section", "text")
+
+
+@admin.register(IssueSourceList)
+class IssueSourceListAdmin(ReadOnlyAdmin):
+    list_display = ("issue", "submitted_at", "submitted_by", "accepted_count", "rejected_count")
+    list_select_related = ("issue", "submitted_by")
+
+    @admin.display(description=_("追加した論文"))
+    def accepted_count(self, source: IssueSourceList) -> int:
+        return len(source.accepted)
+
+    @admin.display(description=_("使えなかった行"))
+    def rejected_count(self, source: IssueSourceList) -> int:
+        return len(source.rejected)

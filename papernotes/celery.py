@@ -1,0 +1,23 @@
+"""The Celery application, configured from Django settings (``CELERY_*``)."""
+
+import os
+from pathlib import Path
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "papernotes.settings")
+
+app = Celery("papernotes")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _create_filesystem_broker_folders(sender: Celery, **kwargs) -> None:
+    # The embedded broker (kombu's filesystem transport) needs its folders to exist
+    # in both the web process and the worker.
+    if str(sender.conf.broker_url).startswith("filesystem"):
+        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+            folder = sender.conf.broker_transport_options.get(key)
+            if folder:
+                Path(folder).mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,264 @@
+"""Download a paper's PDF safely: allowed hosts only, bounded size and time, really a PDF.
+
+The URL comes from arXiv's metadata or from an editor, so it is treated as untrusted:
+
+* only http/https URLs whose host is on the allow-list (``settings.PDF_ALLOWED_HOSTS``,
+  exact, case-insensitive match) are fetched;
+* redirects are followed by hand, at most :data:`MAX_REDIRECTS`, and every ``Location``
+  is checked against the same allow-list, so a redirect cannot lead to an internal host;
+* the body is streamed with a size cap (a too large Content-Length is refused before
+  reading, and the bytes are counted while reading, whatever the headers claimed);
+* connecting, every read and the whole download are bounded in time;
+* the body must start with ``%PDF-``: that check is decisive, the Content-Type is only
+  a hint (arXiv and mirrors do not always label PDFs correctly).
+
+Every failure is a :class:`PdfDownloadError` whose ``code`` says what went wrong and
+whose ``message`` is written for an editor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from django.conf import settings
+from django.utils.translation import gettext as _
+from urllib3.exceptions import ReadTimeoutError
+
+logger = logging.getLogger(__name__)
+
+MAX_REDIRECTS = 5
+_REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
+_PDF_TYPES = frozenset({"application/pdf", "application/x-pdf", "application/octet-stream"})
+_CHUNK_SIZE = 64 * 1024
+# Whitespace before the header is tolerated; anything else before it is not a PDF for us.
+_PDF_MAGIC = b"%PDF-"
+_USER_AGENT = "papernotes/0.1 (weekly paper notes; PDF ingestion)"
+
+PdfErrorCode = Literal[
+    "disallowed_host", "redirect_disallowed", "too_large", "not_pdf", "timeout", "http_error", "connection"
+]
+
+
+@dataclass(frozen=True)
+class DownloadedPdf:
+    content: bytes
+    sha256: str
+    final_url: str  # after redirects
+    size: int
+
+
+class PdfDownloadError(Exception):
+    """The PDF could not be downloaded; ``message`` is for the editor, ``code`` for the code."""
+
+    def __init__(self, code: PdfErrorCode, message: str, *, url: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.url = url
+        self.status = status
+
+    @property
+    def retryable(self) -> bool:
+        """Worth trying again later (the server or the network, not the URL, is at fault)."""
+        if self.code in ("timeout", "connection"):
+            return True
+        return (
+            self.code == "http_error"
+            and self.status is not None
+            and (self.status >= 500 or self.status in (408, 429))
+        )
+
+    def __repr__(self) -> str:
+        return f"PdfDownloadError({self.code!r}, {self.message!r}, url={self.url!r})"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g}"
+
+
+def _host_allowed(url: str, allowed: frozenset[str]) -> bool:
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".").lower()
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and host in allowed
+
+
+def _check_start_url(url: str, allowed: frozenset[str]) -> None:
+    if not _host_allowed(url, allowed):
+        raise PdfDownloadError(
+            "disallowed_host",
+            _("この URL からは PDF を取得できません(許可されたホスト: {hosts}): {url}").format(
+                hosts=", ".join(sorted(allowed)) or "-", url=url
+            ),
+            url=url,
+        )
+
+
+def _redirect_target(response: requests.Response, url: str, allowed: frozenset[str]) -> str:
+    location = response.headers.get("Location")
+    if not location:
+        raise PdfDownloadError(
+            "http_error",
+            _("PDF のサーバーが転送先のないリダイレクトを返しました(HTTP {status})").format(
+                status=response.status_code
+            ),
+            url=url,
+            status=response.status_code,
+        )
+    target = urljoin(url, location)
+    if not _host_allowed(target, allowed):
+        raise PdfDownloadError(
+            "redirect_disallowed",
+            _("PDF の取得中に許可されていないホストへ転送されました: {target}").format(target=target),
+            url=url,
+        )
+    return target
+
+
+def _http_error(response: requests.Response, url: str) -> PdfDownloadError:
+    status = response.status_code
+    if status == 404:
+        message = _("PDF が見つかりません(HTTP 404): {url}").format(url=url)
+    elif status in (429, 503):
+        message = _(
+            "PDF のサーバーが混み合っています(HTTP {status})。しばらくしてから再取得してください"
+        ).format(status=status)
+    else:
+        message = _("PDF のサーバーがエラーを返しました(HTTP {status}): {url}").format(status=status, url=url)
+    return PdfDownloadError("http_error", message, url=url, status=status)
+
+
+def _too_large(url: str, max_bytes: int) -> PdfDownloadError:
+    return PdfDownloadError(
+        "too_large",
+        _("PDF のサイズが上限 {limit} MB を超えています").format(limit=_megabytes(max_bytes)),
+        url=url,
+    )
+
+
+def _timed_out(url: str, timeout: float) -> PdfDownloadError:
+    return PdfDownloadError(
+        "timeout",
+        _("PDF のダウンロードが {seconds:g} 秒以内に終わりませんでした: {url}").format(
+            seconds=timeout, url=url
+        ),
+        url=url,
+    )
+
+
+def _check_declared_length(response: requests.Response, url: str, max_bytes: int) -> None:
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(url, max_bytes)
+
+
+def _read_capped(chunks: Iterable[bytes], url: str, max_bytes: int, deadline: float, timeout: float) -> bytes:
+    """The body, refusing to hold more than ``max_bytes`` or to take longer than the deadline."""
+    body = bytearray()
+    for chunk in chunks:
+        body += chunk
+        if len(body) > max_bytes:
+            raise _too_large(url, max_bytes)
+        # The read timeout bounds each wait; this bounds a server that drips bytes forever.
+        if time.monotonic() > deadline:
+            raise _timed_out(url, timeout)
+    return bytes(body)
+
+
+def _check_pdf(body: bytes, response: requests.Response, url: str) -> None:
+    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if not body[:1024].lstrip().startswith(_PDF_MAGIC):
+        raise PdfDownloadError(
+            "not_pdf",
+            _("ダウンロードした内容が PDF ではありません(Content-Type: {content_type}): {url}").format(
+                content_type=content_type or "-", url=url
+            ),
+            url=url,
+        )
+    if content_type and content_type not in _PDF_TYPES:
+        logger.info("PDF served as %r from %s; accepted on its content", content_type, url)
+
+
+def _get(session: requests.Session, url: str, timeout: float) -> requests.Response:
+    return session.get(
+        url,
+        allow_redirects=False,
+        stream=True,
+        timeout=(timeout, timeout),
+        # Identity: the size cap then counts what the server sends, not a decompressed bomb.
+        headers={"User-Agent": _USER_AGENT, "Accept": "application/pdf", "Accept-Encoding": "identity"},
+    )
+
+
+def _network_error(error: requests.RequestException, url: str, timeout: float) -> PdfDownloadError:
+    # requests reports a read timeout during streaming as ConnectionError(ReadTimeoutError).
+    if isinstance(error, requests.Timeout) or any(isinstance(arg, ReadTimeoutError) for arg in error.args):
+        return _timed_out(url, timeout)
+    return PdfDownloadError("connection", _("PDF のサーバーに接続できません: {url}").format(url=url), url=url)
+
+
+def _final_response(
+    session: requests.Session, url: str, allowed: frozenset[str], timeout: float
+) -> tuple[str, requests.Response]:
+    """Follow redirects by hand, checking every hop; the first non-redirect answer and its URL."""
+    for _hop in range(MAX_REDIRECTS + 1):
+        try:
+            response = _get(session, url, timeout)
+        except requests.RequestException as error:
+            raise _network_error(error, url, timeout) from error
+        if response.status_code not in _REDIRECT_STATUS:
+            return url, response
+        with response:
+            url = _redirect_target(response, url, allowed)
+    raise PdfDownloadError(
+        "redirect_disallowed",
+        _("PDF の取得でリダイレクトが {count} 回を超えました: {url}").format(count=MAX_REDIRECTS, url=url),
+        url=url,
+    )
+
+
+def download_pdf(
+    url: str,
+    *,
+    allowed_hosts: Iterable[str] | None = None,
+    max_bytes: int | None = None,
+    timeout: float | None = None,
+) -> DownloadedPdf:
+    """Fetch the PDF at ``url``; raise :class:`PdfDownloadError` unless it is a PDF we accept.
+
+    Defaults come from settings: PDF_ALLOWED_HOSTS, PDF_MAX_BYTES, PDF_TIMEOUT (seconds,
+    applied to connecting, to each read and to the whole download).
+    """
+    allowed = frozenset(
+        host.strip().rstrip(".").lower()
+        for host in (settings.PDF_ALLOWED_HOSTS if allowed_hosts is None else allowed_hosts)
+        if host.strip()
+    )
+    limit = int(settings.PDF_MAX_BYTES if max_bytes is None else max_bytes)
+    seconds = float(settings.PDF_TIMEOUT if timeout is None else timeout)
+    _check_start_url(url, allowed)
+
+    deadline = time.monotonic() + seconds
+    with requests.Session() as session:
+        final_url, response = _final_response(session, url, allowed, seconds)
+        with response:
+            if response.status_code != 200:
+                raise _http_error(response, final_url)
+            _check_declared_length(response, final_url, limit)
+            try:
+                body = _read_capped(response.iter_content(_CHUNK_SIZE), final_url, limit, deadline, seconds)
+            except requests.RequestException as error:
+                raise _network_error(error, final_url, seconds) from error
+            _check_pdf(body, response, final_url)
+    return DownloadedPdf(
+        content=body, sha256=hashlib.sha256(body).hexdigest(), final_url=final_url, size=len(body)
+    )

@@ -1,0 +1,685 @@
+"""Text of a paper's PDF, in reading order and cut into passages, with PyMuPDF.
+
+What the drafting and checking steps need from a PDF is the body text a reader reads, so
+this module:
+
+- orders each page's lines for reading: on two-column pages the left column before the
+  right one, with full-width lines (title, abstract, wide captions) cutting the page into
+  bands read top to bottom;
+- expands ligatures (ﬁ → fi), joins words hyphenated at line ends ("repre-/sentation") but
+  keeps real compounds ("state-of-the-art");
+- drops running headers, footers and page numbers;
+- detects section headings and keeps the references apart (``is_reference``);
+- cuts the text into passages of whole paragraphs, about 800–1500 characters, that never
+  cross a section boundary.
+
+Bad input never escapes as anything but :class:`PdfExtractionError`, whose ``code`` says
+what went wrong and whose message tells an editor what to do.
+
+Importable without Django settings (the benchmark runs it bare): messages are translated
+only once Django is set up.
+"""
+
+import re
+import time
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from itertools import accumulate, count
+from typing import Literal
+
+import pymupdf
+from django.apps import apps
+from django.utils.translation import gettext
+
+# MuPDF writes repair messages for damaged files to stdout, where nobody reads them; a
+# damaged file reaches the editor as ExtractedDocument.warnings or PdfExtractionError.
+pymupdf.TOOLS.mupdf_display_errors(False)
+
+ErrorCode = Literal["corrupt", "encrypted", "empty", "image_only", "too_many_pages", "timeout"]
+
+MIN_PASSAGE_CHARS = 800
+MAX_PASSAGE_CHARS = 1500
+# Share of the page height at the top and bottom where running headers and footers live.
+MARGIN_BAND = 0.1
+# A margin text counts as a running header/footer when it recurs on this share of pages.
+RUNNING_TEXT_SHARE = 0.3
+# Less text than this in the whole document means there is no usable text layer.
+MIN_DOCUMENT_CHARS = 100
+
+# Ligatures are expanded by MuPDF when TEXT_PRESERVE_LIGATURES is off; the table catches
+# fonts whose ToUnicode maps a ligature glyph to its presentation-form codepoint anyway.
+_LIGATURES = str.maketrans(
+    {
+        "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+        "\ufb05": "st", "\ufb06": "st",
+    }
+)
+_SPACES_RE = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+# Not PyMuPDF's defaults for "dict", which keep ligatures and collect images: text on the page only.
+_TEXT_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP
+_BOLD_FLAG = pymupdf.TEXT_FONT_BOLD
+
+_PAGE_NUMBER_RE = re.compile(
+    r"^(?:[-–—]\s*)?(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,7})(?:\s*(?:/|of)\s*\d{1,4})?(?:\s*[-–—])?$",
+    re.IGNORECASE,
+)
+# Names that open a section even in plain type, when they are the whole line.
+_KNOWN_HEADING_RE = re.compile(
+    r"^(?:(?:\d{1,2}|[A-Z]|[IVX]{1,5})\.?\s+)?"
+    r"(?:abstract|references|bibliography|literature cited|works cited|acknowledge?ments?|"
+    r"appendix(?:\s+[A-Z0-9]{1,3})?|appendices|supplementary materials?)[.:]?$",
+    re.IGNORECASE,
+)
+# "Appendix A: Proofs" carries a title, so like numbered headings it must be set off by type.
+_APPENDIX_HEADING_RE = re.compile(r"^appendix\s+[A-Z0-9]{1,3}\b[.:]?\s+(?P<title>\S.*)$", re.IGNORECASE)
+_NUMBERED_HEADING_RE = re.compile(
+    r"^(?P<number>\d{1,2}(?:\.\d{1,2}){0,3}\.?|[A-H](?:\.\d{1,2}){0,3}\.?|[IVX]{1,5}\.)\s+(?P<title>[A-Z].*)$"
+)
+_REFERENCE_NAMES = frozenset({"references", "bibliography", "literature cited", "works cited"})
+_INLINE_ABSTRACT_RE = re.compile(r"^(?P<head>abstract)\s*[.:—–-]\s*(?P<rest>\S.*)$", re.IGNORECASE)
+_DECIMAL_RE = re.compile(r"\d+\.\d+")
+# "1 INTRODUCTION" in plain type: words of capitals only (not "CARD32 OFFSET_LIST").
+_CAPS_TITLE_RE = re.compile(r"[A-Z]{2,}(?:[ &'’-]+[A-Z]{2,})*")
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
+_TERMINAL_PUNCTUATION = (".", "!", "?", ":")
+_HYPHENS = ("-", "\u2010", "\u00ad")
+_REFERENCE_START_RE = re.compile(r"^(?:\[\d{1,4}\]|\d{1,4}\.\s)")
+
+
+def _(message: str) -> str:
+    """Translate ``message``; before Django is set up (scripts, the benchmark) keep the msgid,
+    which is the Japanese text itself."""
+    return gettext(message) if apps.ready else message
+
+
+class PdfExtractionError(ValueError):
+    """The PDF cannot give usable text. ``code`` is machine-readable; ``str()`` is for an editor."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A chunk of whole paragraphs of one section. ``position`` counts from 0; pages from 1."""
+
+    position: int
+    page_start: int
+    page_end: int
+    section: str  # "" before the first heading (title, authors)
+    text: str
+    is_reference: bool
+
+
+@dataclass(frozen=True)
+class ExtractedDocument:
+    page_count: int
+    passages: tuple[Passage, ...]
+    sections: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def body(self) -> tuple[Passage, ...]:
+        """The passages a reader reads: everything but the references."""
+        return tuple(p for p in self.passages if not p.is_reference)
+
+
+def extract_pdf(data: bytes, *, max_pages: int, time_limit: float) -> ExtractedDocument:
+    """Extract ``data``'s text as passages; raise :class:`PdfExtractionError` for unusable PDFs.
+
+    ``time_limit`` (seconds) is checked before each page, so one pathological page can
+    overrun it by its own cost but a long document cannot.
+    """
+    started = time.monotonic()
+    document = _open(data)
+    with document:
+        _check_openable(document, max_pages)
+        pages = _read_pages(document, started, time_limit)
+        _drop_running_text(pages)
+        if sum(len(line.text) for page in pages for line in page.lines) < MIN_DOCUMENT_CHARS:
+            raise _no_text_error(document)
+        warnings: tuple[str, ...] = ()
+        if document.is_repaired:
+            warnings = (
+                _("PDF の一部が壊れていたため修復して読み込みました。本文が欠けている可能性があります。"),
+            )
+        page_count = document.page_count
+    ordered = [line for page in pages for line in _reading_order(page)]
+    paragraphs, headings = _paragraphs(ordered)
+    return ExtractedDocument(page_count, tuple(_passages(paragraphs)), tuple(headings), warnings)
+
+
+# --- opening and error mapping ------------------------------------------------------------
+
+
+def _open(data: bytes) -> pymupdf.Document:
+    if not data:
+        raise PdfExtractionError("empty", _("PDF ファイルが空です(0 バイト)。取得し直してください。"))
+    # MuPDF sniffs the content and would happily open an HTML error page as a document.
+    if b"%PDF-" not in data[:1024]:
+        raise PdfExtractionError(
+            "corrupt",
+            _(
+                "PDF ファイルではありません(取得したデータが PDF の形式ではありません)。"
+                "URL を確認してください。"
+            ),
+        )
+    try:
+        return pymupdf.open(stream=data, filetype="pdf")
+    except Exception as exc:  # MuPDF raises several types for broken files; all mean the same here.
+        raise _corrupt_error() from exc
+
+
+def _corrupt_error() -> PdfExtractionError:
+    return PdfExtractionError(
+        "corrupt", _("PDF ファイルが壊れているため読み込めません。arXiv から取得し直してください。")
+    )
+
+
+def _check_openable(document: pymupdf.Document, max_pages: int) -> None:
+    if document.needs_pass:
+        raise PdfExtractionError(
+            "encrypted", _("PDF にパスワードが設定されているため、本文を読み取れません。")
+        )
+    if document.page_count == 0:
+        raise PdfExtractionError("empty", _("PDF にページがありません。"))
+    if document.page_count > max_pages:
+        raise PdfExtractionError(
+            "too_many_pages",
+            _("PDF のページ数が多すぎます({pages} ページ。上限は {limit} ページです)。").format(
+                pages=document.page_count, limit=max_pages
+            ),
+        )
+
+
+def _no_text_error(document: pymupdf.Document) -> PdfExtractionError:
+    if document.is_repaired:
+        return _corrupt_error()
+    try:
+        has_images = any(page.get_images() or page.get_image_info() for page in document)
+    except Exception:  # a page that cannot even list its images is a broken page
+        return _corrupt_error()
+    if has_images:
+        return PdfExtractionError(
+            "image_only",
+            _(
+                "PDF が画像だけでできているため(スキャンした文書など)、本文のテキストを読み取れません。"
+                "テキストを含む版の PDF を指定してください。"
+            ),
+        )
+    return PdfExtractionError("empty", _("PDF に本文のテキストがありません。"))
+
+
+# --- reading pages ------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Line:
+    """One printed line (or, after merging, one row of a column)."""
+
+    page: int
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    baseline: float
+    text: str
+    size: float
+    bold: bool
+    group: tuple[int, int] = (0, 0)  # (page, n): same page, band and column
+    edge_x0: float = 0.0  # left edge of the line's column
+
+
+@dataclass
+class _Page:
+    number: int
+    height: float
+    width: float
+    lines: list[_Line] = field(default_factory=list)
+
+
+def _read_pages(document: pymupdf.Document, started: float, time_limit: float) -> list[_Page]:
+    pages = []
+    for index in range(document.page_count):
+        if time.monotonic() - started >= time_limit:
+            raise PdfExtractionError(
+                "timeout",
+                _(
+                    "PDF の読み取りが制限時間({seconds} 秒)内に終わりませんでした"
+                    "({done}/{total} ページまで処理)。"
+                ).format(seconds=f"{time_limit:g}", done=index, total=document.page_count),
+            )
+        try:
+            page = document.load_page(index)
+            content = page.get_text("dict", flags=_TEXT_FLAGS)
+        except Exception as exc:  # a broken content stream surfaces as any MuPDF error
+            raise _corrupt_error() from exc
+        lines = list(_lines_of(content, index + 1))
+        pages.append(_Page(index + 1, content["height"], content["width"], lines))
+    return pages
+
+
+def _lines_of(content: dict, page_number: int) -> Iterator[_Line]:
+    for block in content["blocks"]:
+        if block.get("type", 0) != 0:
+            continue
+        for line in block["lines"]:
+            cos, sin = line["dir"]
+            if cos <= 0 or abs(sin) > 0.05:
+                continue  # rotated text: margin stamps such as arXiv's, axis labels
+            parsed = _line_from_spans(line["spans"])
+            if parsed is None:
+                continue
+            text, baseline, size, bold = parsed
+            x0, y0, x1, y1 = line["bbox"]
+            yield _Line(page_number, x0, y0, x1, y1, baseline, text, size, bold)
+
+
+def _line_from_spans(spans: list[dict]) -> tuple[str, float, float, bool] | None:
+    """(text, baseline, largest size, all bold) of a line's spans; None for a blank line.
+
+    One pass over the spans: this runs for every span of every page, the bulk of our cost.
+    """
+    texts: list[str] = []
+    baseline: float | None = None
+    size, bold = 0.0, True
+    for span in spans:
+        text = span["text"]
+        texts.append(text)
+        if text.isspace() or not text:
+            continue  # synthetic spaces carry no style worth counting
+        if baseline is None:
+            baseline = span["origin"][1]
+        size = max(size, span["size"])
+        if bold and not (span["flags"] & _BOLD_FLAG or "bold" in span["font"].lower()):
+            bold = False
+    if baseline is None:
+        return None
+    return _clean("".join(texts)), baseline, size, bold
+
+
+def _clean(text: str) -> str:
+    return _SPACES_RE.sub(" ", text.translate(_LIGATURES)).strip()
+
+
+def _drop_running_text(pages: list[_Page]) -> None:
+    """Remove page numbers, text repeated in the top/bottom margins of many pages, and
+    small-type lines heading a page after the first (a running header seen only once or twice
+    in a short paper)."""
+
+    def in_margin(line: _Line, page: _Page) -> bool:
+        band = page.height * MARGIN_BAND
+        return line.y1 <= band or line.y0 >= page.height - band
+
+    def running(line: _Line, page: _Page) -> bool:
+        if not in_margin(line, page):
+            return False
+        if _PAGE_NUMBER_RE.match(line.text) or seen_on[_running_key(line.text)] >= threshold:
+            return True
+        in_top = line.y1 <= page.height * MARGIN_BAND
+        return in_top and page.number > 1 and line.size <= body_size - 0.5
+
+    seen_on: Counter[str] = Counter()
+    for page in pages:
+        seen_on.update({_running_key(line.text) for line in page.lines if in_margin(line, page)})
+    threshold = max(2, round(len(pages) * RUNNING_TEXT_SHARE))
+    body_size = _body_size(line for page in pages for line in page.lines)
+    for page in pages:
+        page.lines = [line for line in page.lines if not running(line, page)]
+
+
+def _running_key(text: str) -> str:
+    # Page numbers inside a header ("Short title 7") change from page to page.
+    return re.sub(r"\d+", "#", text.lower())
+
+
+# --- reading order ------------------------------------------------------------------------
+
+
+def _reading_order(page: _Page) -> list[_Line]:
+    """The page's lines in reading order, each row of a column merged into one line."""
+    if not page.lines:
+        return []
+    groups = count()
+    gutter = _gutter(page)
+    if gutter is None:
+        return _merge_rows(page.lines, group=(page.number, next(groups)))
+    wide = sorted((ln for ln in page.lines if ln.x0 < gutter - 1 and ln.x1 > gutter + 1), key=_row_key)
+    wide_baselines = [line.baseline for line in wide]
+    bands: list[tuple[list[_Line], list[_Line]]] = [([], []) for _ in range(len(wide) + 1)]
+    for line in page.lines:
+        band = bands[bisect_right(wide_baselines, line.baseline)]
+        if line.x1 <= gutter + 1:
+            band[0].append(line)
+        elif line.x0 >= gutter - 1:
+            band[1].append(line)
+    ordered: list[_Line] = []
+    wide_group = None
+    for index, (left, right) in enumerate(bands):
+        for column in (left, right):
+            if column:
+                ordered.extend(_merge_rows(column, group=(page.number, next(groups))))
+                wide_group = None
+        if index < len(wide):
+            # Consecutive full-width lines (title, abstract) read as one block.
+            wide_group = wide_group or (page.number, next(groups))
+            ordered.extend(_merge_rows([wide[index]], group=wide_group))
+    return ordered
+
+
+def _gutter(page: _Page) -> float | None:
+    """The x of the gap between two columns, or None when the page reads as one column.
+
+    Coverage is counted in 2-point bins over the middle of the page; the least covered x
+    is the gutter when enough text lies entirely on each side of it. Full-width lines cross
+    the gutter, so they lower the contrast but do not hide it.
+    """
+    bins = int(page.width // 2) + 2
+    coverage = [0] * (bins + 1)
+    for line in page.lines:
+        start = min(max(0, int(line.x0 // 2)), bins)
+        end = min(max(start, int(line.x1 // 2) + 1), bins)
+        coverage[start] += 1
+        coverage[end] -= 1
+    profile = list(accumulate(coverage))
+    low, high, centre = int(page.width * 0.35 // 2), int(page.width * 0.65 // 2), page.width / 4
+    # Least covered bin; among equals, the one nearest the page centre.
+    best_bin = min(range(low, min(high, bins) + 1), key=lambda i: (profile[i], abs(i - centre)))
+    gutter = best_bin * 2 + 1.0
+    left = sum(len(line.text) for line in page.lines if line.x1 <= gutter + 1)
+    right = sum(len(line.text) for line in page.lines if line.x0 >= gutter - 1)
+    total = sum(len(line.text) for line in page.lines)
+    columns = left + right
+    if columns < 0.25 * total or left < 0.2 * columns or right < 0.2 * columns:
+        return None
+    return gutter
+
+
+def _row_key(line: _Line) -> tuple[float, float]:
+    return (line.baseline, line.x0)
+
+
+def _merge_rows(lines: list[_Line], *, group: tuple[int, int]) -> list[_Line]:
+    """Sort a column top to bottom and merge the pieces of each row, left to right.
+
+    Justified text with wide word gaps reaches us as several "lines" on one baseline.
+    """
+    rows: list[list[_Line]] = []
+    for line in sorted(lines, key=_row_key):
+        row = rows[-1] if rows else None
+        if row is not None and abs(line.baseline - row[0].baseline) <= 0.3 * min(line.size, row[0].size):
+            row.append(line)
+        else:
+            rows.append([line])
+    merged = [_merge_row(row) if len(row) > 1 else row[0] for row in rows]
+    edge_x0 = min(line.x0 for line in merged)
+    for line in merged:
+        line.group, line.edge_x0 = group, edge_x0
+    return merged
+
+
+def _merge_row(pieces: list[_Line]) -> _Line:
+    pieces = sorted(pieces, key=lambda piece: piece.x0)
+    first = pieces[0]
+    return _Line(
+        page=first.page,
+        x0=first.x0,
+        y0=min(piece.y0 for piece in pieces),
+        x1=max(piece.x1 for piece in pieces),
+        y1=max(piece.y1 for piece in pieces),
+        baseline=first.baseline,
+        text=" ".join(piece.text for piece in pieces),
+        size=max(piece.size for piece in pieces),
+        bold=all(piece.bold for piece in pieces),
+    )
+
+
+# --- headings and paragraphs --------------------------------------------------------------
+
+
+@dataclass
+class _Paragraph:
+    section: str
+    section_index: int  # which heading occurrence; two "Appendix" headings stay apart
+    is_reference: bool
+    page_start: int
+    page_end: int
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return _join_lines(self.lines)
+
+
+def _body_size(lines: Iterable[_Line]) -> float:
+    sizes: Counter[float] = Counter()
+    for line in lines:
+        sizes[round(line.size * 2) / 2] += len(line.text)
+    return sizes.most_common(1)[0][0] if sizes else 10.0
+
+
+def _paragraphs(lines: list[_Line]) -> tuple[list[_Paragraph], list[str]]:
+    """The paragraphs in reading order, and the section headings met on the way."""
+    body_size = _body_size(lines)
+    paragraphs: list[_Paragraph] = []
+    headings: list[str] = []
+    section, section_index, in_references = "", 0, False
+    current: _Paragraph | None = None
+    previous: _Line | None = None
+    extent = (0.0, 0.0)  # left and right of the current paragraph's lines in the current column
+    for line in lines:
+        heading, rest = _heading(line, body_size, seen_heading=section_index > 0)
+        if heading is not None:
+            section, section_index = heading, section_index + 1
+            in_references = _is_reference_heading(heading)
+            current, previous = None, None
+            if not headings or headings[-1] != heading:
+                headings.append(heading)
+            if rest is None:
+                continue
+            line = replace(line, text=rest)
+        if current is None or previous is None or _starts_paragraph(line, previous, extent, in_references):
+            current = _Paragraph(section, section_index, in_references, line.page, line.page)
+            paragraphs.append(current)
+            extent = (line.x0, line.x1)
+        elif line.group != previous.group:
+            extent = (line.x0, line.x1)
+        else:
+            extent = (min(extent[0], line.x0), max(extent[1], line.x1))
+        current.lines.append(line.text)
+        current.page_end = line.page
+        previous = line
+    return paragraphs, headings
+
+
+def _heading(line: _Line, body_size: float, *, seen_heading: bool) -> tuple[str | None, str | None]:
+    """(heading, rest of the line) when ``line`` opens a section, else (None, None)."""
+    text = line.text
+    if len(text) > 100:
+        return None, None
+    styled = line.bold or line.size >= body_size + 0.5
+    if _KNOWN_HEADING_RE.match(text):
+        return text.rstrip(".:"), None
+    appendix = _APPENDIX_HEADING_RE.match(text)
+    if appendix and styled and _plausible_title(appendix.group("title")):
+        return text, None
+    inline = _INLINE_ABSTRACT_RE.match(text)
+    if inline and line.page <= 2 and not seen_heading:
+        return inline.group("head").capitalize(), inline.group("rest")
+    numbered = _NUMBERED_HEADING_RE.match(text)
+    if numbered and _plausible_title(numbered.group("title")):
+        title = numbered.group("title")
+        if styled or _CAPS_TITLE_RE.fullmatch(title):
+            return text, None
+    if (
+        seen_heading
+        and line.bold
+        and line.size >= body_size + 1.0
+        and text[0].isupper()
+        and sum(ch.isalpha() for ch in text) >= 3
+        and _plausible_title(text)
+    ):
+        return text, None
+    return None, None
+
+
+def _plausible_title(title: str) -> bool:
+    words = title.split()
+    numeric = sum(1 for word in words if word.replace(".", "").replace(",", "").isdigit())
+    return (
+        len(words) <= 12
+        and not title.endswith((".", ",", ";", ":"))
+        and not _DECIMAL_RE.search(title)
+        and numeric <= 1
+        and any(ch.isalpha() for ch in title)
+    )
+
+
+def _is_reference_heading(heading: str) -> bool:
+    name = re.sub(r"^(?:\d{1,2}|[A-Z]|[IVX]{1,5})\.?\s+", "", heading).strip().lower()
+    return name in _REFERENCE_NAMES
+
+
+def _starts_paragraph(
+    line: _Line, previous: _Line, extent: tuple[float, float], in_references: bool
+) -> bool:
+    """Whether ``line`` opens a new paragraph after ``previous``.
+
+    ``extent`` spans the current paragraph's lines in ``previous``'s column, so indents and
+    short lines are judged against the paragraph itself (an abstract set narrower than the
+    body is not "indented"); on a column change the new column's edge is the reference.
+    """
+    same_group = line.group == previous.group
+    if same_group and line.baseline - previous.baseline > 1.45 * max(line.size, previous.size):
+        return True
+    left = extent[0] if same_group else line.edge_x0
+    indent = line.x0 - left
+    if in_references:
+        # Entries start with a label ("[12]", "12.") or, in author–year lists with hanging
+        # indents, back at the column edge.
+        if _REFERENCE_START_RE.match(line.text):
+            return True
+        return indent < 0.5 * line.size and previous.x0 - extent[0] > 0.5 * previous.size
+    if previous.text.endswith(_HYPHENS):
+        return False
+    if abs(line.size - previous.size) >= 1.0:
+        return True
+    if not previous.text.endswith(_TERMINAL_PUNCTUATION):
+        return False
+    right = max(extent[1], line.x1) if same_group else extent[1]
+    short_previous = previous.x1 < right - 2 * previous.size
+    return short_previous or indent > 0.5 * line.size
+
+
+def _join_lines(lines: list[str]) -> str:
+    """Join a paragraph's lines, undoing end-of-line hyphenation but keeping compounds."""
+    parts: list[str] = []
+    for line in lines:
+        if not parts:
+            parts.append(line)
+            continue
+        previous = parts[-1]
+        if previous.endswith("\u00ad"):
+            parts[-1] = previous[:-1]
+        elif previous.endswith(_HYPHENS) and len(previous) > 1 and previous[-2].isalpha():
+            fragment = previous.rsplit(" ", 1)[-1][:-1]
+            following = line.split(" ", 1)[0]
+            # "repre-/sentation" is one word; "state-of-/the-art" and "GPT-/4" keep the hyphen.
+            if line[:1].islower() and "-" not in fragment and "-" not in following:
+                parts[-1] = previous[:-1]
+        else:
+            parts.append(" ")
+        parts.append(line)
+    return "".join(parts)
+
+
+# --- passages -----------------------------------------------------------------------------
+
+# Cost of cutting a passage inside a paragraph, in the units of the short-passage cost
+# (squared missing characters): as bad as a passage 200 characters short.
+_MID_PARAGRAPH_CUT_COST = 200**2
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A paragraph, or one sentence of a paragraph too long for a single passage."""
+
+    text: str
+    page_start: int
+    page_end: int
+    opens_paragraph: bool
+
+    @property
+    def joiner(self) -> str:
+        return "\n\n" if self.opens_paragraph else " "
+
+
+def _passages(paragraphs: list[_Paragraph]) -> Iterator[Passage]:
+    position = 0
+    start = 0
+    for end in range(1, len(paragraphs) + 1):
+        if end == len(paragraphs) or paragraphs[end].section_index != paragraphs[start].section_index:
+            section = paragraphs[start]
+            for units in _chunks(list(_units(paragraphs[start:end]))):
+                text = units[0].text + "".join(unit.joiner + unit.text for unit in units[1:])
+                page_start = min(unit.page_start for unit in units)
+                page_end = max(unit.page_end for unit in units)
+                yield Passage(position, page_start, page_end, section.section, text, section.is_reference)
+                position += 1
+            start = end
+
+
+def _units(paragraphs: list[_Paragraph]) -> Iterator[_Unit]:
+    for paragraph in paragraphs:
+        text = paragraph.text
+        pieces = [text] if len(text) <= MAX_PASSAGE_CHARS else _sentences(text)
+        for index, piece in enumerate(pieces):
+            yield _Unit(piece, paragraph.page_start, paragraph.page_end, opens_paragraph=index == 0)
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences, each cut at spaces if longer than a passage (tables, lists, run-ons)."""
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END_RE.split(text):
+        while len(sentence) > MAX_PASSAGE_CHARS:
+            cut = sentence.rfind(" ", 0, MAX_PASSAGE_CHARS)
+            cut = cut if cut > 0 else MAX_PASSAGE_CHARS
+            pieces.append(sentence[:cut])
+            sentence = sentence[cut:].lstrip()
+        if sentence:
+            pieces.append(sentence)
+    return pieces
+
+
+def _chunks(units: list[_Unit]) -> list[list[_Unit]]:
+    """Group a section's units into passages of at most MAX_PASSAGE_CHARS, as even as can be.
+
+    Dynamic programming over cut points: a passage shorter than MIN_PASSAGE_CHARS costs the
+    square of what it lacks, a cut inside a paragraph costs _MID_PARAGRAPH_CUT_COST, and each
+    passage costs 1 so that fewer passages win ties. A passage spans only as many units as fit
+    in MAX_PASSAGE_CHARS, so the work is linear in the number of units for a given passage size.
+    """
+    count = len(units)
+    best = [0.0] + [float("inf")] * count
+    cut_at = [0] * (count + 1)
+    for end in range(1, count + 1):
+        length = 0
+        for start in range(end - 1, -1, -1):
+            length += len(units[start].text) + (len(units[start + 1].joiner) if start < end - 1 else 0)
+            if length > MAX_PASSAGE_CHARS and start < end - 1:
+                break
+            cost = best[start] + 1 + max(0, MIN_PASSAGE_CHARS - length) ** 2
+            if start > 0 and not units[start].opens_paragraph:
+                cost += _MID_PARAGRAPH_CUT_COST
+            if cost < best[end]:
+                best[end], cut_at[end] = cost, start
+    chunks: list[list[_Unit]] = []
+    end = count
+    while end > 0:
+        chunks.append(units[cut_at[end] : end])
+        end = cut_at[end]
+    return chunks[::-1]

@@ -1,0 +1,23 @@
+"""Content models, one module per concern."""
+
+from .choices import IngestionStage, IngestionStatus, IssueState, NoteState, TextSource
+from .ingestion import IssueSourceList, PaperIngestion, PaperPdf, Passage
+from .issue import NEWSLETTER_NAME, Note, QuestionAnswer, WeeklyIssue
+from .paper import Paper
+
+__all__ = [
+    "NEWSLETTER_NAME",
+    "IngestionStage",
+    "IngestionStatus",
+    "IssueSourceList",
+    "IssueState",
+    "Note",
+    "NoteState",
+    "Paper",
+    "PaperIngestion",
+    "PaperPdf",
+    "Passage",
+    "QuestionAnswer",
+    "TextSource",
+    "WeeklyIssue",
+]

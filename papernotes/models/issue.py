@@ -1,0 +1,129 @@
+"""Weekly issues and their notes: one note per paper, each with its Q&A pairs."""
+
+import datetime
+
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from markdownx.models import MarkdownxField
+from simple_history.models import HistoricalRecords
+
+from .choices import IssueState, NoteState
+from .paper import Paper
+from .provenance import ProvenancedTextMixin, machine_draft_field, source_field
+
+NEWSLETTER_NAME = "最新論文ノート"
+
+
+class WeeklyIssue(models.Model):
+    """One weekly issue, Monday to Sunday. Readers see it only once published."""
+
+    week_start = models.DateField(_("週の開始日(月曜日)"), unique=True)
+    intro = models.TextField(_("前書き"), blank=True, default="")
+    state = models.CharField(_("状態"), max_length=16, choices=IssueState.choices, default=IssueState.DRAFT)
+    published_at = models.DateTimeField(_("公開日時"), null=True, blank=True)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("週刊号")
+        verbose_name_plural = _("週刊号")
+        ordering = ["-week_start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(week_start__iso_week_day=1),
+                name="issue_week_starts_on_monday",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state=IssueState.PUBLISHED) | models.Q(published_at__isnull=False),
+                name="issue_published_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("papernotes:issue_detail", kwargs={"week": self.week_start.isoformat()})
+
+    @property
+    def week_end(self) -> datetime.date:
+        return self.week_start + datetime.timedelta(days=6)
+
+    @property
+    def title(self) -> str:
+        # The blog's exact heading, including the space after "~".
+        return f"{NEWSLETTER_NAME}:【{self.week_start:%Y-%m-%d}~ {self.week_end:%Y-%m-%d}】"
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == IssueState.PUBLISHED
+
+
+class Note(ProvenancedTextMixin, models.Model):
+    """The Japanese notes on one paper within one weekly issue."""
+
+    provenanced_fields = ("summary", "abstract_ja")
+
+    issue = models.ForeignKey(WeeklyIssue, on_delete=models.CASCADE, related_name="notes", verbose_name=_("週刊号"))
+    paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="notes", verbose_name=_("論文"))
+    position = models.PositiveSmallIntegerField(_("順番"))
+    state = models.CharField(_("状態"), max_length=16, choices=NoteState.choices, default=NoteState.DRAFT)
+    summary = MarkdownxField(_("一行要約"), blank=True, default="")
+    summary_source = source_field()
+    summary_machine_draft = machine_draft_field()
+    abstract_ja = MarkdownxField(_("概要(日本語)"), blank=True, default="")
+    abstract_ja_source = source_field()
+    abstract_ja_machine_draft = machine_draft_field()
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("論文ノート")
+        verbose_name_plural = _("論文ノート")
+        ordering = ["issue", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "paper"], name="note_one_per_paper_per_issue"),
+            models.UniqueConstraint(fields=["issue", "position"], name="note_unique_position"),
+            models.CheckConstraint(condition=models.Q(position__gte=1), name="note_position_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issue.week_start} #{self.position} {self.paper.title}"
+
+    @property
+    def anchor(self) -> str:
+        return f"paper-{self.position}"
+
+
+class QuestionAnswer(ProvenancedTextMixin, models.Model):
+    """One Japanese question/answer pair of a note."""
+
+    provenanced_fields = ("question", "answer")
+
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="qas", verbose_name=_("論文ノート"))
+    position = models.PositiveSmallIntegerField(_("順番"))
+    question = MarkdownxField(_("質問"), blank=True, default="")
+    question_source = source_field()
+    question_machine_draft = machine_draft_field()
+    answer = MarkdownxField(_("回答"), blank=True, default="")
+    answer_source = source_field()
+    answer_machine_draft = machine_draft_field()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Q&A")
+        verbose_name_plural = _("Q&A")
+        ordering = ["note", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["note", "position"], name="qa_unique_position"),
+            models.CheckConstraint(condition=models.Q(position__gte=1), name="qa_position_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Q{self.position}: {self.question[:40]}"

@@ -1,0 +1,156 @@
+"""Writes to the content domain: importing back issues.
+
+Every write goes through a function here, so the rules that protect published content
+and editors' text hold for every caller (management command, admin, API, tasks).
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from papernotes import taxonomy
+from papernotes.ingestion.ids import InvalidArxivId, parse_arxiv_id
+from papernotes.models import IssueState, Note, NoteState, Paper, QuestionAnswer, TextSource, WeeklyIssue
+from papernotes.textformat import IssueDocument, IssueFormatError, PaperSection
+
+POSITION_PARKING_OFFSET = 1000
+
+
+class ImportConflict(ValueError):
+    """A re-import would remove something an editor wrote."""
+
+
+@dataclass
+class ImportResult:
+    issue: WeeklyIssue
+    issue_created: bool
+    papers_created: int = 0
+    papers_updated: int = 0
+    notes_removed: int = 0
+    kept_editor_fields: list[str] = field(default_factory=list)
+
+
+def _categories_from_names(names: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """Codes for the names, and the names verbatim when any of them is not unambiguous."""
+    codes = [taxonomy.code_for_name(name) for name in names]
+    resolved = [code for code in codes if code]
+    return resolved, ([] if len(resolved) == len(names) else list(names))
+
+
+def _paper_from_section(section: PaperSection) -> tuple[Paper, bool]:
+    try:
+        ref = parse_arxiv_id(section.pdf_url)
+    except InvalidArxivId as error:
+        raise IssueFormatError(section.line_no, _("URL から arXiv ID を読み取れません"), section.pdf_url) from error
+    paper = Paper.objects.filter(arxiv_id=ref.arxiv_id).first()
+    created = paper is None
+    if created:
+        paper = Paper(arxiv_id=ref.arxiv_id)
+    codes, verbatim = _categories_from_names(section.category_names)
+    if paper.category_names != list(section.category_names):
+        paper.categories = codes
+        paper.categories_as_imported = verbatim
+    paper.title = section.title
+    paper.authors = list(section.authors)
+    paper.first_published_on = section.first_published_on
+    paper.latest_updated_on = section.latest_updated_on
+    paper.latest_version = ref.version or paper.latest_version or 1
+    paper.pdf_url = section.pdf_url
+    paper.abs_url = section.pdf_url.replace("/pdf/", "/abs/").removesuffix(".pdf")
+    paper.save()
+    return paper, created
+
+
+def _check_unique_papers(document: IssueDocument) -> None:
+    seen: dict[str, int] = {}
+    for section in document.papers:
+        try:
+            arxiv_id = parse_arxiv_id(section.pdf_url).arxiv_id
+        except InvalidArxivId:
+            continue  # reported with its line when the paper is imported
+        if arxiv_id in seen:
+            raise IssueFormatError(
+                section.line_no,
+                _("同じ論文({arxiv_id})が {line} 行目にもあります").format(arxiv_id=arxiv_id, line=seen[arxiv_id]),
+                section.title,
+            )
+        seen[arxiv_id] = section.line_no
+
+
+def _apply_imported(obj, values: dict[str, str], result: ImportResult, label: str) -> None:
+    for name, text in values.items():
+        obj.set_imported_text(name, text)
+        if obj.source_of(name) == TextSource.EDITOR and getattr(obj, name) != text:
+            result.kept_editor_fields.append(f"{label} {obj._meta.get_field(name).verbose_name}")
+
+
+def _has_editor_text(obj) -> bool:
+    return any(obj.source_of(name) == TextSource.EDITOR for name in obj.provenanced_fields)
+
+
+@transaction.atomic
+def issue_import(*, document: IssueDocument, published_at: datetime.datetime | None = None) -> ImportResult:
+    """Import a back issue as published content, updating it in place on re-import.
+
+    An editor's text is never overwritten; notes or Q&A pairs that the file no longer
+    has are removed, unless an editor wrote in them (then :class:`ImportConflict`).
+    The whole import is one transaction: on any error nothing changes.
+    """
+    _check_unique_papers(document)
+    issue, created = WeeklyIssue.objects.select_for_update().get_or_create(week_start=document.week_start)
+    result = ImportResult(issue=issue, issue_created=created)
+    issue.intro = document.intro
+    issue.state = IssueState.PUBLISHED
+    issue.published_at = issue.published_at or published_at or timezone.now()
+    issue.save()
+
+    existing = {note.paper_id: note for note in issue.notes.select_related("paper")}
+    # Park current positions out of the way so that reordering never trips the
+    # unique (issue, position) constraint mid-way.
+    issue.notes.update(position=F("position") + POSITION_PARKING_OFFSET)
+
+    kept_paper_ids = set()
+    for position, section in enumerate(document.papers, start=1):
+        paper, paper_created = _paper_from_section(section)
+        result.papers_created += paper_created
+        result.papers_updated += not paper_created
+        kept_paper_ids.add(paper.pk)
+        note = existing.get(paper.pk) or Note(issue=issue, paper=paper, state=NoteState.APPROVED)
+        note.position = position
+        label = _("{position} 番目の論文").format(position=position)
+        _apply_imported(note, {"summary": section.summary, "abstract_ja": section.abstract_ja}, result, label)
+        note.save()
+        _import_qas(note, section, result, label)
+
+    for paper_id, note in existing.items():
+        if paper_id in kept_paper_ids:
+            continue
+        if _has_editor_text(note) or any(_has_editor_text(qa) for qa in note.qas.all()):
+            raise ImportConflict(
+                _("「{title}」はファイルにありませんが、編集者が書いた文章があるため削除できません").format(
+                    title=note.paper.title
+                )
+            )
+        note.delete()
+        result.notes_removed += 1
+    return result
+
+
+def _import_qas(note: Note, section: PaperSection, result: ImportResult, label: str) -> None:
+    existing = {qa.position: qa for qa in note.qas.all()} if note.pk else {}
+    for position, pair in enumerate(section.qas, start=1):
+        qa = existing.pop(position, None) or QuestionAnswer(note=note, position=position)
+        _apply_imported(qa, {"question": pair.question, "answer": pair.answer}, result, f"{label} Q{position}")
+        qa.save()
+    for qa in existing.values():
+        if _has_editor_text(qa):
+            raise ImportConflict(
+                _("{label} の Q{position} はファイルにありませんが、編集者が書いた文章があるため削除できません").format(
+                    label=label, position=qa.position
+                )
+            )
+        qa.delete()

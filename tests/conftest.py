@@ -1,0 +1,28 @@
+"""Shared fixtures. Tests run against the database in DATABASE_URL (PostgreSQL in CI)."""
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_ISSUE = REPO / "sample_data" / "weekly-issue-2024-04-29.txt"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture
+def sample_issue_bytes() -> bytes:
+    return SAMPLE_ISSUE.read_bytes()
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.RATE_LIMIT_DIR = tmp_path / "ratelimit"
+    # The manifest storage used when DEBUG is off needs `collectstatic`; tests render
+    # pages without it.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    # admin_client creates a superuser per test; the real hasher costs ~0.2 s each time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

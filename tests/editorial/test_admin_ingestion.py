@@ -1,0 +1,130 @@
+"""The ingestion screens of the admin: new issue from a list, progress, retry."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from papernotes.ingestion.services import issue_create_from_list
+from papernotes.models import IngestionStage, IngestionStatus, PaperIngestion, WeeklyIssue
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.django_db
+
+WEEK = datetime.date(2024, 4, 29)
+NEW_URL = reverse("admin:papernotes_weeklyissue_new_from_list")
+
+
+def _ml_papers_2024() -> str:
+    text = (FIXTURES / "ml-papers-of-the-week-2024-04-29.md").read_text(encoding="utf-8")
+    return text.split("## Top ML Papers of the Week (June 23")[0]
+
+
+def _set_state(arxiv_id: str, stage: str, status: str, error: str = "") -> None:
+    PaperIngestion.objects.filter(paper__arxiv_id=arxiv_id).update(stage=stage, status=status, last_error=error)
+
+
+def test_changelist_offers_the_list_form(admin_client):
+    page = admin_client.get(reverse("admin:papernotes_weeklyissue_changelist")).content.decode()
+    assert "リストから新しい号を作成" in page and NEW_URL in page
+
+
+def test_pasting_the_week_creates_the_issue_and_shows_progress(admin_client, django_capture_on_commit_callbacks):
+    # Given the form
+    assert "論文の一覧" in admin_client.get(NEW_URL).content.decode()
+    # When an editor pastes the sample week's section without giving the week
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = admin_client.post(NEW_URL, {"week_start": "", "text": _ml_papers_2024()}, follow=True)
+    # Then the issue page opens with the papers queued and a progress bar at 0%
+    issue = WeeklyIssue.objects.get(week_start=WEEK)
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0].endswith(reverse("admin:papernotes_weeklyissue_change", args=[issue.pk]))
+    assert "10 本の論文を追加し、取り込みを開始しました" in page
+    assert "取り込みの進み具合" in page and "完了 0 / 失敗 0 / 全 10" in page
+    assert page.count("<progress") >= 11
+    assert len(callbacks) == 1
+
+
+def test_rows_not_on_arxiv_are_shown_to_the_editor(admin_client):
+    text = _ml_papers_2024() + "\n| 11) **A Blog** - not a paper | [Blog](https://example.org/post) |\n"
+    page = admin_client.post(NEW_URL, {"week_start": "2024-04-29", "text": text}, follow=True).content.decode()
+    assert "A Blog" in page and "example.org" in page
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"week_start": "2024-04-30", "text": "2405.01535"}, "月曜日を指定してください"),
+        ({"week_start": "", "text": "2405.01535"}, "週を指定してください"),
+        ({"week_start": "2024-04-29", "text": ""}, "この項目は必須です"),
+        ({"week_start": "2024-04-29", "text": "hello world"}, "arXiv の ID や URL が見つかりません"),
+    ],
+)
+def test_bad_input_is_answered_on_the_form_and_changes_nothing(admin_client, data, message):
+    response = admin_client.post(NEW_URL, data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not WeeklyIssue.objects.exists()
+
+
+def test_progress_and_errors_show_on_issue_list_fragment_and_paper(admin_client):
+    result = issue_create_from_list(text="2405.01535 2405.00675 2404.19756", week_start=WEEK)
+    _set_state("2405.01535", IngestionStage.DONE, IngestionStatus.SUCCEEDED)
+    _set_state("2405.00675", IngestionStage.PDF, IngestionStatus.FAILED, "PDF のサイズが上限 50 MB を超えています")
+    _set_state("2404.19756", IngestionStage.EXTRACTION, IngestionStatus.RUNNING)
+
+    listing = admin_client.get(reverse("admin:papernotes_weeklyissue_changelist")).content.decode()
+    # 100 (done) + 100 (failed: nothing more will happen) + 67 (extracting) over 3 papers
+    assert "89%" in listing and "完了 1 / 失敗 1 / 全 3" in listing
+
+    fragment = admin_client.get(reverse("admin:papernotes_weeklyissue_pipeline", args=[result.issue.pk]))
+    text = fragment.content.decode()
+    assert "PDF のサイズが上限 50 MB を超えています" in text and 'data-active="1"' in text
+
+    paper = result.issue.notes.get(paper__arxiv_id="2405.00675").paper
+    page = admin_client.get(reverse("admin:papernotes_paper_change", args=[paper.pk])).content.decode()
+    assert "PDF のサイズが上限 50 MB を超えています" in page and "PDF ダウンロード" in page
+
+
+def test_retry_failed_requeues_only_failed_papers(admin_client, django_capture_on_commit_callbacks):
+    result = issue_create_from_list(text="2405.01535 2405.00675", week_start=WEEK)
+    _set_state("2405.01535", IngestionStage.DONE, IngestionStatus.SUCCEEDED)
+    _set_state("2405.00675", IngestionStage.METADATA, IngestionStatus.FAILED, "arXiv に接続できません")
+    change_url = reverse("admin:papernotes_weeklyissue_change", args=[result.issue.pk])
+    retry_url = reverse("admin:papernotes_weeklyissue_retry_failed", args=[result.issue.pk])
+    assert retry_url in admin_client.get(change_url).content.decode()
+    assert admin_client.get(retry_url).status_code == 405  # a change, so POST only
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = admin_client.post(retry_url, follow=True)
+    assert response.redirect_chain[-1][0].endswith(change_url)
+    assert "1 本の論文を再試行します" in response.content.decode()
+    assert len(callbacks) == 1
+    states = dict(PaperIngestion.objects.values_list("paper__arxiv_id", "status"))
+    assert states == {"2405.01535": IngestionStatus.SUCCEEDED, "2405.00675": IngestionStatus.PENDING}
+
+
+def test_retry_failed_action_on_the_list(admin_client):
+    result = issue_create_from_list(text="2405.01535", week_start=WEEK)
+    _set_state("2405.01535", IngestionStage.PDF, IngestionStatus.FAILED, "x")
+    response = admin_client.post(
+        reverse("admin:papernotes_weeklyissue_changelist"),
+        {"action": "retry_failed_action", "_selected_action": [result.issue.pk]},
+        follow=True,
+    )
+    assert "1 本の論文を再試行します" in response.content.decode()
+
+
+def test_issue_list_query_count_does_not_grow_with_issues(admin_client, django_assert_max_num_queries):
+    for week in range(3):
+        issue_create_from_list(text="2405.01535 2405.00675", week_start=WEEK + datetime.timedelta(weeks=week))
+    url = reverse("admin:papernotes_weeklyissue_changelist")
+    admin_client.get(url)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as three:
+        admin_client.get(url)
+    for week in range(3, 9):
+        issue_create_from_list(text="2405.01535 2405.00675", week_start=WEEK + datetime.timedelta(weeks=week))
+    with django_assert_max_num_queries(len(three.captured_queries)):
+        admin_client.get(url)

@@ -1,0 +1,63 @@
+"""factory-boy factories for the content models."""
+
+import datetime
+
+import factory
+
+from papernotes.models import IssueState, Note, Paper, QuestionAnswer, TextSource, WeeklyIssue
+
+
+class PaperFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Paper
+
+    arxiv_id = factory.Sequence(lambda n: f"2405.{n:05d}")
+    latest_version = 1
+    title = factory.Sequence(lambda n: f"A Study of Things, Part {n}")
+    authors = factory.LazyFunction(lambda: ["Ada Lovelace", "Alan Turing"])
+    abstract_en = "We study things and find that they work."
+    first_published_on = datetime.date(2024, 4, 30)
+    latest_updated_on = datetime.date(2024, 4, 30)
+    categories = factory.LazyFunction(lambda: ["cs.CL", "cs.LG"])
+    pdf_url = factory.LazyAttribute(lambda p: f"http://arxiv.org/pdf/{p.arxiv_id}v{p.latest_version}")
+    abs_url = factory.LazyAttribute(lambda p: f"http://arxiv.org/abs/{p.arxiv_id}v{p.latest_version}")
+
+
+class WeeklyIssueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WeeklyIssue
+
+    week_start = factory.Sequence(lambda n: datetime.date(2024, 1, 1) + datetime.timedelta(weeks=n))
+    intro = "ここでは、今週の論文を紹介します."
+    state = IssueState.DRAFT
+
+    class Params:
+        published = factory.Trait(
+            state=IssueState.PUBLISHED,
+            published_at=factory.LazyFunction(lambda: datetime.datetime(2024, 5, 6, 9, 0, tzinfo=datetime.UTC)),
+        )
+
+
+class NoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Note
+
+    issue = factory.SubFactory(WeeklyIssueFactory)
+    paper = factory.SubFactory(PaperFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    summary = "物事を研究し、うまくいくことを示した."
+    summary_source = TextSource.IMPORTED
+    abstract_ja = "私たちは物事を研究し、それがうまくいくことを発見した."
+    abstract_ja_source = TextSource.IMPORTED
+
+
+class QuestionAnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = QuestionAnswer
+
+    note = factory.SubFactory(NoteFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    question = "この論文の主な貢献は何ですか?"
+    question_source = TextSource.IMPORTED
+    answer = "物事がうまくいくことを示したことです."
+    answer_source = TextSource.IMPORTED

@@ -1,0 +1,1 @@
+"""Ingestion without network or database: arXiv ids, pasted paper lists, PDF text."""

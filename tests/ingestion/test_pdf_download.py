@@ -1,0 +1,185 @@
+"""download_pdf against the local stand-in: allow-list, redirects, size cap, timeouts, PDF check."""
+
+import hashlib
+import socket
+
+import pytest
+
+from papernotes.ingestion.pdf_download import MAX_REDIRECTS, PdfDownloadError, download_pdf
+from tests.support.arxiv_server import ArxivServer, minimal_pdf
+
+LOCAL = ["127.0.0.1"]
+
+
+@pytest.fixture
+def pdf(arxiv_server: ArxivServer) -> bytes:
+    content = minimal_pdf("Prometheus 2")
+    arxiv_server.pdfs["2405.01535v1"] = content
+    return content
+
+
+def _fails(code: str, url: str, **options) -> PdfDownloadError:
+    with pytest.raises(PdfDownloadError) as caught:
+        download_pdf(url, **options)
+    assert caught.value.code == code, caught.value
+    return caught.value
+
+
+def test_downloads_a_pdf_with_its_hash(arxiv_server: ArxivServer, pdf: bytes):
+    url = arxiv_server.pdf_url("2405.01535", 1)
+
+    downloaded = download_pdf(url, allowed_hosts=LOCAL)
+
+    assert downloaded.content == pdf
+    assert downloaded.sha256 == hashlib.sha256(pdf).hexdigest()
+    assert downloaded.size == len(pdf)
+    assert downloaded.final_url == url
+
+
+def test_defaults_come_from_settings(arxiv_server: ArxivServer, pdf: bytes, settings):
+    settings.PDF_ALLOWED_HOSTS = ["127.0.0.1"]
+
+    assert download_pdf(arxiv_server.pdf_url("2405.01535")).content == pdf  # unversioned: latest
+
+
+def test_host_match_ignores_case(arxiv_server: ArxivServer, pdf: bytes):
+    url = arxiv_server.pdf_url("2405.01535", 1, host="LocalHost")
+
+    assert download_pdf(url, allowed_hosts=["localhost"]).content == pdf
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://evil.example/pdf/2405.01535v1",
+        "http://export.arxiv.org.evil.example/pdf/2405.01535v1",
+        "http://sub.arxiv.org/pdf/2405.01535v1",  # exact match only, no subdomains
+        "ftp://arxiv.org/pdf/2405.01535v1",
+        "file:///etc/passwd",
+        "arxiv.org/pdf/2405.01535v1",
+    ],
+)
+def test_only_allowed_hosts_over_http(url: str):
+    error = _fails("disallowed_host", url, allowed_hosts=["arxiv.org", "export.arxiv.org"])
+    assert "許可されたホスト" in error.message
+
+
+def test_another_name_for_an_allowed_address_is_still_refused(arxiv_server: ArxivServer, pdf: bytes):
+    _fails("disallowed_host", arxiv_server.pdf_url("2405.01535", 1, host="localhost"), allowed_hosts=LOCAL)
+
+    assert arxiv_server.requests == []
+
+
+def test_follows_redirects_to_allowed_hosts(arxiv_server: ArxivServer, pdf: bytes):
+    target = arxiv_server.pdf_url("2405.01535", 1)
+    arxiv_server.behave("/pdf/old-location", redirect_to="/pdf/2405.01535v1")  # relative
+    arxiv_server.behave("/pdf/2405.01535", redirect_to="/pdf/old-location")
+
+    downloaded = download_pdf(arxiv_server.pdf_url("2405.01535"), allowed_hosts=LOCAL)
+
+    assert downloaded.content == pdf
+    assert downloaded.final_url == target
+
+
+def test_a_redirect_to_a_host_not_allowed_is_refused(arxiv_server: ArxivServer, pdf: bytes):
+    arxiv_server.behave(
+        "/pdf/2405.01535", redirect_to=arxiv_server.pdf_url("2405.01535", 1, host="localhost")
+    )
+
+    error = _fails("redirect_disallowed", arxiv_server.pdf_url("2405.01535"), allowed_hosts=LOCAL)
+
+    assert "localhost" in error.message
+    assert len(arxiv_server.requests) == 1  # the disallowed host was never contacted
+
+
+def test_a_redirect_loop_stops(arxiv_server: ArxivServer):
+    arxiv_server.behave("/pdf/loop", redirect_to="/pdf/loop")
+
+    error = _fails("redirect_disallowed", arxiv_server.url("/pdf/loop"), allowed_hosts=LOCAL)
+
+    assert "リダイレクト" in error.message
+    assert len(arxiv_server.requests) == MAX_REDIRECTS + 1
+
+
+def test_a_declared_size_over_the_cap_is_refused_before_reading(arxiv_server: ArxivServer, pdf: bytes):
+    arxiv_server.behave("/pdf/2405.01535v1", size=50 * 1024 * 1024 + 1)
+
+    error = _fails("too_large", arxiv_server.pdf_url("2405.01535", 1), allowed_hosts=LOCAL)
+
+    assert error.message == "PDF のサイズが上限 50 MB を超えています"
+
+
+def test_an_undeclared_size_over_the_cap_is_cut_while_streaming(arxiv_server: ArxivServer, pdf: bytes):
+    arxiv_server.behave("/pdf/2405.01535v1", size=300_000, content_length=False)
+
+    error = _fails("too_large", arxiv_server.pdf_url("2405.01535", 1), allowed_hosts=LOCAL, max_bytes=100_000)
+
+    assert "上限" in error.message
+
+
+def test_an_html_page_is_not_a_pdf(arxiv_server: ArxivServer, pdf: bytes):
+    arxiv_server.behave(
+        "/pdf/2405.01535v1", body=b"<!DOCTYPE html><html>Just a moment...</html>", content_type="text/html"
+    )
+
+    error = _fails("not_pdf", arxiv_server.pdf_url("2405.01535", 1), allowed_hosts=LOCAL)
+
+    assert "PDF ではありません" in error.message
+    assert "text/html" in error.message
+
+
+def test_html_labelled_as_pdf_is_not_a_pdf(arxiv_server: ArxivServer, pdf: bytes):
+    arxiv_server.behave("/pdf/2405.01535v1", body=b"<html>error</html>")
+
+    _fails("not_pdf", arxiv_server.pdf_url("2405.01535", 1), allowed_hosts=LOCAL)
+
+
+def test_the_body_decides_over_a_wrong_content_type(arxiv_server: ArxivServer, pdf: bytes):
+    arxiv_server.behave("/pdf/2405.01535v1", content_type="text/plain")
+
+    assert download_pdf(arxiv_server.pdf_url("2405.01535", 1), allowed_hosts=LOCAL).content == pdf
+
+
+def test_a_server_that_does_not_answer_times_out(arxiv_server: ArxivServer, pdf: bytes):
+    arxiv_server.behave("/pdf/2405.01535v1", delay=2.0)
+
+    error = _fails("timeout", arxiv_server.pdf_url("2405.01535", 1), allowed_hosts=LOCAL, timeout=0.2)
+
+    assert error.retryable
+    assert "0.2 秒" in error.message
+
+
+def test_a_body_that_drips_forever_times_out(arxiv_server: ArxivServer, pdf: bytes):
+    # Each chunk comes within the read timeout; the whole download does not.
+    arxiv_server.behave("/pdf/2405.01535v1", size=64 * 1024 * 8, chunk_delay=0.15)
+
+    _fails("timeout", arxiv_server.pdf_url("2405.01535", 1), allowed_hosts=LOCAL, timeout=0.5)
+
+
+def test_a_missing_pdf_is_an_http_error(arxiv_server: ArxivServer):
+    error = _fails("http_error", arxiv_server.pdf_url("2405.77777", 1), allowed_hosts=LOCAL)
+
+    assert error.status == 404
+    assert not error.retryable
+    assert "見つかりません" in error.message
+
+
+def test_a_busy_server_is_a_retryable_http_error(arxiv_server: ArxivServer, pdf: bytes):
+    arxiv_server.fail_next(1, status=503, retry_after=5)
+
+    error = _fails("http_error", arxiv_server.pdf_url("2405.01535", 1), allowed_hosts=LOCAL)
+
+    assert error.status == 503
+    assert error.retryable
+    assert download_pdf(arxiv_server.pdf_url("2405.01535", 1), allowed_hosts=LOCAL).content == pdf
+
+
+def test_nothing_listening_is_a_connection_error():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    error = _fails("connection", f"http://127.0.0.1:{port}/pdf/2405.01535v1", allowed_hosts=LOCAL)
+
+    assert error.retryable
+    assert "接続できません" in error.message

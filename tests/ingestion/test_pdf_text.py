@@ -1,0 +1,277 @@
+"""extract_pdf: a paper's PDF read as an editor expects, bad PDFs refused in Japanese."""
+
+import os
+import random
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from papernotes.ingestion.pdf_text import (
+    MAX_PASSAGE_CHARS,
+    MIN_PASSAGE_CHARS,
+    ExtractedDocument,
+    PdfExtractionError,
+    extract_pdf,
+)
+from tests.support import pdfgen
+from tests.support.pdfgen import GeneratedPaper, generate_paper, markers_in
+
+REPO = Path(__file__).resolve().parents[2]
+TITLE = "Kolmogorov-Arnold Networks for Efficient Representation Learning"
+LIGATURE_CHARS = set("\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06")
+
+
+@cache
+def _paper(**options) -> GeneratedPaper:
+    return generate_paper(title=TITLE, **{"pages": 4, **options})
+
+
+@cache
+def _extracted(**options) -> ExtractedDocument:
+    return extract_pdf(_paper(**options).pdf, max_pages=50, time_limit=60)
+
+
+def _text(document: ExtractedDocument) -> str:
+    return "\n\n".join(passage.text for passage in document.passages)
+
+
+# --- reading order and clean text ---------------------------------------------------------
+
+
+def test_two_columns_are_read_left_then_right_page_by_page():
+    # Given a two-column paper whose PDF writes the right column before the left one
+    paper = _paper()
+    naive = "".join(page.get_text() for page in pymupdf.open(stream=paper.pdf, filetype="pdf"))
+    assert markers_in(naive) != list(paper.markers)  # plain get_text() gets it wrong
+    # When it is extracted
+    document = _extracted()
+    # Then every paragraph comes in reading order: abstract, body, references
+    assert markers_in(_text(document)) == list(paper.markers)
+    assert document.page_count == 4
+
+
+def test_every_paragraph_reads_exactly_as_written():
+    # Given a paper with ligature glyphs, hyphenated line ends, headers and page numbers
+    paper = _paper()
+    text = _text(_extracted())
+    # Then each paragraph's text is found whole: words rejoined, ligatures expanded,
+    # and no header, footer or page number inserted where a page or column breaks
+    missing = [paragraph.marker for paragraph in paper.paragraphs if paragraph.text not in text]
+    assert missing == []
+
+
+def test_ligatures_are_expanded():
+    paper = _paper()
+    raw = "".join(page.get_text() for page in pymupdf.open(stream=paper.pdf, filetype="pdf"))
+    assert _has_ligatures(raw)  # the PDF really uses ligature glyphs
+    text = _text(_extracted())
+    assert not _has_ligatures(text)
+    for word in ("efficient", "workflow", "different", "shuffles", "coefficient", "baffling"):
+        assert word in text
+
+
+def _has_ligatures(text: str) -> bool:
+    return bool(LIGATURE_CHARS & set(text))
+
+
+def test_hyphenated_line_ends_are_joined():
+    # Given words the layout broke across lines ("repre-" / "sentation")
+    paper = _paper()
+    plain = [word for word in paper.hyphenated_words if "-" not in word]
+    assert len(plain) >= 10
+    text = _text(_extracted())
+    words = set(text.replace("\n", " ").split(" "))
+    # Then each is whole again, and no fragment with a trailing hyphen is left
+    for word in plain:
+        assert word in text
+    assert not [w for w in words if w.endswith("-")]
+
+
+def test_real_hyphens_survive_a_line_break():
+    # Given a paper where compounds were broken at one of their own hyphens
+    paper = _paper(seed=2, pages=2)
+    compounds = [word for word in paper.hyphenated_words if "-" in word]
+    assert compounds, "the layout must break at least one compound for this test"
+    text = _text(_extracted(seed=2, pages=2))
+    # Then the compound keeps all its hyphens
+    for compound in compounds:
+        assert compound in text
+    assert "state-of-the-art" in text
+    assert "stateoftheart" not in text
+
+
+def test_running_headers_and_page_numbers_are_dropped():
+    # Given the same paper with and without a running header and page numbers
+    with_furniture = _extracted()
+    without = _extracted(with_header_footer=False)
+    # Then the passages are the same: the furniture left no trace
+    assert [(p.section, p.text) for p in with_furniture.passages] == [(p.section, p.text) for p in without.passages]
+    short_title = _paper().short_title
+    assert _text(with_furniture).count(short_title) == 1  # only the title itself
+
+
+def test_single_column_papers_read_top_to_bottom():
+    paper = _paper(two_columns=False, pages=3)
+    document = _extracted(two_columns=False, pages=3)
+    assert markers_in(_text(document)) == list(paper.markers)
+    assert [p.marker for p in paper.paragraphs if p.text not in _text(document)] == []
+
+
+# --- sections, references, passages -------------------------------------------------------
+
+
+def test_section_headings_are_detected():
+    paper = _paper()
+    document = _extracted()
+    assert document.sections == paper.sections
+    assert document.sections[:3] == ("Abstract", "1 Introduction", "2 Related Work")
+    assert "2.1 Evaluation Protocol" in document.sections
+    assert document.sections[-2:] == ("Acknowledgments", "References")
+
+
+def test_each_passage_carries_the_section_of_its_paragraphs():
+    paper = _paper()
+    section_of = {paragraph.marker: paragraph.section for paragraph in paper.paragraphs}
+    document = _extracted()
+    for passage in document.passages:
+        markers = markers_in(passage.text)
+        if markers:  # the title block before "Abstract" has none
+            assert {section_of[marker] for marker in markers} == {passage.section}
+    assert document.passages[0].section == ""
+    assert document.passages[0].text.startswith(TITLE)
+
+
+def test_references_are_kept_apart():
+    paper = _paper()
+    document = _extracted()
+    references = [p for p in document.passages if p.is_reference]
+    assert references
+    assert all(p.section == "References" for p in references)
+    assert markers_in("\n".join(p.text for p in references)) == list(paper.reference_markers)
+    body = "\n".join(p.text for p in document.body)
+    assert markers_in(body) == list(paper.body_markers)
+    assert references[0].text.startswith("[1] ")
+
+
+def test_a_paper_without_references_has_no_reference_passages():
+    document = _extracted(with_references=False)
+    assert not any(p.is_reference for p in document.passages)
+    assert "References" not in document.sections
+
+
+def test_passages_are_paragraph_chunks_of_bounded_size():
+    document = extract_pdf(generate_paper(title=TITLE, pages=12, seed=5).pdf, max_pages=50, time_limit=60)
+    sizes = [len(p.text) for p in document.passages]
+    assert max(sizes) <= MAX_PASSAGE_CHARS
+    within = [size for size in sizes if MIN_PASSAGE_CHARS <= size <= MAX_PASSAGE_CHARS]
+    assert len(within) >= 0.6 * len(sizes)
+    assert [p.position for p in document.passages] == list(range(len(document.passages)))
+    # Paragraphs are separated by a blank line inside a passage and never cut mid-word
+    assert any("\n\n" in p.text for p in document.passages)
+    assert all(p.text == p.text.strip() for p in document.passages)
+
+
+def test_passages_know_their_pages():
+    paper = _paper()
+    document = _extracted()
+    assert document.passages[0].page_start == 1
+    assert all(1 <= p.page_start <= p.page_end <= paper.page_count for p in document.passages)
+    assert document.passages[-1].page_end == paper.page_count
+    assert any(p.page_start < p.page_end for p in document.passages)  # a paragraph across pages
+
+
+# --- PDFs that cannot be used -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "code", "fragment"),
+    [
+        (pdfgen.make_corrupt_pdf, "corrupt", "PDF ファイルが壊れている"),
+        (lambda: pdfgen.make_paper_pdf(title=TITLE, pages=2)[:20000], "corrupt", "壊れている"),
+        (lambda: b"<!DOCTYPE html><html><body>Not Found</body></html>", "corrupt", "PDF ファイルではありません"),
+        (pdfgen.make_encrypted_pdf, "encrypted", "パスワード"),
+        (lambda: b"", "empty", "PDF ファイルが空です"),
+        (lambda: pdfgen.make_empty_pdf(zero_pages=True), "empty", "ページがありません"),
+        (pdfgen.make_empty_pdf, "empty", "本文のテキストがありません"),
+        (pdfgen.make_image_only_pdf, "image_only", "画像だけ"),
+    ],
+    ids=["noise", "truncated", "html", "encrypted", "zero-bytes", "zero-pages", "blank-pages", "scanned"],
+)
+def test_unusable_pdfs_are_refused_with_a_code_and_a_japanese_message(make, code, fragment):
+    # Given a PDF that cannot give text
+    # When it is extracted
+    with pytest.raises(PdfExtractionError) as info:
+        extract_pdf(make(), max_pages=50, time_limit=60)
+    # Then the code says why and the message tells the editor in Japanese
+    assert info.value.code == code
+    assert fragment in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_too_many_pages_is_refused_before_reading():
+    with pytest.raises(PdfExtractionError) as info:
+        extract_pdf(_paper().pdf, max_pages=3, time_limit=60)
+    assert info.value.code == "too_many_pages"
+    assert str(info.value) == "PDF のページ数が多すぎます(4 ページ。上限は 3 ページです)。"
+
+
+def test_the_time_limit_is_checked_between_pages():
+    with pytest.raises(PdfExtractionError) as info:
+        extract_pdf(_paper().pdf, max_pages=50, time_limit=0)
+    assert info.value.code == "timeout"
+    assert "制限時間(0 秒)" in str(info.value)
+    assert "0/4 ページ" in str(info.value)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_damaged_pdfs_never_raise_anything_else(seed):
+    # Given a real paper with bytes flipped, zeroed or cut off
+    rng = random.Random(seed)
+    data = bytearray(_paper(pages=2).pdf)
+    if seed % 3 == 0:
+        for _ in range(30):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+    elif seed % 3 == 1:
+        del data[rng.randrange(len(data)) :]
+    else:
+        start = rng.randrange(len(data))
+        data[start : start + 800] = bytes(800)
+    # When it is extracted, it either works or fails as a PdfExtractionError
+    try:
+        document = extract_pdf(bytes(data), max_pages=50, time_limit=60)
+    except PdfExtractionError as error:
+        assert error.code in {"corrupt", "empty"}
+    else:
+        assert document.page_count >= 1
+
+
+def test_a_repaired_pdf_is_read_with_a_warning():
+    # Given a paper whose end (cross-reference table) is damaged, which MuPDF can repair
+    data = _paper(pages=2).pdf
+    damaged = data[:-200] + b"garbage" * 10
+    document = extract_pdf(damaged, max_pages=50, time_limit=60)
+    assert document.passages
+    (warning,) = document.warnings
+    assert warning == "PDF の一部が壊れていたため修復して読み込みました。本文が欠けている可能性があります。"
+    assert _extracted(pages=2).warnings == ()
+
+
+def test_importable_and_usable_without_django_settings():
+    # Given a bare Python process (the benchmark runs like this)
+    code = (
+        "from papernotes.ingestion.pdf_text import extract_pdf, PdfExtractionError\n"
+        "try:\n"
+        "    extract_pdf(b'', max_pages=1, time_limit=1)\n"
+        "except PdfExtractionError as error:\n"
+        "    print(error.code, error)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "empty PDF ファイルが空です(0 バイト)。取得し直してください。"

@@ -1,0 +1,577 @@
+"""Realistic test PDFs, generated with PyMuPDF: nothing is downloaded or checked in.
+
+:func:`generate_paper` lays out a two-column paper the way LaTeX does (title, authors and
+abstract across the page, numbered bold headings, justified paragraphs with first-line
+indents, words hyphenated at line ends, ﬁ/ﬂ/ﬀ/ﬃ/ﬄ ligature glyphs, a running header and a
+page number on every page, references at the end) and returns the PDF together with what a
+correct extraction must find: each paragraph starts with a unique marker (``PM0001`` …,
+references ``RF0001`` …) so tests can assert reading order, and the expected plain text of
+every paragraph.
+
+The page content is written in a deliberately wrong order (right column before left, the
+page furniture in between) so that the stream order PyMuPDF's plain ``get_text()`` follows
+is not the reading order, as in many real papers.
+
+Everything is deterministic for a given set of arguments (``seed`` picks the wording).
+"""
+
+import random
+import re
+from dataclasses import dataclass, field
+
+import pymupdf
+
+PAGE_WIDTH, PAGE_HEIGHT = 612.0, 792.0  # US Letter, like most arXiv papers
+MARGIN_X = 54.0
+BODY_TOP, BODY_BOTTOM = 72.0, 720.0
+GUTTER = 18.0
+BODY_SIZE, BODY_LEADING = 10.0, 12.0
+PARAGRAPH_GAP = 3.0
+INDENT = 10.0
+HEADING_SIZE, SUBHEADING_SIZE = 12.0, 11.0
+REFERENCE_SIZE, REFERENCE_LEADING = 9.0, 11.0
+HEADER_BASELINE, FOOTER_BASELINE = 44.0, 756.0
+
+LIGATURES = (("ffi", "\ufb03"), ("ffl", "\ufb04"), ("ff", "\ufb00"), ("fi", "\ufb01"), ("fl", "\ufb02"))
+
+_SUBJECTS = (
+    "our method", "the proposed architecture", "this representation", "the efficient baseline",
+    "a different classifier", "the retrieval module", "the transformer encoder", "each workflow",
+    "the offline evaluation", "the final model", "a sufficient condition", "the affine projection",
+)  # fmt: skip
+_VERBS = (
+    "improves", "reflects", "influences", "stabilizes", "outperforms", "simplifies", "regularizes",
+    "shuffles", "accelerates", "generalizes", "fine-tunes", "calibrates",
+)  # fmt: skip
+_OBJECTS = (
+    "the generalization of long-context models", "state-of-the-art benchmarks",
+    "the coefficient of interpretability", "an end-to-end optimization", "multimodal hallucination",
+    "the probability distribution of tokens", "difficult demonstrations", "flexible supervision",
+    "computational convergence", "in-context preference learning", "the mixture-of-experts layer",
+    "chain-of-thought inference", "the official tokenization", "a baffling regularization effect",
+    "the contrastive representation", "the field of reinforcement learning",
+)  # fmt: skip
+_CONNECTIVES = (
+    "in practice", "across all settings", "without additional supervision", "for the first time",
+    "under a fixed computational budget", "on every benchmark we consider",
+    "with a finite number of demonstrations",
+)  # fmt: skip
+_SECTION_NAMES = (
+    "Introduction", "Related Work", "Method", "Experiments", "Results", "Analysis",
+    "Ablation Studies", "Scaling Behaviour", "Efficiency", "Robustness", "Discussion",
+    "Limitations", "Conclusion",
+)  # fmt: skip
+_SUBSECTION_NAMES = ("Setup", "Training Details", "Evaluation Protocol", "Baselines", "Main Findings")
+_AUTHORS = ("Aiko Tanaka", "Ben Carter", "Chiara Rossi", "Daniel Okafor", "Emi Suzuki", "Felix Wagner")
+_VENUES = ("NeurIPS", "ICML", "ICLR", "ACL", "EMNLP", "CVPR", "arXiv preprint")
+
+
+@dataclass(frozen=True)
+class GeneratedParagraph:
+    """One paragraph as a correct extraction renders it: ligatures expanded, no hyphens added."""
+
+    section: str
+    marker: str
+    text: str
+    is_reference: bool = False
+
+
+@dataclass(frozen=True)
+class GeneratedPaper:
+    pdf: bytes
+    title: str
+    short_title: str
+    page_count: int
+    sections: tuple[str, ...]
+    paragraphs: tuple[GeneratedParagraph, ...]  # in reading order, abstract first
+    hyphenated_words: tuple[str, ...]  # whole words the layout broke across two lines
+
+    @property
+    def markers(self) -> tuple[str, ...]:
+        return tuple(p.marker for p in self.paragraphs)
+
+    @property
+    def body_markers(self) -> tuple[str, ...]:
+        return tuple(p.marker for p in self.paragraphs if not p.is_reference)
+
+    @property
+    def reference_markers(self) -> tuple[str, ...]:
+        return tuple(p.marker for p in self.paragraphs if p.is_reference)
+
+
+MARKER_RE = re.compile(r"\b(?:PM|RF)\d{4}\b")
+
+
+def markers_in(text: str) -> list[str]:
+    """The paragraph markers in ``text``, in order of appearance."""
+    return MARKER_RE.findall(text)
+
+
+def make_paper_pdf(
+    *,
+    title: str,
+    pages: int = 3,
+    two_columns: bool = True,
+    with_header_footer: bool = True,
+    with_hyphenation: bool = True,
+    with_ligatures: bool = True,
+    with_references: bool = True,
+    seed: int = 0,
+) -> bytes:
+    """The PDF bytes of :func:`generate_paper` with the same arguments."""
+    return generate_paper(
+        title=title,
+        pages=pages,
+        two_columns=two_columns,
+        with_header_footer=with_header_footer,
+        with_hyphenation=with_hyphenation,
+        with_ligatures=with_ligatures,
+        with_references=with_references,
+        seed=seed,
+    ).pdf
+
+
+def generate_paper(
+    *,
+    title: str,
+    pages: int = 3,
+    two_columns: bool = True,
+    with_header_footer: bool = True,
+    with_hyphenation: bool = True,
+    with_ligatures: bool = True,
+    with_references: bool = True,
+    seed: int = 0,
+) -> GeneratedPaper:
+    """Lay out a paper of exactly ``pages`` pages and return it with its expected content."""
+    if pages < 1:
+        raise ValueError("pages must be at least 1")
+    fonts = _Fonts()
+    layout = _Layout(fonts, pages, two_columns, with_hyphenation, with_ligatures)
+    text = _TextSource(random.Random(seed))
+    short_title = " ".join(title.split()[:4])
+
+    abstract = text.paragraph("PM0001")
+    layout.front_matter(title, text.authors(), abstract)
+    paragraphs = [GeneratedParagraph("Abstract", "PM0001", abstract)]
+    sections = ["Abstract"]
+    reserve = layout.back_matter_height(with_references)
+    counter = 2
+    for number in range(1, 1000):
+        heading = f"{number} {_SECTION_NAMES[(number - 1) % len(_SECTION_NAMES)]}"
+        body = [text.paragraph(f"PM{counter + i:04d}") for i in range(text.rng.randint(3, 5))]
+        # Near the end of the page budget a section shrinks, and stops when nothing fits.
+        while body and not layout.fits_section(body, reserve):
+            body.pop()
+        if not body:
+            break
+        sections.append(heading)
+        layout.heading(heading, HEADING_SIZE)
+        for index, paragraph in enumerate(body):
+            if index == 2 and number % 2 == 0:
+                subheading = f"{number}.1 {_SUBSECTION_NAMES[number % len(_SUBSECTION_NAMES)]}"
+                sections.append(subheading)
+                layout.heading(subheading, SUBHEADING_SIZE)
+            layout.paragraph(paragraph)
+            paragraphs.append(GeneratedParagraph(sections[-1], f"PM{counter:04d}", paragraph))
+            counter += 1
+
+    thanks = text.paragraph(f"PM{counter:04d}")
+    sections.append("Acknowledgments")
+    layout.heading("Acknowledgments", HEADING_SIZE)
+    layout.paragraph(thanks)
+    paragraphs.append(GeneratedParagraph("Acknowledgments", f"PM{counter:04d}", thanks))
+    if with_references:
+        sections.append("References")
+        layout.heading("References", HEADING_SIZE)
+        for number in range(1, _REFERENCE_COUNT + 1):
+            entry = text.reference(number, f"RF{number:04d}")
+            layout.reference(entry)
+            paragraphs.append(GeneratedParagraph("References", f"RF{number:04d}", entry, is_reference=True))
+
+    pdf = layout.render(short_title if with_header_footer else None)
+    return GeneratedPaper(
+        pdf=pdf,
+        title=title,
+        short_title=short_title,
+        page_count=layout.page_count,
+        sections=tuple(sections),
+        paragraphs=tuple(paragraphs),
+        hyphenated_words=tuple(dict.fromkeys(layout.hyphenated)),
+    )
+
+
+_REFERENCE_COUNT = 10
+
+
+# --- text --------------------------------------------------------------------------------
+
+
+class _TextSource:
+    """Deterministic ML-flavoured prose, rich in ligatures, long words and compounds."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+
+    def sentence(self) -> str:
+        pick = self.rng.choice
+        words = f"{pick(_SUBJECTS)} {pick(_VERBS)} {pick(_OBJECTS)} {pick(_CONNECTIVES)}"
+        return words[0].upper() + words[1:] + "."
+
+    def paragraph(self, marker: str) -> str:
+        sentences = [f"Marker {marker} opens this paragraph."]
+        sentences.extend(self.sentence() for _ in range(self.rng.randint(4, 7)))
+        return " ".join(sentences)
+
+    def authors(self) -> str:
+        return ", ".join(self.rng.sample(_AUTHORS, 3))
+
+    def reference(self, number: int, marker: str) -> str:
+        authors = " and ".join(self.rng.sample(_AUTHORS, 2))
+        topic = self.rng.choice(_OBJECTS)
+        venue = self.rng.choice(_VENUES)
+        year = 2015 + (number * 7) % 10
+        return f"[{number}] {authors}. {marker} On {topic}. In {venue}, {year}."
+
+
+# --- layout ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Fonts:
+    regular: pymupdf.Font = field(default_factory=lambda: pymupdf.Font("tiro"))
+    bold: pymupdf.Font = field(default_factory=lambda: pymupdf.Font("tibo"))
+    italic: pymupdf.Font = field(default_factory=lambda: pymupdf.Font("tiit"))
+
+
+@dataclass(frozen=True)
+class _Word:
+    x: float
+    text: str
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One line of text placed on a page; ``zone`` decides the (scrambled) writing order."""
+
+    zone: str  # "left", "right", "wide", "header", "footer"
+    baseline: float
+    words: tuple[_Word, ...]
+    font: pymupdf.Font
+    size: float
+
+
+class _Layout:
+    def __init__(
+        self, fonts: _Fonts, pages: int, two_columns: bool, hyphenate: bool, ligatures: bool
+    ) -> None:
+        self.fonts = fonts
+        self.target_pages = pages
+        self.two_columns = two_columns
+        self.hyphenate = hyphenate
+        self.ligatures = ligatures
+        text_width = PAGE_WIDTH - 2 * MARGIN_X
+        self.column_width = (text_width - GUTTER) / 2 if two_columns else text_width
+        self.items: list[list[_Item]] = [[]]
+        self.column = 0
+        self.top = BODY_TOP
+        self.y = BODY_TOP  # top of the next line box
+        self.hyphenated: list[str] = []
+        self._widths: dict[tuple[str, str, float], float] = {}
+
+    @property
+    def page_count(self) -> int:
+        return len(self.items)
+
+    # -- flowing content
+
+    def front_matter(self, title: str, authors: str, abstract: str) -> None:
+        width = PAGE_WIDTH - 2 * MARGIN_X
+        y = 90.0
+        for line in self._break_words(title.split(), 17.0, width, self.fonts.bold, allow_hyphens=False):
+            y += 21.0
+            self._centered(line, y, self.fonts.bold, 17.0)
+        y += 22.0
+        self._centered(authors.split(), y, self.fonts.regular, 11.0)
+        y += 30.0
+        self._centered(["Abstract"], y, self.fonts.bold, 11.0)
+        y += 6.0
+        abstract_x, abstract_width = MARGIN_X + 36.0, width - 72.0
+        for line, last in self._lines(abstract, abstract_width, first_indent=0.0):
+            y += BODY_LEADING
+            self._place(line, "wide", abstract_x, y, abstract_width, last, self.fonts.regular, BODY_SIZE)
+        self.top = self.y = y + 24.0
+
+    def back_matter_height(self, with_references: bool) -> float:
+        """Room kept free on the last page for the acknowledgements and references."""
+        height = HEADING_SIZE * 2.2 + 12 * BODY_LEADING
+        if with_references:
+            height += HEADING_SIZE * 2 + _REFERENCE_COUNT * (3 * REFERENCE_LEADING + 2)
+        return height
+
+    def fits_section(self, body: list[str], reserve: float) -> bool:
+        """Whether another section belongs before the back matter, given the page budget."""
+        if self.page_count < self.target_pages:
+            return True
+        needed = HEADING_SIZE * 2 + sum(self._paragraph_height(p) for p in body) + reserve
+        return needed <= self._room_left_on_page()
+
+    def heading(self, text: str, size: float) -> None:
+        # Keep the heading with at least three lines of its first paragraph.
+        self._need(size * 2.2 + 3 * BODY_LEADING)
+        baseline = self.y + size * 1.6
+        self._place(text.split(), self._zone(), self._column_x(), baseline, None, True, self.fonts.bold, size)
+        self.y = baseline + size * 0.6
+
+    def paragraph(self, text: str) -> None:
+        for index, (line, last) in enumerate(self._lines(text, self.column_width, first_indent=INDENT)):
+            self._need(BODY_LEADING)
+            self.y += BODY_LEADING
+            x = self._column_x() + (INDENT if index == 0 else 0.0)
+            width = self._width_from(x)
+            self._place(line, self._zone(), x, self.y, width, last, self.fonts.regular, BODY_SIZE)
+        self.y += PARAGRAPH_GAP
+
+    def reference(self, text: str) -> None:
+        # Hanging indent, as bibliography styles set it.
+        lines = self._lines(text, self.column_width - INDENT, first_indent=0.0, size=REFERENCE_SIZE)
+        for index, (line, last) in enumerate(lines):
+            self._need(REFERENCE_LEADING)
+            self.y += REFERENCE_LEADING
+            x = self._column_x() + (0.0 if index == 0 else INDENT)
+            width = self._width_from(x)
+            self._place(line, self._zone(), x, self.y, width, last, self.fonts.regular, REFERENCE_SIZE)
+        self.y += 2.0
+
+    # -- geometry helpers
+
+    def _zone(self) -> str:
+        if not self.two_columns:
+            return "wide"
+        return "left" if self.column == 0 else "right"
+
+    def _column_x(self) -> float:
+        return MARGIN_X + self.column * (self.column_width + GUTTER)
+
+    def _width_from(self, x: float) -> float:
+        return self._column_x() + self.column_width - x
+
+    def _need(self, height: float) -> None:
+        if self.y + height <= BODY_BOTTOM:
+            return
+        if self.two_columns and self.column == 0:
+            self.column = 1
+        else:
+            self.items.append([])
+            self.column = 0
+            self.top = BODY_TOP
+        self.y = self.top
+
+    def _room_left_on_page(self) -> float:
+        room = BODY_BOTTOM - self.y
+        if self.two_columns and self.column == 0:
+            room += BODY_BOTTOM - self.top
+        return room
+
+    def _paragraph_height(self, text: str) -> float:
+        lines = sum(1 for _ in self._lines(text, self.column_width, first_indent=INDENT, record=False))
+        return lines * BODY_LEADING + PARAGRAPH_GAP
+
+    # -- line breaking
+
+    def _lines(
+        self,
+        text: str,
+        width: float,
+        *,
+        first_indent: float,
+        size: float = BODY_SIZE,
+        record: bool = True,
+    ):
+        """Yield (words, is_last_line) for ``text`` broken into lines of ``width`` points."""
+        words = text.split()
+        lines = self._break_words(
+            words, size, width, self.fonts.regular, allow_hyphens=self.hyphenate, first_indent=first_indent,
+            record=record,
+        )  # fmt: skip
+        for index, line in enumerate(lines):
+            yield line, index == len(lines) - 1
+
+    def _break_words(
+        self,
+        words: list[str],
+        size: float,
+        width: float,
+        font: pymupdf.Font,
+        *,
+        allow_hyphens: bool,
+        first_indent: float = 0.0,
+        record: bool = True,
+    ) -> list[list[str]]:
+        space = self._width(font, " ", size)
+        lines: list[list[str]] = []
+        current: list[str] = []
+        used = 0.0
+        available = width - first_indent
+        pending = list(words)
+        while pending:
+            word = pending.pop(0)
+            length = self._width(font, self._glyphs(word), size)
+            gap = space if current else 0.0
+            if used + gap + length <= available:
+                current.append(word)
+                used += gap + length
+                continue
+            split = self._hyphenate(word, available - used - gap, size, font) if allow_hyphens else None
+            if split is not None and current:
+                head, tail = split
+                current.append(head)
+                pending.insert(0, tail)
+                if record:
+                    self.hyphenated.append(word.strip(".,"))
+            else:
+                pending.insert(0, word)
+                if not current:  # a single word wider than the line: place it anyway
+                    current.append(pending.pop(0))
+            lines.append(current)
+            current, used, available = [], 0.0, width
+        if current:
+            lines.append(current)
+        return lines
+
+    def _hyphenate(self, word: str, room: float, size: float, font: pymupdf.Font) -> tuple[str, str] | None:
+        """Split ``word`` so the head (with its hyphen) fits ``room``, as TeX would."""
+        core = word.rstrip(".,")
+        if core.count("-") >= 2:
+            # A long compound breaks at one of its own hyphens, never inside a part.
+            for index in range(len(core) - 1, 0, -1):
+                if core[index] == "-" and self._width(font, self._glyphs(word[: index + 1]), size) <= room:
+                    return word[: index + 1], word[index + 1 :]
+            return None
+        if "-" in core or not core.isalpha() or not core.islower() or len(core) < 7:
+            return None
+        for index in range(len(core) - 3, 2, -1):
+            if self._width(font, self._glyphs(word[:index] + "-"), size) <= room:
+                return word[:index] + "-", word[index:]
+        return None
+
+    def _width(self, font: pymupdf.Font, text: str, size: float) -> float:
+        # Line breaking measures the same words over and over; MuPDF calls are the cost.
+        key = (font.name, text, size)
+        width = self._widths.get(key)
+        if width is None:
+            width = self._widths[key] = font.text_length(text, size)
+        return width
+
+    def _glyphs(self, text: str) -> str:
+        if not self.ligatures:
+            return text
+        for letters, ligature in LIGATURES:
+            text = text.replace(letters, ligature)
+        return text
+
+    # -- placing words
+
+    def _place(
+        self,
+        words: list[str],
+        zone: str,
+        x: float,
+        baseline: float,
+        width: float | None,
+        last: bool,
+        font: pymupdf.Font,
+        size: float,
+    ) -> None:
+        """Place one line; justified (LaTeX style) unless it is the paragraph's last line."""
+        glyphs = [self._glyphs(word) if font is self.fonts.regular else word for word in words]
+        lengths = [self._width(font, g, size) for g in glyphs]
+        space = self._width(font, " ", size)
+        gap = space
+        if width is not None and not last and len(words) > 1:
+            gap = max(space, (width - sum(lengths)) / (len(words) - 1))
+        placed = []
+        for glyph, length in zip(glyphs, lengths, strict=True):
+            placed.append(_Word(x, glyph))
+            x += length + gap
+        self.items[-1].append(_Item(zone, baseline, tuple(placed), font, size))
+
+    def _centered(self, words: list[str], baseline: float, font: pymupdf.Font, size: float) -> None:
+        width = self._width(font, " ".join(words), size)
+        self._place(words, "wide", (PAGE_WIDTH - width) / 2, baseline, None, True, font, size)
+
+    # -- output
+
+    def render(self, running_header: str | None) -> bytes:
+        doc = pymupdf.open()
+        for number, items in enumerate(self.items, start=1):
+            page = doc.new_page(width=PAGE_WIDTH, height=PAGE_HEIGHT)
+            furniture = self._furniture(number, running_header) if running_header else []
+            writer = pymupdf.TextWriter(page.rect)
+            # Stream order is not reading order: right column first, page furniture in the
+            # middle, then the left column and the full-width lines last.
+            order = {"right": 0, "footer": 1, "header": 2, "left": 3, "wide": 4}
+            for item in sorted([*items, *furniture], key=lambda item: order[item.zone]):
+                for word in item.words:
+                    writer.append((word.x, item.baseline), word.text, font=item.font, fontsize=item.size)
+            writer.write_text(page)
+        doc.set_metadata({})
+        return doc.tobytes(garbage=3, deflate=True, no_new_id=True)
+
+    def _furniture(self, number: int, running_header: str) -> list[_Item]:
+        footer = str(number)
+        furniture = [self._centered_item("footer", footer, FOOTER_BASELINE, self.fonts.regular, 9.0)]
+        if number > 1:
+            header = self._centered_item("header", running_header, HEADER_BASELINE, self.fonts.italic, 9.0)
+            furniture.append(header)
+        return furniture
+
+    @staticmethod
+    def _centered_item(zone: str, text: str, baseline: float, font: pymupdf.Font, size: float) -> _Item:
+        x = (PAGE_WIDTH - font.text_length(text, size)) / 2
+        return _Item(zone, baseline, (_Word(x, text),), font, size)
+
+
+# --- PDFs that must fail ------------------------------------------------------------------
+
+
+def make_encrypted_pdf() -> bytes:
+    """A one-page paper that needs a user password to open."""
+    plain = pymupdf.open(stream=make_paper_pdf(title="Locked Paper", pages=1), filetype="pdf")
+    return plain.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="reader", owner_pw="owner")
+
+
+def make_image_only_pdf(pages: int = 2) -> bytes:
+    """A "scanned" paper: every page is one picture, there is no text layer."""
+    doc = pymupdf.open()
+    pixmap = pymupdf.Pixmap(pymupdf.csGRAY, pymupdf.IRect(0, 0, 300, 400), False)
+    pixmap.clear_with(255)
+    for row in range(40, 360, 12):  # grey bars standing in for lines of scanned text
+        pixmap.set_rect(pymupdf.IRect(30, row, 270, row + 5), (90,))
+    for _ in range(pages):
+        page = doc.new_page(width=PAGE_WIDTH, height=PAGE_HEIGHT)
+        page.insert_image(page.rect, pixmap=pixmap)
+    doc.set_metadata({})
+    return doc.tobytes(garbage=3, deflate=True, no_new_id=True)
+
+
+def make_empty_pdf(*, zero_pages: bool = False) -> bytes:
+    """Blank pages (a rule drawn, no text, no image), or with ``zero_pages`` a PDF without pages."""
+    if zero_pages:
+        # PyMuPDF refuses to save a document without pages, so write the few objects by hand.
+        return (
+            b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+            b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
+            b"trailer\n<< /Root 1 0 R /Size 3 >>\n%%EOF\n"
+        )
+    doc = pymupdf.open()
+    for _ in range(2):
+        page = doc.new_page(width=PAGE_WIDTH, height=PAGE_HEIGHT)
+        page.draw_line((MARGIN_X, 100), (PAGE_WIDTH - MARGIN_X, 100))
+    doc.set_metadata({})
+    return doc.tobytes(garbage=3, deflate=True, no_new_id=True)
+
+
+def make_corrupt_pdf() -> bytes:
+    """Starts like a PDF, but the rest is noise: what a broken download looks like."""
+    noise = random.Random(7).randbytes(4096)
+    return b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + noise
