@@ -185,6 +185,10 @@ if not DEBUG:
 ARXIV_API_URL = env.str("ARXIV_API_URL", default="https://export.arxiv.org/api/query")
 ARXIV_MIN_INTERVAL = env.float("ARXIV_MIN_INTERVAL", default=3.0)
 ARXIV_TIMEOUT = env.float("ARXIV_TIMEOUT", default=30.0)
+# Attempts within one task run, with exponential backoff from this base (seconds);
+# after them the task itself is retried later with a longer backoff.
+ARXIV_RETRY_ATTEMPTS = env.int("ARXIV_RETRY_ATTEMPTS", default=4)
+ARXIV_BACKOFF_BASE = env.float("ARXIV_BACKOFF_BASE", default=2.0)
 PDF_ALLOWED_HOSTS = env.list("PDF_ALLOWED_HOSTS", default=["arxiv.org", "export.arxiv.org"])
 PDF_MAX_BYTES = env.int("PDF_MAX_BYTES", default=50 * 1024 * 1024)
 PDF_TIMEOUT = env.float("PDF_TIMEOUT", default=60.0)

@@ -69,7 +69,9 @@ class RetryPolicy:
         return max(backoff, retry_after or 0.0)
 
 
-DEFAULT_RETRY = RetryPolicy()
+def retry_policy_from_settings() -> RetryPolicy:
+    """The policy configured by ARXIV_RETRY_ATTEMPTS and ARXIV_BACKOFF_BASE."""
+    return RetryPolicy(attempts=settings.ARXIV_RETRY_ATTEMPTS, backoff_base=settings.ARXIV_BACKOFF_BASE)
 
 
 @dataclass(frozen=True)
@@ -411,7 +413,7 @@ def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
 
 
 def fetch_metadata(
-    arxiv_ids: Sequence[str], *, retry: RetryPolicy = DEFAULT_RETRY
+    arxiv_ids: Sequence[str], *, retry: RetryPolicy | None = None
 ) -> dict[str, ArxivRecord | ArxivFetchError]:
     """Latest arXiv metadata for every id, keyed by the ids exactly as given.
 
@@ -421,6 +423,7 @@ def fetch_metadata(
     returned as :class:`ArxivFetchError`; :class:`ArxivUnavailable` is raised only when
     arXiv as a whole cannot be used.
     """
+    retry = retry or retry_policy_from_settings()
     requested = {raw: _parse_requested(raw) for raw in arxiv_ids}
     wanted = list(dict.fromkeys(bare for bare in requested.values() if isinstance(bare, str)))
     found: dict[str, ArxivRecord] = {}
