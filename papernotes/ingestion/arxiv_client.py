@@ -316,9 +316,7 @@ def _rejected_by_arxiv(arxiv_id: str, detail: str) -> ArxivFetchError:
     return ArxivFetchError(
         arxiv_id,
         "invalid",
-        _("arXiv が ID「{arxiv_id}」を不正な形式として拒否しました({detail})").format(
-            arxiv_id=arxiv_id, detail=detail
-        ),
+        _("arXiv が ID「{arxiv_id}」を不正な形式として拒否しました({detail})").format(arxiv_id=arxiv_id, detail=detail),
     )
 
 
@@ -378,15 +376,11 @@ def _request_with_retries(client: _ArxivApiClient, ids: list[str], policy: Retry
     raise AssertionError("unreachable: attempts >= 1")
 
 
-def _fetch_chunk(
-    ids: list[str], policy: RetryPolicy
-) -> tuple[dict[str, ArxivRecord], dict[str, ArxivFetchError]]:
+def _fetch_chunk(ids: list[str], policy: RetryPolicy) -> tuple[dict[str, ArxivRecord], dict[str, ArxivFetchError]]:
     """Records by bare id for one request's worth of ids, plus ids arXiv rejected as malformed."""
     rejected: dict[str, ArxivFetchError] = {}
     remaining = list(ids)
-    client = _ArxivApiClient(
-        api_url=settings.ARXIV_API_URL, timeout=float(settings.ARXIV_TIMEOUT), page_size=len(ids)
-    )
+    client = _ArxivApiClient(api_url=settings.ARXIV_API_URL, timeout=float(settings.ARXIV_TIMEOUT), page_size=len(ids))
     while remaining:
         try:
             results = _request_with_retries(client, remaining, policy)

@@ -36,11 +36,40 @@ def _(message: str) -> str:
 # scheme changed, so validating against it rejects typos such as "hep_th/…" early.
 OLD_ARCHIVES = frozenset(
     {
-        "acc-phys", "adap-org", "alg-geom", "ao-sci", "astro-ph", "atom-ph", "bayes-an",
-        "chao-dyn", "chem-ph", "cmp-lg", "comp-gas", "cond-mat", "cs", "dg-ga", "funct-an",
-        "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math", "math-ph", "mtrl-th", "nlin",
-        "nucl-ex", "nucl-th", "patt-sol", "physics", "plasm-ph", "q-alg", "q-bio", "quant-ph",
-        "solv-int", "supr-con",
+        "acc-phys",
+        "adap-org",
+        "alg-geom",
+        "ao-sci",
+        "astro-ph",
+        "atom-ph",
+        "bayes-an",
+        "chao-dyn",
+        "chem-ph",
+        "cmp-lg",
+        "comp-gas",
+        "cond-mat",
+        "cs",
+        "dg-ga",
+        "funct-an",
+        "gr-qc",
+        "hep-ex",
+        "hep-lat",
+        "hep-ph",
+        "hep-th",
+        "math",
+        "math-ph",
+        "mtrl-th",
+        "nlin",
+        "nucl-ex",
+        "nucl-th",
+        "patt-sol",
+        "physics",
+        "plasm-ph",
+        "q-alg",
+        "q-bio",
+        "quant-ph",
+        "solv-int",
+        "supr-con",
     }
 )
 
@@ -147,9 +176,7 @@ def _candidate_from_url(value: str) -> str:
         raise InvalidArxivId(value, _("arXiv の URL ではありません: {value}").format(value=value))
     match = _URL_PATH_RE.match(parts.path)
     if not match:
-        raise InvalidArxivId(
-            value, _("arXiv の URL ですが、論文の ID が含まれていません: {value}").format(value=value)
-        )
+        raise InvalidArxivId(value, _("arXiv の URL ですが、論文の ID が含まれていません: {value}").format(value=value))
     return match.group("id")
 
 

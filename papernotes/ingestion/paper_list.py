@@ -86,9 +86,17 @@ _MONTHS = {
     name: number
     for number, names in enumerate(
         [
-            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
-            ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
-            ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
             ("december", "dec"),
         ],
         start=1,
@@ -398,9 +406,7 @@ def _merge_duplicates(entries: list[ListEntry]) -> tuple[list[ListEntry], list[D
         if first is None:
             kept[entry.ref.arxiv_id] = entry
             continue
-        duplicates.append(
-            DuplicateEntry(entry.ref, entry.title, entry.line_no, entry.source_text, first.line_no)
-        )
+        duplicates.append(DuplicateEntry(entry.ref, entry.title, entry.line_no, entry.source_text, first.line_no))
         if (entry.ref.version or 0) > (first.ref.version or 0):
             kept[entry.ref.arxiv_id] = replace(first, ref=entry.ref)
     return list(kept.values()), duplicates

@@ -70,9 +70,7 @@ class PdfDownloadError(Exception):
         if self.code in ("timeout", "connection"):
             return True
         return (
-            self.code == "http_error"
-            and self.status is not None
-            and (self.status >= 500 or self.status in (408, 429))
+            self.code == "http_error" and self.status is not None and (self.status >= 500 or self.status in (408, 429))
         )
 
     def __repr__(self) -> str:
@@ -129,9 +127,9 @@ def _http_error(response: requests.Response, url: str) -> PdfDownloadError:
     if status == 404:
         message = _("PDF が見つかりません(HTTP 404): {url}").format(url=url)
     elif status in (429, 503):
-        message = _(
-            "PDF のサーバーが混み合っています(HTTP {status})。しばらくしてから再取得してください"
-        ).format(status=status)
+        message = _("PDF のサーバーが混み合っています(HTTP {status})。しばらくしてから再取得してください").format(
+            status=status
+        )
     else:
         message = _("PDF のサーバーがエラーを返しました(HTTP {status}): {url}").format(status=status, url=url)
     return PdfDownloadError("http_error", message, url=url, status=status)
@@ -148,9 +146,7 @@ def _too_large(url: str, max_bytes: int) -> PdfDownloadError:
 def _timed_out(url: str, timeout: float) -> PdfDownloadError:
     return PdfDownloadError(
         "timeout",
-        _("PDF のダウンロードが {seconds:g} 秒以内に終わりませんでした: {url}").format(
-            seconds=timeout, url=url
-        ),
+        _("PDF のダウンロードが {seconds:g} 秒以内に終わりませんでした: {url}").format(seconds=timeout, url=url),
         url=url,
     )
 
@@ -259,6 +255,4 @@ def download_pdf(
             except requests.RequestException as error:
                 raise _network_error(error, final_url, seconds) from error
             _check_pdf(body, response, final_url)
-    return DownloadedPdf(
-        content=body, sha256=hashlib.sha256(body).hexdigest(), final_url=final_url, size=len(body)
-    )
+    return DownloadedPdf(content=body, sha256=hashlib.sha256(body).hexdigest(), final_url=final_url, size=len(body))

@@ -52,8 +52,13 @@ MIN_DOCUMENT_CHARS = 100
 # fonts whose ToUnicode maps a ligature glyph to its presentation-form codepoint anyway.
 _LIGATURES = str.maketrans(
     {
-        "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
-        "\ufb05": "st", "\ufb06": "st",
+        "\ufb00": "ff",
+        "\ufb01": "fi",
+        "\ufb02": "fl",
+        "\ufb03": "ffi",
+        "\ufb04": "ffl",
+        "\ufb05": "st",
+        "\ufb06": "st",
     }
 )
 _SPACES_RE = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
@@ -144,9 +149,7 @@ def extract_pdf(data: bytes, *, max_pages: int, time_limit: float) -> ExtractedD
             raise _no_text_error(document)
         warnings: tuple[str, ...] = ()
         if document.is_repaired:
-            warnings = (
-                _("PDF の一部が壊れていたため修復して読み込みました。本文が欠けている可能性があります。"),
-            )
+            warnings = (_("PDF の一部が壊れていたため修復して読み込みました。本文が欠けている可能性があります。"),)
         page_count = document.page_count
     ordered = [line for page in pages for line in _reading_order(page)]
     paragraphs, headings = _paragraphs(ordered)
@@ -163,10 +166,7 @@ def _open(data: bytes) -> pymupdf.Document:
     if b"%PDF-" not in data[:1024]:
         raise PdfExtractionError(
             "corrupt",
-            _(
-                "PDF ファイルではありません(取得したデータが PDF の形式ではありません)。"
-                "URL を確認してください。"
-            ),
+            _("PDF ファイルではありません(取得したデータが PDF の形式ではありません)。URL を確認してください。"),
         )
     try:
         return pymupdf.open(stream=data, filetype="pdf")
@@ -182,9 +182,7 @@ def _corrupt_error() -> PdfExtractionError:
 
 def _check_openable(document: pymupdf.Document, max_pages: int) -> None:
     if document.needs_pass:
-        raise PdfExtractionError(
-            "encrypted", _("PDF にパスワードが設定されているため、本文を読み取れません。")
-        )
+        raise PdfExtractionError("encrypted", _("PDF にパスワードが設定されているため、本文を読み取れません。"))
     if document.page_count == 0:
         raise PdfExtractionError("empty", _("PDF にページがありません。"))
     if document.page_count > max_pages:
@@ -249,8 +247,7 @@ def _read_pages(document: pymupdf.Document, started: float, time_limit: float) -
             raise PdfExtractionError(
                 "timeout",
                 _(
-                    "PDF の読み取りが制限時間({seconds} 秒)内に終わりませんでした"
-                    "({done}/{total} ページまで処理)。"
+                    "PDF の読み取りが制限時間({seconds} 秒)内に終わりませんでした({done}/{total} ページまで処理)。"
                 ).format(seconds=f"{time_limit:g}", done=index, total=document.page_count),
             )
         try:
@@ -544,9 +541,7 @@ def _is_reference_heading(heading: str) -> bool:
     return name in _REFERENCE_NAMES
 
 
-def _starts_paragraph(
-    line: _Line, previous: _Line, extent: tuple[float, float], in_references: bool
-) -> bool:
+def _starts_paragraph(line: _Line, previous: _Line, extent: tuple[float, float], in_references: bool) -> bool:
     """Whether ``line`` opens a new paragraph after ``previous``.
 
     ``extent`` spans the current paragraph's lines in ``previous``'s column, so indents and

@@ -155,9 +155,7 @@ class FileLimiter(Limiter):
             fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as error:
             raise RateLimitBackendError(
-                _("レート制限用のディレクトリ {path} を使えません: {error}").format(
-                    path=self.directory, error=error
-                )
+                _("レート制限用のディレクトリ {path} を使えません: {error}").format(path=self.directory, error=error)
             ) from error
         deadline = time.monotonic() + max(timeout, 0.0)
         while True:
@@ -255,9 +253,7 @@ class RedisLimiter(Limiter):
         return RateLimitBackendError(_("レート制限用の Redis に接続できません: {error}").format(error=error))
 
     def _acquire(self, timeout: float) -> Any | None:
-        lock = self.client.lock(
-            self.lock_key, timeout=self.lock_timeout, sleep=POLL_INTERVAL, thread_local=False
-        )
+        lock = self.client.lock(self.lock_key, timeout=self.lock_timeout, sleep=POLL_INTERVAL, thread_local=False)
         try:
             if lock.acquire(blocking=True, blocking_timeout=max(timeout, 0.0)):
                 return lock

@@ -17,7 +17,6 @@ from tests.factories import NoteFactory, PaperFactory, QuestionAnswerFactory, We
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture
 def note():
     issue = WeeklyIssueFactory(published=True)
@@ -214,9 +213,7 @@ def test_editing_a_note_summary_marks_it_editor_and_keeps_the_abstract_source(ad
     assert note.abstract_ja == "取り込んだ概要."
     assert note.abstract_ja_source == TextSource.IMPORTED
     # and the Q&A were not touched either
-    assert set(note.qas.values_list("question_source", "answer_source")) == {
-        (TextSource.IMPORTED, TextSource.IMPORTED)
-    }
+    assert set(note.qas.values_list("question_source", "answer_source")) == {(TextSource.IMPORTED, TextSource.IMPORTED)}
     # and 履歴 records who did it
     assert note.history.first().history_user == admin_user
 
@@ -246,9 +243,7 @@ def test_saving_a_note_without_changes_changes_no_source(admin_client, note):
     note.refresh_from_db()
     assert note.state == "approved"
     assert (note.summary_source, note.abstract_ja_source) == (TextSource.MACHINE, TextSource.IMPORTED)
-    assert set(note.qas.values_list("question_source", "answer_source")) == {
-        (TextSource.IMPORTED, TextSource.IMPORTED)
-    }
+    assert set(note.qas.values_list("question_source", "answer_source")) == {(TextSource.IMPORTED, TextSource.IMPORTED)}
 
 
 def test_editing_a_qa_inline_marks_only_that_answer_editor(admin_client, note):

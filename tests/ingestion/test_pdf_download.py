@@ -82,9 +82,7 @@ def test_follows_redirects_to_allowed_hosts(arxiv_server: ArxivServer, pdf: byte
 
 
 def test_a_redirect_to_a_host_not_allowed_is_refused(arxiv_server: ArxivServer, pdf: bytes):
-    arxiv_server.behave(
-        "/pdf/2405.01535", redirect_to=arxiv_server.pdf_url("2405.01535", 1, host="localhost")
-    )
+    arxiv_server.behave("/pdf/2405.01535", redirect_to=arxiv_server.pdf_url("2405.01535", 1, host="localhost"))
 
     error = _fails("redirect_disallowed", arxiv_server.pdf_url("2405.01535"), allowed_hosts=LOCAL)
 

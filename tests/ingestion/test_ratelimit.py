@@ -63,9 +63,7 @@ def _run_processes(spec: tuple, processes: int, per_process: int) -> list[Slot]:
     # spawn, not fork: the test process has threads (pytest, possibly servers).
     context = multiprocessing.get_context("spawn")
     go, queue = context.Event(), context.Queue()
-    workers = [
-        context.Process(target=_process_worker, args=(spec, per_process, go, queue)) for _ in range(processes)
-    ]
+    workers = [context.Process(target=_process_worker, args=(spec, per_process, go, queue)) for _ in range(processes)]
     for worker in workers:
         worker.start()
     go.set()  # start together, so they really compete
@@ -80,8 +78,7 @@ def _run_threads(spec: tuple, threads: int, per_thread: int) -> list[Slot]:
     barrier = threading.Barrier(threads)
     slots: list[Slot] = []
     workers = [
-        threading.Thread(target=_use_slots, args=(spec, per_thread, barrier.wait, slots.append))
-        for _ in range(threads)
+        threading.Thread(target=_use_slots, args=(spec, per_thread, barrier.wait, slots.append)) for _ in range(threads)
     ]
     for worker in workers:
         worker.start()

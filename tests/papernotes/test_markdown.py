@@ -92,7 +92,5 @@ def test_ja_date(value, expected):
 
 
 def test_ja_date_in_a_template():
-    html = Template("{% load papernotes_tags %}{{ day|ja_date }}").render(
-        Context({"day": datetime.date(2024, 4, 29)})
-    )
+    html = Template("{% load papernotes_tags %}{{ day|ja_date }}").render(Context({"day": datetime.date(2024, 4, 29)}))
     assert html == "2024年04月29日"

@@ -8,8 +8,14 @@ def test_every_current_group_is_present_with_its_categories():
     assert len(categories) >= 150
     groups = {c.group for c in categories.values()}
     assert groups == {
-        "Computer Science", "Economics", "Electrical Engineering and Systems Science", "Mathematics",
-        "Physics", "Quantitative Biology", "Quantitative Finance", "Statistics",
+        "Computer Science",
+        "Economics",
+        "Electrical Engineering and Systems Science",
+        "Mathematics",
+        "Physics",
+        "Quantitative Biology",
+        "Quantitative Finance",
+        "Statistics",
     }
     # Not only the six of the sample: a few from each corner of arXiv
     for code, name in {

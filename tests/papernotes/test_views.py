@@ -18,7 +18,6 @@ MONDAY = datetime.date(2024, 4, 29)
 ISSUE_PAGE_QUERIES = 3
 
 
-
 def _detail_url(week: str) -> str:
     return reverse("papernotes:issue_detail", kwargs={"week": week})
 
@@ -30,9 +29,7 @@ def _text_url(week: str) -> str:
 def _published_issue_with_papers(count: int, *, qas_per_paper: int = 3):
     issue = WeeklyIssueFactory(week_start=MONDAY, published=True)
     for position in range(1, count + 1):
-        note = NoteFactory(
-            issue=issue, position=position, paper=PaperFactory(title=f"Paper Number {position}")
-        )
+        note = NoteFactory(issue=issue, position=position, paper=PaperFactory(title=f"Paper Number {position}"))
         for qa_position in range(1, qas_per_paper + 1):
             QuestionAnswerFactory(note=note, position=qa_position)
     return issue
@@ -262,9 +259,7 @@ def test_real_back_issue_is_presented_and_exported_unchanged(client, tmp_path, s
     assert page.status_code == 200
     assert "最新論文ノート:【2024-04-29~ 2024-05-05】" in text
     assert text.count("目次へ戻る") == 10
-    assert (
-        "Prometheus 2: An Open Source Language Model Specialized in Evaluating Other Language Models" in text
-    )
+    assert "Prometheus 2: An Open Source Language Model Specialized in Evaluating Other Language Models" in text
     assert "発行日 2024年05月02日" in text
     assert 'href="http://arxiv.org/pdf/2405.01535v1"' in page.content.decode()
     # and the text version is byte for byte the published issue

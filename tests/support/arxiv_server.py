@@ -139,9 +139,7 @@ def _atom_time(value: datetime) -> str:
 def _wrapped(text: str, indent: str) -> str:
     # arXiv hard-wraps titles and abstracts at spaces; consumers must collapse the whitespace.
     # Never break at hyphens: "open-source" must come back as one word.
-    return textwrap.fill(
-        text, width=80, subsequent_indent=indent, break_on_hyphens=False, break_long_words=False
-    )
+    return textwrap.fill(text, width=80, subsequent_indent=indent, break_on_hyphens=False, break_long_words=False)
 
 
 def load_fixture_papers(path: Path = FIXTURE) -> dict[str, StubPaper]:
@@ -513,8 +511,7 @@ def _entry_xml(paper: StubPaper, version: int, local_pdf_url: str | None) -> str
     lines += [
         f'    <link href="{abs_url}" rel="alternate" type="text/html"/>',
         f'    <link title="pdf" href={quoteattr(pdf_url)} rel="related" type="application/pdf"/>',
-        f"    <arxiv:primary_category {arxiv_ns} term={quoteattr(paper.primary_category)} "
-        f'scheme="{_ARXIV_NS}"/>',
+        f'    <arxiv:primary_category {arxiv_ns} term={quoteattr(paper.primary_category)} scheme="{_ARXIV_NS}"/>',
     ]
     lines += [f'    <category term={quoteattr(term)} scheme="{_ARXIV_NS}"/>' for term in paper.categories]
     lines.append("  </entry>\n")

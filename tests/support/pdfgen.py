@@ -261,9 +261,7 @@ class _Item:
 
 
 class _Layout:
-    def __init__(
-        self, fonts: _Fonts, pages: int, two_columns: bool, hyphenate: bool, ligatures: bool
-    ) -> None:
+    def __init__(self, fonts: _Fonts, pages: int, two_columns: bool, hyphenate: bool, ligatures: bool) -> None:
         self.fonts = fonts
         self.target_pages = pages
         self.two_columns = two_columns
