@@ -35,10 +35,12 @@ class WeeklyIssue(models.Model):
             models.CheckConstraint(
                 condition=models.Q(week_start__iso_week_day=1),
                 name="issue_week_starts_on_monday",
+                violation_error_message=_("週の開始日は月曜日にしてください。"),
             ),
             models.CheckConstraint(
                 condition=~models.Q(state=IssueState.PUBLISHED) | models.Q(published_at__isnull=False),
                 name="issue_published_has_time",
+                violation_error_message=_("公開済みの号には公開日時が必要です。"),
             ),
         ]
 
@@ -87,8 +89,16 @@ class Note(ProvenancedTextMixin, models.Model):
         verbose_name_plural = _("論文ノート")
         ordering = ["issue", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["issue", "paper"], name="note_one_per_paper_per_issue"),
-            models.UniqueConstraint(fields=["issue", "position"], name="note_unique_position"),
+            models.UniqueConstraint(
+                fields=["issue", "paper"],
+                name="note_one_per_paper_per_issue",
+                violation_error_message=_("この論文のノートはこの号に既にあります。"),
+            ),
+            models.UniqueConstraint(
+                fields=["issue", "position"],
+                name="note_unique_position",
+                violation_error_message=_("この号には同じ順番の論文ノートが既にあります。"),
+            ),
             models.CheckConstraint(condition=models.Q(position__gte=1), name="note_position_positive"),
         ]
 
@@ -121,7 +131,11 @@ class QuestionAnswer(ProvenancedTextMixin, models.Model):
         verbose_name_plural = _("Q&A")
         ordering = ["note", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["note", "position"], name="qa_unique_position"),
+            models.UniqueConstraint(
+                fields=["note", "position"],
+                name="qa_unique_position",
+                violation_error_message=_("このノートには同じ順番の Q&A が既にあります。"),
+            ),
             models.CheckConstraint(condition=models.Q(position__gte=1), name="qa_position_positive"),
         ]
 

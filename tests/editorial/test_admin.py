@@ -5,6 +5,7 @@ including the hidden copies of the texts the editor was shown, with only the edi
 fields altered.
 """
 
+import datetime
 from html.parser import HTMLParser
 
 import pytest
@@ -402,3 +403,27 @@ def test_reverting_a_note_in_history_restores_its_text_as_the_editors(admin_clie
     note.refresh_from_db()
     assert (note.summary, note.summary_source) == ("機械が書いた要約.", TextSource.EDITOR)
     assert (note.abstract_ja, note.abstract_ja_source) == ("取り込んだ概要.", TextSource.IMPORTED)
+
+
+def test_publishing_without_a_time_is_refused_with_a_message(admin_client):
+    # Given a draft issue
+    issue = WeeklyIssueFactory(week_start=datetime.date(2025, 3, 3))
+    url = reverse("admin:papernotes_weeklyissue_change", args=[issue.pk])
+    # When the state is set to 公開済み with no 公開日時
+    response = admin_client.post(
+        url,
+        {
+            "week_start": "2025-03-03",
+            "intro": "",
+            "state": "published",
+            "published_at_0": "",
+            "published_at_1": "",
+            "notes-TOTAL_FORMS": "0",
+            "notes-INITIAL_FORMS": "0",
+        },
+    )
+    # Then the form says why, and nothing changed
+    assert response.status_code == 200
+    assert "公開済みの号には公開日時が必要です" in response.content.decode()
+    issue.refresh_from_db()
+    assert issue.state == "draft"
