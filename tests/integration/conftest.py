@@ -1,7 +1,19 @@
-"""A real Celery worker on real Redis, and the local arXiv stand-in, for end-to-end tests."""
+"""End-to-end fixtures: a real Celery worker on real Redis, the local arXiv stand-in, and
+headless Chromium (Debian's chromium and chromium-driver, driven by Selenium).
+
+The browser is the system one: nothing is downloaded. Without it the browser tests are
+skipped with the reason, except under CI, where .ci/run installs it and they must run.
+"""
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
 
 from papernotes.celery import app as celery_app
 from tests.services import TEST_BROKER_URL, require_redis
@@ -37,3 +49,39 @@ def _use_broker(url: str) -> None:
     celery_app.conf.broker_url = url
     # Drop the connection pools built for the previous broker (what Celery does after fork).
     celery_app._after_fork()
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+
+@pytest.fixture
+def browser() -> Iterator[webdriver.Chrome]:
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        reason = "Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    profile = tempfile.mkdtemp(prefix="papernotes-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,1600",
+        "--lang=ja",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.implicitly_wait(0)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
