@@ -47,7 +47,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -99,7 +98,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Japanese first: every screen an editor or reader sees is in Japanese.
+# Every screen an editor or reader sees is in Japanese, whatever the browser asks for:
+# no LocaleMiddleware, so LANGUAGE_CODE decides (the UI strings stay translatable).
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="ja")
 LANGUAGES = [("ja", _("日本語")), ("en", _("英語"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]

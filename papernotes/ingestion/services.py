@@ -151,6 +151,7 @@ def ingestion_queue(*, paper_ids: list[int]) -> None:
             continue
         state.stage = IngestionStage.QUEUED
         state.status = IngestionStatus.PENDING
+        state.attempts = 0
         state.error_code = ""
         state.last_error = ""
         state.save()
@@ -166,7 +167,7 @@ def ingestion_stage_start(*, paper_id: int, stage: str) -> None:
         state.timings = {}
     state.stage = stage
     state.status = IngestionStatus.RUNNING
-    state.attempts = F("attempts") + 1
+    state.attempts = F("attempts") + 1  # tries of the current stage
     state.timings = {**state.timings, f"{stage}_started": now.timestamp()}
     state.save()
 
@@ -190,6 +191,7 @@ def ingestion_stage_succeed(*, paper_id: int, stage: str, next_stage: str | None
     else:
         state.stage = next_stage
         state.status = IngestionStatus.PENDING
+        state.attempts = 0
     state.save()
 
 

@@ -62,7 +62,7 @@ class PaperIngestion(models.Model):
     status = models.CharField(
         _("状態"), max_length=16, choices=IngestionStatus.choices, default=IngestionStatus.PENDING
     )
-    attempts = models.PositiveIntegerField(_("試行回数"), default=0)
+    attempts = models.PositiveIntegerField(_("試行回数"), default=0, help_text=_("現在の段階を試した回数"))
     error_code = models.CharField(_("エラーの種類"), max_length=32, blank=True, default="")
     last_error = models.TextField(_("最後のエラー"), blank=True, default="")
     timings = models.JSONField(_("所要時間(秒)"), default=dict, blank=True)

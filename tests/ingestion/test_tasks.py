@@ -54,6 +54,7 @@ def test_happy_path_stores_metadata_pdf_and_passages(stand_in):
     states = _run(GOOD)
     state = states[GOOD]
     assert (state.stage, state.status, state.progress) == (IngestionStage.DONE, IngestionStatus.SUCCEEDED, 100)
+    assert state.attempts == 1  # of the last stage: nothing had to be tried twice
     paper = Paper.objects.get(arxiv_id=GOOD)
     assert paper.authors[0] == "Seungone Kim" and paper.categories == ["cs.CL"]
     assert paper.first_published_on == datetime.date(2024, 5, 2)
@@ -115,7 +116,7 @@ def test_pdf_redirect_to_a_disallowed_host(stand_in):
 def test_pdf_server_error_is_retried_then_final(stand_in):
     stand_in.behave(f"/pdf/{BAD}v1", status=500)
     bad = _assert_only_bad_failed(_run(GOOD, BAD), "http_error", "500")
-    assert bad.attempts >= 5  # metadata once, then the PDF stage's first run and four retries
+    assert bad.attempts == 5  # the PDF stage's first run and its four retries
 
 
 def test_slow_pdf_times_out(stand_in, settings):
