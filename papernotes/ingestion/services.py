@@ -7,13 +7,20 @@ task that runs twice (``acks_late``) or late never corrupts what is stored.
 import datetime
 from dataclasses import dataclass, field
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from papernotes.ingestion.arxiv_client import ArxivRecord
-from papernotes.ingestion.paper_list import PaperList, PaperListError, parse_paper_list
+from papernotes.ingestion.paper_list import (
+    DuplicateEntry,
+    PaperList,
+    PaperListError,
+    RejectedEntry,
+    parse_paper_list,
+)
 from papernotes.ingestion.pdf_download import DownloadedPdf
 from papernotes.ingestion.pdf_text import ExtractedDocument
 from papernotes.models import (
@@ -83,8 +90,8 @@ def issue_create_from_list(*, text: str, week_start: datetime.date | None = None
         issue=issue,
         issue_created=created,
         source_list=IssueSourceList(issue=issue, text=text, submitted_by=user),
-        rejected=[_plain(entry) for entry in parsed.rejected],
-        duplicates=[_plain(entry) for entry in parsed.duplicates],
+        rejected=[_rejected_row(entry) for entry in parsed.rejected],
+        duplicates=[_duplicate_row(entry) for entry in parsed.duplicates],
     )
     next_position = (issue.notes.aggregate(last=Max("position"))["last"] or 0) + 1
     to_ingest = []
@@ -118,13 +125,17 @@ def issue_create_from_list(*, text: str, week_start: datetime.date | None = None
     return result
 
 
-def _plain(entry) -> dict:
-    """A list entry as JSON for the stored report."""
-    data = {key: value for key, value in vars(entry).items() if key != "ref"}
-    if getattr(entry, "ref", None) is not None:
-        data["arxiv_id"] = entry.ref.versioned
+def _rejected_row(entry: RejectedEntry) -> dict:
+    """A line that was not used, as stored in the list's report and shown to the editor."""
+    return {"line_no": entry.line_no, "title": entry.title, "text": entry.text, "reason": str(entry.reason)}
+
+
+def _duplicate_row(entry: DuplicateEntry) -> dict:
     return {
-        key: (str(value) if not isinstance(value, int | str | type(None)) else value) for key, value in data.items()
+        "line_no": entry.line_no,
+        "arxiv_id": entry.ref.versioned,
+        "title": entry.title,
+        "first_line_no": entry.first_line_no,
     }
 
 
@@ -242,8 +253,6 @@ def paper_needs_pdf(*, paper: Paper) -> bool:
 @transaction.atomic
 def paper_store_pdf(*, paper_id: int, version: int, downloaded: DownloadedPdf) -> PaperPdf:
     """Keep the PDF and its checksum; the same bytes are not written twice."""
-    from django.core.files.base import ContentFile
-
     paper = Paper.objects.select_for_update().get(pk=paper_id)
     pdf = PaperPdf.objects.filter(paper=paper).first() or PaperPdf(paper=paper)
     if pdf.pk and pdf.sha256 == downloaded.sha256 and pdf.file:
