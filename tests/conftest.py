@@ -1,8 +1,11 @@
 """Shared fixtures. Tests run against the database in DATABASE_URL (PostgreSQL in CI)."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support.arxiv_server import ArxivServer
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_ISSUE = REPO / "sample_data" / "weekly-issue-2024-04-29.txt"
@@ -26,3 +29,11 @@ def _test_settings(settings, tmp_path):
     }
     # admin_client creates a superuser per test; the real hasher costs ~0.2 s each time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def arxiv_server(settings) -> Iterator[ArxivServer]:
+    """The local arXiv stand-in, started on a free port, with ARXIV_API_URL pointing at it."""
+    with ArxivServer() as server:
+        settings.ARXIV_API_URL = server.api_url
+        yield server

@@ -1,10 +1,7 @@
 """Fixtures: a local arXiv stand-in, and settings that keep each test's limiter state apart."""
 
-from collections.abc import Iterator
 
 import pytest
-
-from tests.support.arxiv_server import ArxivServer
 
 
 @pytest.fixture(autouse=True)
@@ -19,11 +16,3 @@ def _ingestion_settings(settings, tmp_path):
     settings.PDF_ALLOWED_HOSTS = ["127.0.0.1"]
     settings.PDF_TIMEOUT = 2.0
     return settings
-
-
-@pytest.fixture
-def arxiv_server(settings) -> Iterator[ArxivServer]:
-    """The stand-in, started on a free port, with ARXIV_API_URL pointing at it."""
-    with ArxivServer() as server:
-        settings.ARXIV_API_URL = server.api_url
-        yield server

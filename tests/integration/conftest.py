@@ -17,17 +17,15 @@ from selenium.webdriver.chrome.service import Service
 
 from papernotes.celery import app as celery_app
 from tests.services import TEST_BROKER_URL, require_redis
-from tests.support.arxiv_server import ArxivServer
 
 
 @pytest.fixture
-def arxiv_stand_in(settings):
-    with ArxivServer() as server:
-        server.local_pdf_links = True
-        settings.ARXIV_API_URL = server.api_url
-        settings.ARXIV_MIN_INTERVAL = 0.05
-        settings.PDF_ALLOWED_HOSTS = ["127.0.0.1"]
-        yield server
+def arxiv_stand_in(arxiv_server, settings):
+    """The stand-in with its feed linking PDFs to itself, as arXiv links to arxiv.org."""
+    arxiv_server.local_pdf_links = True
+    settings.ARXIV_MIN_INTERVAL = 0.05
+    settings.PDF_ALLOWED_HOSTS = ["127.0.0.1"]
+    return arxiv_server
 
 
 @pytest.fixture

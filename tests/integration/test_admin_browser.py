@@ -34,12 +34,12 @@ def test_editor_pastes_the_week_and_watches_it_ingest(
     browser.find_element(By.NAME, "username").send_keys("admin")
     browser.find_element(By.NAME, "password").send_keys("password")
     browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
-    wait.until(ec.presence_of_element_located((By.ID, "site-name")))
+    wait.until(ec.presence_of_element_located((By.ID, "user-tools")))  # shown once logged in
 
     # And opens 週刊号 → リストから新しい号を作成, pastes the week's section and submits
     browser.get(f"{live_server.url}/admin/papernotes/weeklyissue/")
-    browser.find_element(By.LINK_TEXT, "リストから新しい号を作成").click()
-    browser.find_element(By.NAME, "text").send_keys(_sample_week_section())
+    wait.until(ec.element_to_be_clickable((By.LINK_TEXT, "リストから新しい号を作成"))).click()
+    wait.until(ec.presence_of_element_located((By.NAME, "text"))).send_keys(_sample_week_section())
     browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
 
     # Then the issue page says what was added and shows the progress of the ten papers
