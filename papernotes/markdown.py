@@ -5,6 +5,8 @@ its preview), then cleaned with nh3 so that no script, style or event handler wr
 a text field can reach a reader's browser.
 """
 
+from functools import lru_cache
+
 import markdown as md
 import nh3
 from django.conf import settings
@@ -59,5 +61,11 @@ def sanitise_html(html: str) -> str:
 
 def render_markdown(text: str) -> SafeString:
     """Render ``text`` as Markdown and return HTML that is safe to embed."""
-    html = md.markdown(text or "", extensions=settings.MARKDOWNX_MARKDOWN_EXTENSIONS)
-    return mark_safe(sanitise_html(html))
+    return mark_safe(_render(text or "", tuple(settings.MARKDOWNX_MARKDOWN_EXTENSIONS)))
+
+
+@lru_cache(maxsize=8192)
+def _render(text: str, extensions: tuple[str, ...]) -> str:
+    # A pure function of its arguments, and pages are read far more often than texts
+    # change: an edited text is simply a new key.
+    return sanitise_html(md.markdown(text, extensions=list(extensions)))
