@@ -14,7 +14,16 @@ from django.utils.translation import gettext as _
 
 from papernotes import taxonomy
 from papernotes.ingestion.ids import InvalidArxivId, parse_arxiv_id
-from papernotes.models import IssueState, Note, NoteState, Paper, QuestionAnswer, TextSource, WeeklyIssue
+from papernotes.models import (
+    IssueState,
+    Note,
+    NoteState,
+    Paper,
+    PaperAsShown,
+    QuestionAnswer,
+    TextSource,
+    WeeklyIssue,
+)
 from papernotes.textformat import IssueDocument, IssueFormatError, PaperSection
 
 POSITION_PARKING_OFFSET = 1000
@@ -34,35 +43,52 @@ class ImportResult:
     kept_editor_fields: list[str] = field(default_factory=list)
 
 
-def _categories_from_names(names: tuple[str, ...]) -> tuple[list[str], list[str]]:
-    """Codes for the names, and the names verbatim when any of them is not unambiguous."""
-    codes = [taxonomy.code_for_name(name) for name in names]
-    resolved = [code for code in codes if code]
-    return resolved, ([] if len(resolved) == len(names) else list(names))
+def _abs_url(pdf_url: str) -> str:
+    return pdf_url.replace("/pdf/", "/abs/").removesuffix(".pdf")
 
 
 def _paper_from_section(section: PaperSection) -> tuple[Paper, bool]:
+    """The paper a section shows, created or brought up to the section's version.
+
+    A paper already known at a later version (another issue, or arXiv) is left as it is:
+    an old back issue never rolls its metadata back. What this issue shows is frozen on
+    its note instead (see ``PaperAsShown``).
+    """
     try:
         ref = parse_arxiv_id(section.pdf_url)
     except InvalidArxivId as error:
         raise IssueFormatError(section.line_no, _("URL から arXiv ID を読み取れません"), section.pdf_url) from error
+    version = ref.version or 1
     paper = Paper.objects.filter(arxiv_id=ref.arxiv_id).first()
     created = paper is None
     if created:
         paper = Paper(arxiv_id=ref.arxiv_id)
-    codes, verbatim = _categories_from_names(section.category_names)
-    if paper.category_names != list(section.category_names):
-        paper.categories = codes
-        paper.categories_as_imported = verbatim
+    elif paper.has_metadata and paper.latest_version > version:
+        return paper, False
+    # Names map back to codes only when unambiguous ("Machine Learning" is cs.LG or stat.ML);
+    # the names themselves are kept verbatim on the note.
+    paper.categories = [code for name in section.category_names if (code := taxonomy.code_for_name(name))]
     paper.title = section.title
     paper.authors = list(section.authors)
     paper.first_published_on = section.first_published_on
     paper.latest_updated_on = section.latest_updated_on
-    paper.latest_version = ref.version or paper.latest_version or 1
+    paper.latest_version = version
     paper.pdf_url = section.pdf_url
-    paper.abs_url = section.pdf_url.replace("/pdf/", "/abs/").removesuffix(".pdf")
+    paper.abs_url = _abs_url(section.pdf_url)
     paper.save()
     return paper, created
+
+
+def _shown(section: PaperSection) -> dict:
+    return PaperAsShown(
+        title=section.title,
+        authors=section.authors,
+        first_published_on=section.first_published_on,
+        latest_updated_on=section.latest_updated_on,
+        pdf_url=section.pdf_url,
+        abs_url=_abs_url(section.pdf_url),
+        category_names=section.category_names,
+    ).to_json()
 
 
 def _check_unique_papers(document: IssueDocument) -> None:
@@ -121,6 +147,7 @@ def issue_import(*, document: IssueDocument, published_at: datetime.datetime | N
         kept_paper_ids.add(paper.pk)
         note = existing.get(paper.pk) or Note(issue=issue, paper=paper, state=NoteState.APPROVED)
         note.position = position
+        note.paper_as_shown_data = _shown(section)
         label = _("{position} 番目の論文").format(position=position)
         _apply_imported(note, {"summary": section.summary, "abstract_ja": section.abstract_ja}, result, label)
         note.save()

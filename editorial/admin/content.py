@@ -114,7 +114,7 @@ class PaperAdmin(PaperPipelineAdminMixin, SimpleHistoryAdmin):
     fieldsets = (
         (None, {"fields": ("arxiv_id", "latest_version", "title", "authors")}),
         (_("日付"), {"fields": ("first_published_on", "latest_updated_on")}),
-        (_("カテゴリ"), {"fields": ("categories", "categories_as_imported", "category_display_names")}),
+        (_("カテゴリ"), {"fields": ("categories", "category_display_names")}),
         (_("リンク"), {"fields": ("abs_url", "pdf_url", "doi", "journal_ref", "comment")}),
         (_("英語の概要"), {"fields": ("abstract_en",)}),
         (_("取り込み"), {"fields": ("pipeline_details",)}),

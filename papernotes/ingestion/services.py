@@ -235,7 +235,6 @@ def paper_apply_metadata(*, paper_id: int, record: ArxivRecord) -> bool:
     paper.first_published_on = record.published.date()
     paper.latest_updated_on = record.updated.date()
     paper.categories = list(record.categories)
-    paper.categories_as_imported = []  # arXiv's codes are authoritative from now on
     paper.pdf_url = record.pdf_url
     paper.abs_url = record.abs_url
     paper.comment = record.comment

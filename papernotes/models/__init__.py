@@ -4,6 +4,7 @@ from .choices import IngestionStage, IngestionStatus, IssueState, NoteState, Tex
 from .ingestion import IssueSourceList, PaperIngestion, PaperPdf, Passage
 from .issue import NEWSLETTER_NAME, Note, QuestionAnswer, WeeklyIssue
 from .paper import Paper
+from .shown import PaperAsShown
 
 __all__ = [
     "NEWSLETTER_NAME",
@@ -14,6 +15,7 @@ __all__ = [
     "Note",
     "NoteState",
     "Paper",
+    "PaperAsShown",
     "PaperIngestion",
     "PaperPdf",
     "Passage",

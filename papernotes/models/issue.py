@@ -1,6 +1,7 @@
 """Weekly issues and their notes: one note per paper, each with its Q&A pairs."""
 
 import datetime
+from functools import cached_property
 
 from django.db import models
 from django.urls import reverse
@@ -11,6 +12,7 @@ from simple_history.models import HistoricalRecords
 from .choices import IssueState, NoteState
 from .paper import Paper
 from .provenance import ProvenancedTextMixin, machine_draft_field, source_field
+from .shown import PaperAsShown
 
 NEWSLETTER_NAME = "最新論文ノート"
 
@@ -79,6 +81,15 @@ class Note(ProvenancedTextMixin, models.Model):
     abstract_ja = MarkdownxField(_("概要(日本語)"), blank=True, default="")
     abstract_ja_source = source_field()
     abstract_ja_machine_draft = machine_draft_field()
+    paper_as_shown_data = models.JSONField(
+        _("掲載時の論文情報"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "公開(または取り込み)時点のタイトル・著者・日付・URL・カテゴリ。"
+            "arXiv が更新されても公開済みの号は変わりません。"
+        ),
+    )
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
@@ -108,6 +119,13 @@ class Note(ProvenancedTextMixin, models.Model):
     @property
     def anchor(self) -> str:
         return f"paper-{self.position}"
+
+    @cached_property
+    def paper_as_shown(self) -> PaperAsShown:
+        """The metadata this note's issue shows: frozen once set, else the paper's current one."""
+        if self.paper_as_shown_data:
+            return PaperAsShown.from_json(self.paper_as_shown_data)
+        return PaperAsShown.of_paper(self.paper)
 
 
 class QuestionAnswer(ProvenancedTextMixin, models.Model):

@@ -21,12 +21,6 @@ class Paper(models.Model):
     categories = models.JSONField(
         _("カテゴリ"), default=list, blank=True, help_text=_("arXiv のカテゴリコード(主カテゴリが先頭)")
     )
-    categories_as_imported = models.JSONField(
-        _("取り込み時のカテゴリ名"),
-        default=list,
-        blank=True,
-        help_text=_("名前からコードを一意に決められなかった場合に、表示どおりの名前を保持します。"),
-    )
     pdf_url = models.URLField(_("PDF の URL"), max_length=500)
     abs_url = models.URLField(_("概要ページの URL"), max_length=500)
     comment = models.TextField(_("コメント"), blank=True, default="")
@@ -62,7 +56,5 @@ class Paper(models.Model):
 
     @property
     def category_names(self) -> list[str]:
-        """Display names, primary first; the imported spelling wins while it is kept."""
-        if self.categories_as_imported:
-            return list(self.categories_as_imported)
+        """Display names, primary first."""
         return [taxonomy.name_for(code) for code in self.categories]

@@ -50,20 +50,22 @@ def document_from_issue(issue) -> IssueDocument:
     return IssueDocument(
         week_start=issue.week_start,
         intro=issue.intro,
-        papers=tuple(
-            PaperSection(
-                title=note.paper.title,
-                summary=note.summary,
-                authors=tuple(note.paper.authors),
-                first_published_on=note.paper.first_published_on,
-                latest_updated_on=note.paper.latest_updated_on,
-                pdf_url=note.paper.pdf_url,
-                category_names=tuple(note.paper.category_names),
-                abstract_ja=note.abstract_ja,
-                qas=tuple(QAPair(question=qa.question, answer=qa.answer) for qa in note.qas.all()),
-            )
-            for note in issue.notes.all()
-        ),
+        papers=tuple(_section(note) for note in issue.notes.all()),
+    )
+
+
+def _section(note) -> PaperSection:
+    shown = note.paper_as_shown
+    return PaperSection(
+        title=shown.title,
+        summary=note.summary,
+        authors=shown.authors,
+        first_published_on=shown.first_published_on,
+        latest_updated_on=shown.latest_updated_on,
+        pdf_url=shown.pdf_url,
+        category_names=shown.category_names,
+        abstract_ja=note.abstract_ja,
+        qas=tuple(QAPair(question=qa.question, answer=qa.answer) for qa in note.qas.all()),
     )
 
 

@@ -7,6 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from papernotes.ingestion.arxiv_client import ArxivRecord
+from papernotes.ingestion.services import paper_apply_metadata
 from papernotes.models import IssueState, Note, Paper, QuestionAnswer, TextSource, WeeklyIssue
 from papernotes.textformat import render_document
 from tests.textformat.samples import make_document
@@ -63,18 +65,71 @@ def test_import_then_export_gives_back_the_same_bytes(sample_file, sample_issue_
 def test_import_maps_category_names_to_codes_when_unambiguous(sample_file):
     _import(sample_file)
     rag = Paper.objects.get(arxiv_id="2404.19705")
-    assert rag.categories == ["cs.CL", "cs.IR"] and rag.categories_as_imported == []
+    assert rag.categories == ["cs.CL", "cs.IR"]
     sppo = Paper.objects.get(arxiv_id="2405.00675")
-    # "Machine Learning" is cs.LG or stat.ML: the displayed names are kept verbatim
+    # "Machine Learning" is cs.LG or stat.ML: no code is guessed, and the displayed names
+    # are kept verbatim on the issue's note
     assert sppo.categories == ["cs.AI", "cs.CL"]
-    assert sppo.categories_as_imported == [
+    assert sppo.notes.get().paper_as_shown.category_names == (
         "Machine Learning",
         "Artificial Intelligence",
         "Computation and Language",
         "Machine Learning",
-    ]
+    )
     assert sppo.latest_version == 4
     assert sppo.abs_url == "http://arxiv.org/abs/2405.00675v4"
+
+
+def test_published_issue_does_not_change_when_arxiv_does(sample_file, sample_issue_bytes, capfdbinary, client):
+    # Given the imported sample issue
+    _import(sample_file)
+    # When arXiv later has a v2 of its first paper, with a new title and date
+    paper = Paper.objects.get(arxiv_id="2405.01535")
+    paper_apply_metadata(
+        paper_id=paper.pk,
+        record=ArxivRecord(
+            arxiv_id="2405.01535",
+            version=2,
+            title="Prometheus 2 (revised)",
+            authors=("Seungone Kim",),
+            abstract="Revised.",
+            published=datetime.datetime(2024, 5, 2, 12, tzinfo=datetime.UTC),
+            updated=datetime.datetime(2024, 9, 1, 12, tzinfo=datetime.UTC),
+            categories=("cs.CL", "cs.AI"),
+            primary_category="cs.CL",
+            pdf_url="http://arxiv.org/pdf/2405.01535v2",
+            abs_url="http://arxiv.org/abs/2405.01535v2",
+        ),
+    )
+    # Then the paper knows v2, but the published issue still reads as it was published
+    paper.refresh_from_db()
+    assert (paper.latest_version, paper.title) == (2, "Prometheus 2 (revised)")
+    assert _export("2024-04-29", capfdbinary) == sample_issue_bytes
+    page = client.get("/issues/2024-04-29/").content.decode()
+    assert "http://arxiv.org/pdf/2405.01535v1" in page and "(revised)" not in page
+
+
+def test_importing_an_older_issue_never_rolls_a_paper_back(sample_file, tmp_path, capfdbinary, sample_issue_bytes):
+    # Given the sample imported (SPPO at v4, updated 2024-06-14)
+    _import(sample_file)
+    # When an earlier back issue shows the same paper at v1
+    document = make_document(week_start=datetime.date(2024, 4, 22), papers=1, qas=1)
+    section = document.papers[0]
+    older = type(document)(
+        week_start=document.week_start,
+        intro="",
+        papers=(
+            type(section)(**{**section.__dict__, "title": "SPPO (v1)", "pdf_url": "http://arxiv.org/pdf/2405.00675v1"}),
+        ),
+    )
+    path = tmp_path / "older.txt"
+    path.write_text(render_document(older), encoding="utf-8")
+    _import(path)
+    # Then the paper keeps v4, and each issue exports as it was written
+    sppo = Paper.objects.get(arxiv_id="2405.00675")
+    assert (sppo.latest_version, sppo.latest_updated_on) == (4, datetime.date(2024, 6, 14))
+    assert _export("2024-04-22", capfdbinary) == path.read_bytes()
+    assert _export("2024-04-29", capfdbinary) == sample_issue_bytes
 
 
 def test_export_to_a_file(sample_file, sample_issue_bytes, tmp_path):
