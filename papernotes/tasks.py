@@ -51,8 +51,12 @@ def _fail_or_retry(
 
 
 @shared_task(**TASK_OPTIONS, soft_time_limit=300, time_limit=330)
-def ingest_issue_task(self, issue_id: int, paper_ids: list[int] | None = None) -> None:
-    """Fetch arXiv metadata for an issue's papers in one request, then fan out per paper."""
+def ingest_issue_task(self, issue_id: int, paper_ids: list[int] | None = None, order_by_date: bool = False) -> None:
+    """Fetch arXiv metadata for an issue's papers in one request, then fan out per paper.
+
+    ``order_by_date`` (set when papers come in from a list) orders the issue as the blog
+    does, newest 発行日 first; retries leave the order an editor may have set alone.
+    """
     papers = Paper.objects.filter(notes__issue_id=issue_id).order_by("pk")
     if paper_ids is not None:
         papers = papers.filter(pk__in=paper_ids)
@@ -96,7 +100,8 @@ def ingest_issue_task(self, issue_id: int, paper_ids: list[int] | None = None) -
         services.paper_apply_metadata(paper_id=paper.pk, record=outcome)
         services.ingestion_stage_succeed(paper_id=paper.pk, stage=stage, next_stage=IngestionStage.PDF)
         ready.append(paper.pk)
-    services.issue_order_notes_by_date(issue_id=issue_id)
+    if order_by_date:
+        services.issue_order_notes_by_date(issue_id=issue_id)
     if ready:
         group(fetch_pdf_task.si(paper_id) for paper_id in ready).apply_async()
 

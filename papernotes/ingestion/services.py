@@ -121,7 +121,7 @@ def issue_create_from_list(*, text: str, week_start: datetime.date | None = None
     result.source_list.duplicates = result.duplicates
     result.source_list.save()
     if to_ingest:
-        _enqueue_issue_ingestion(issue.pk, to_ingest)
+        _enqueue_issue_ingestion(issue.pk, to_ingest, order_by_date=True)
     return result
 
 
@@ -139,10 +139,10 @@ def _duplicate_row(entry: DuplicateEntry) -> dict:
     }
 
 
-def _enqueue_issue_ingestion(issue_id: int, paper_ids: list[int]) -> None:
+def _enqueue_issue_ingestion(issue_id: int, paper_ids: list[int], *, order_by_date: bool = False) -> None:
     from papernotes.tasks import ingest_issue_task
 
-    transaction.on_commit(lambda: ingest_issue_task.delay(issue_id, paper_ids))
+    transaction.on_commit(lambda: ingest_issue_task.delay(issue_id, paper_ids, order_by_date=order_by_date))
 
 
 # -- pipeline state -------------------------------------------------------------------

@@ -6,8 +6,8 @@ import datetime
 import pytest
 
 from papernotes.celery import app as celery_app
-from papernotes.ingestion.services import issue_create_from_list
-from papernotes.models import IngestionStage, IngestionStatus, Paper, PaperIngestion, PaperPdf, Passage
+from papernotes.ingestion.services import issue_create_from_list, issue_retry_failed
+from papernotes.models import IngestionStage, IngestionStatus, Note, Paper, PaperIngestion, PaperPdf, Passage
 from papernotes.tasks import ingest_issue_task
 from tests.support import pdfgen
 
@@ -167,3 +167,24 @@ def test_running_twice_changes_nothing(stand_in):
     ingest_issue_task.delay(Paper.objects.get().notes.get().issue_id)
     assert (list(Passage.objects.values_list("text", flat=True)), PaperPdf.objects.get().sha256) == before
     assert len(stand_in.requests_to(f"/pdf/{GOOD}v1")) == 1
+
+
+def test_papers_from_a_list_are_ordered_by_date_and_a_retry_keeps_an_editors_order(
+    stand_in, django_capture_on_commit_callbacks
+):
+    # Given a list in which the older paper comes first, and the newer one's PDF is missing
+    stand_in.behave(f"/pdf/{GOOD}v1", status=404)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = issue_create_from_list(text=f"{BAD}\n{GOOD}", week_start=WEEK)
+    notes = result.issue.notes.order_by("position")
+    # Then the issue is ordered as the blog orders it: newest 発行日 first
+    assert [n.paper.arxiv_id for n in notes] == [GOOD, BAD]
+    # When an editor puts them the other way round and retries the failed paper
+    Note.objects.filter(paper__arxiv_id=GOOD).update(position=3)
+    Note.objects.filter(paper__arxiv_id=BAD).update(position=1)
+    stand_in.reset()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert issue_retry_failed(issue=result.issue) == [Paper.objects.get(arxiv_id=GOOD).pk]
+    # Then the paper is done and the editor's order stands
+    assert PaperIngestion.objects.get(paper__arxiv_id=GOOD).status == IngestionStatus.SUCCEEDED
+    assert [n.paper.arxiv_id for n in result.issue.notes.order_by("position")] == [BAD, GOOD]
