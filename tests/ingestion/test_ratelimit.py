@@ -27,7 +27,7 @@ from papernotes.ingestion.ratelimit import (
     arxiv_slot,
     get_limiter,
 )
-from tests.services import require_redis
+from tests.support.live_services import require_redis
 
 INTERVAL = 0.2
 # Redis timestamps are whole milliseconds of the server's clock; allow for the rounding.

@@ -16,7 +16,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 from papernotes.celery import app as celery_app
-from tests.services import TEST_BROKER_URL, require_redis
+from tests.support.live_services import TEST_BROKER_URL, require_redis
 
 
 @pytest.fixture
