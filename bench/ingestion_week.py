@@ -18,30 +18,12 @@ Usage: .venv/bin/python bench/ingestion_week.py [--rounds 3] [--pages 12]
 
 import argparse
 import datetime
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-SCRATCH = Path(tempfile.mkdtemp(prefix="papernotes-bench-"))
-os.environ.update(
-    DJANGO_SETTINGS_MODULE="papernotes.settings",
-    SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only"),
-    DATABASE_URL=f"sqlite:///{SCRATCH / 'bench.sqlite3'}",
-    CELERY_BROKER_URL="memory://",
-    MEDIA_ROOT=str(SCRATCH / "media"),
-    RATE_LIMIT_DIR=str(SCRATCH / "ratelimit"),
-    LOG_LEVEL="WARNING",
-)
-os.environ.pop("REDIS_URL", None)
+import scratch_django
 
-import django
-
-django.setup()
+scratch_django.setup(CELERY_BROKER_URL="memory://")
 
 import pymupdf
 import requests

@@ -10,24 +10,12 @@ Usage: .venv/bin/python bench/issue_page.py [--requests 50]
 import argparse
 import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-SCRATCH = Path(tempfile.mkdtemp(prefix="papernotes-bench-"))
-os.environ.update(
-    DJANGO_SETTINGS_MODULE="papernotes.settings",
-    SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only"),
-    DATABASE_URL=f"sqlite:///{SCRATCH / 'bench.sqlite3'}",
-    LOG_LEVEL="WARNING",
-)
+import scratch_django
 
-import django
-
-django.setup()
+scratch_django.setup()
+REPO = scratch_django.REPO
 
 from django.conf import settings
 from django.core.management import call_command
