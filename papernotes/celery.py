@@ -17,7 +17,7 @@ def _create_filesystem_broker_folders(sender: Celery, **kwargs) -> None:
     # The embedded broker (kombu's filesystem transport) needs its folders to exist
     # in both the web process and the worker.
     if str(sender.conf.broker_url).startswith("filesystem"):
-        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
             folder = sender.conf.broker_transport_options.get(key)
             if folder:
                 Path(folder).mkdir(parents=True, exist_ok=True)

@@ -20,17 +20,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from django.apps import apps
-from django.utils.translation import gettext
-
-
-def _(message: str) -> str:
-    """Translate ``message``; before Django is set up (scripts, benchmarks) keep the msgid.
-
-    The msgids are the Japanese texts themselves, so the fallback is what an editor reads anyway.
-    """
-    return gettext(message) if apps.ready else message
-
+from papernotes.external.urls import UnsafeUrl, connect_target
+from papernotes.i18n import gettext_safe as _
 
 # The archives of the pre-2007 scheme. The list is closed: no archive was added after the
 # scheme changed, so validating against it rejects typos such as "hep_th/…" early.
@@ -160,13 +151,15 @@ def _is_url_like(value: str) -> bool:
 
 def _candidate_from_url(value: str) -> str:
     url = value if "://" in value else "https://" + value
-    try:
-        parts = urlsplit(url)
-    except ValueError as exc:
-        raise InvalidArxivId(value, _("arXiv ID として解釈できません: {value}").format(value=value)) from exc
-    host = (parts.hostname or "").lower()
-    if parts.scheme.lower() not in {"http", "https"}:
+    if url.split("://", 1)[0].lower() not in {"http", "https"}:
         raise InvalidArxivId(value, _("arXiv の URL ではありません: {value}").format(value=value))
+    # The same reading of the URL as the HTTP client's: a link that parsers could take to
+    # different hosts (backslashes, user information) is not a paper's link.
+    try:
+        host = connect_target(url).host
+    except UnsafeUrl as exc:
+        raise InvalidArxivId(value, exc.message) from exc
+    parts = urlsplit(url)
     if host == "doi.org":
         doi = parts.path.lstrip("/")
         if _DOI_RE.match(doi):

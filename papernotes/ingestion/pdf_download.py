@@ -3,12 +3,15 @@
 The URL comes from arXiv's metadata or from an editor, so it is treated as untrusted:
 
 * only http/https URLs whose host is on the allow-list (``settings.PDF_ALLOWED_HOSTS``,
-  exact, case-insensitive match) are fetched;
+  exact, case-insensitive match) are fetched, and the host checked is the one the HTTP
+  client will connect to: a URL that parsers could read differently (backslashes, user
+  information) is refused (:mod:`papernotes.external.urls`);
 * redirects are followed by hand, at most :data:`MAX_REDIRECTS`, and every ``Location``
-  is checked against the same allow-list, so a redirect cannot lead to an internal host;
+  is checked by the same rule, so a redirect cannot lead to an internal host;
 * the body is streamed with a size cap (a too large Content-Length is refused before
   reading, and the bytes are counted while reading, whatever the headers claimed);
-* connecting, every read and the whole download are bounded in time;
+* ``PDF_TIMEOUT`` bounds the whole exchange, connecting, headers and body, however slowly
+  the server sends (:mod:`papernotes.external.deadline`);
 * the body must start with ``%PDF-``: that check is decisive, the Content-Type is only
   a hint (arXiv and mirrors do not always label PDFs correctly).
 
@@ -20,16 +23,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import requests
 from django.conf import settings
 from django.utils.translation import gettext as _
 from urllib3.exceptions import ReadTimeoutError
+
+from papernotes.external.deadline import Deadline, bounded_session
+from papernotes.external.urls import host_allowed, normal_hosts
 
 logger = logging.getLogger(__name__)
 
@@ -81,17 +86,8 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):g}"
 
 
-def _host_allowed(url: str, allowed: frozenset[str]) -> bool:
-    try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").rstrip(".").lower()
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and host in allowed
-
-
 def _check_start_url(url: str, allowed: frozenset[str]) -> None:
-    if not _host_allowed(url, allowed):
+    if not host_allowed(url, allowed):
         raise PdfDownloadError(
             "disallowed_host",
             _("この URL からは PDF を取得できません(許可されたホスト: {hosts}): {url}").format(
@@ -113,7 +109,9 @@ def _redirect_target(response: requests.Response, url: str, allowed: frozenset[s
             status=response.status_code,
         )
     target = urljoin(url, location)
-    if not _host_allowed(target, allowed):
+    # The joined URL is checked as the client will read it: a Location with a backslash or
+    # user information is refused even when it seems to name an allowed host.
+    if not host_allowed(target, allowed):
         raise PdfDownloadError(
             "redirect_disallowed",
             _("PDF の取得中に許可されていないホストへ転送されました: {target}").format(target=target),
@@ -157,16 +155,13 @@ def _check_declared_length(response: requests.Response, url: str, max_bytes: int
         raise _too_large(url, max_bytes)
 
 
-def _read_capped(chunks: Iterable[bytes], url: str, max_bytes: int, deadline: float, timeout: float) -> bytes:
-    """The body, refusing to hold more than ``max_bytes`` or to take longer than the deadline."""
+def _read_capped(chunks: Iterable[bytes], url: str, max_bytes: int) -> bytes:
+    """The body, refusing to hold more than ``max_bytes``."""
     body = bytearray()
     for chunk in chunks:
         body += chunk
         if len(body) > max_bytes:
             raise _too_large(url, max_bytes)
-        # The read timeout bounds each wait; this bounds a server that drips bytes forever.
-        if time.monotonic() > deadline:
-            raise _timed_out(url, timeout)
     return bytes(body)
 
 
@@ -184,33 +179,41 @@ def _check_pdf(body: bytes, response: requests.Response, url: str) -> None:
         logger.info("PDF served as %r from %s; accepted on its content", content_type, url)
 
 
-def _get(session: requests.Session, url: str, timeout: float) -> requests.Response:
+def _get(session: requests.Session, url: str, deadline: Deadline) -> requests.Response:
+    # Each wait is bounded by what is left of the whole exchange, and the deadline's timer
+    # ends whatever is still running when it passes.
+    left = max(deadline.remaining(), 0.001)
     return session.get(
         url,
         allow_redirects=False,
         stream=True,
-        timeout=(timeout, timeout),
+        timeout=(left, left),
         # Identity: the size cap then counts what the server sends, not a decompressed bomb.
         headers={"User-Agent": _USER_AGENT, "Accept": "application/pdf", "Accept-Encoding": "identity"},
     )
 
 
-def _network_error(error: requests.RequestException, url: str, timeout: float) -> PdfDownloadError:
-    # requests reports a read timeout during streaming as ConnectionError(ReadTimeoutError).
-    if isinstance(error, requests.Timeout) or any(isinstance(arg, ReadTimeoutError) for arg in error.args):
-        return _timed_out(url, timeout)
+def _network_error(error: requests.RequestException, url: str, deadline: Deadline) -> PdfDownloadError:
+    # requests reports a read timeout during streaming as ConnectionError(ReadTimeoutError);
+    # a connection the deadline shut down shows up as a broken connection.
+    if (
+        deadline.expired
+        or isinstance(error, requests.Timeout)
+        or any(isinstance(arg, ReadTimeoutError) for arg in error.args)
+    ):
+        return _timed_out(url, deadline.seconds)
     return PdfDownloadError("connection", _("PDF のサーバーに接続できません: {url}").format(url=url), url=url)
 
 
 def _final_response(
-    session: requests.Session, url: str, allowed: frozenset[str], timeout: float
+    session: requests.Session, url: str, allowed: frozenset[str], deadline: Deadline
 ) -> tuple[str, requests.Response]:
     """Follow redirects by hand, checking every hop; the first non-redirect answer and its URL."""
     for _hop in range(MAX_REDIRECTS + 1):
         try:
-            response = _get(session, url, timeout)
+            response = _get(session, url, deadline)
         except requests.RequestException as error:
-            raise _network_error(error, url, timeout) from error
+            raise _network_error(error, url, deadline) from error
         if response.status_code not in _REDIRECT_STATUS:
             return url, response
         with response:
@@ -234,25 +237,23 @@ def download_pdf(
     Defaults come from settings: PDF_ALLOWED_HOSTS, PDF_MAX_BYTES, PDF_TIMEOUT (seconds,
     applied to connecting, to each read and to the whole download).
     """
-    allowed = frozenset(
-        host.strip().rstrip(".").lower()
-        for host in (settings.PDF_ALLOWED_HOSTS if allowed_hosts is None else allowed_hosts)
-        if host.strip()
-    )
+    allowed = normal_hosts(settings.PDF_ALLOWED_HOSTS if allowed_hosts is None else allowed_hosts)
     limit = int(settings.PDF_MAX_BYTES if max_bytes is None else max_bytes)
     seconds = float(settings.PDF_TIMEOUT if timeout is None else timeout)
     _check_start_url(url, allowed)
 
-    deadline = time.monotonic() + seconds
-    with requests.Session() as session:
-        final_url, response = _final_response(session, url, allowed, seconds)
+    with bounded_session(seconds) as (session, deadline):
+        final_url, response = _final_response(session, url, allowed, deadline)
         with response:
             if response.status_code != 200:
                 raise _http_error(response, final_url)
             _check_declared_length(response, final_url, limit)
             try:
-                body = _read_capped(response.iter_content(_CHUNK_SIZE), final_url, limit, deadline, seconds)
+                body = _read_capped(response.iter_content(_CHUNK_SIZE), final_url, limit)
             except requests.RequestException as error:
-                raise _network_error(error, final_url, seconds) from error
+                raise _network_error(error, final_url, deadline) from error
+            if deadline.expired:
+                # The timer fired as the last bytes arrived: the body may be cut short.
+                raise _timed_out(final_url, seconds)
             _check_pdf(body, response, final_url)
     return DownloadedPdf(content=body, sha256=hashlib.sha256(body).hexdigest(), final_url=final_url, size=len(body))

@@ -1,6 +1,5 @@
 """Fixtures: a local arXiv stand-in, and settings that keep each test's limiter state apart."""
 
-
 import pytest
 
 

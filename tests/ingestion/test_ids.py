@@ -112,3 +112,19 @@ def test_empty_input_is_refused(text):
 )
 def test_looks_like_arxiv_url(url, expected):
     assert looks_like_arxiv_url(url) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "http://127.0.0.1:8029\\@arxiv.org/abs/2405.01535",
+        "https://evil.example\\@arxiv.org/abs/2405.01535",
+        "https://user:pass@arxiv.org/abs/2405.01535",
+        "https://arxiv.org@evil.example/abs/2405.01535",
+    ],
+)
+def test_urls_that_parsers_read_differently_are_not_papers(text):
+    with pytest.raises(InvalidArxivId) as caught:
+        parse_arxiv_id(text)
+
+    assert text in caught.value.message or "URL" in caught.value.message

@@ -2,11 +2,13 @@
 
 import hashlib
 import socket
+import time
 
 import pytest
 
 from papernotes.ingestion.pdf_download import MAX_REDIRECTS, PdfDownloadError, download_pdf
 from tests.support.arxiv_server import ArxivServer, minimal_pdf
+from tests.support.drip_server import DripServer
 
 LOCAL = ["127.0.0.1"]
 
@@ -181,3 +183,83 @@ def test_nothing_listening_is_a_connection_error():
 
     assert error.retryable
     assert "接続できません" in error.message
+
+
+# -- URLs the HTTP client would read differently from the allow-list check ------------------
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "http://127.0.0.1:{port}\\@arxiv.org/pdf/2405.01535v1",  # urllib3 connects to 127.0.0.1
+        "http://127.0.0.1:{port}\\\\@arxiv.org/pdf/2405.01535v1",
+        "http://arxiv.org@127.0.0.1:{port}/pdf/2405.01535v1",  # userinfo
+        "http://arxiv.org:80@127.0.0.1:{port}/pdf/2405.01535v1",
+        "http://127.0.0.1:{port}#@arxiv.org/pdf/2405.01535v1",
+        "http://127.0.0.1:{port}?@arxiv.org/pdf/2405.01535v1",
+        "http://arxiv.org%2f@127.0.0.1:{port}/pdf/2405.01535v1",
+        "http://arxiv.org\t@127.0.0.1:{port}/pdf/2405.01535v1",
+        "http://arxiv.org /@127.0.0.1:{port}/pdf/2405.01535v1",
+    ],
+)
+def test_a_url_that_parsers_read_differently_never_reaches_the_other_host(
+    arxiv_server: ArxivServer, pdf: bytes, template: str
+):
+    url = template.format(port=arxiv_server.port)
+
+    _fails("disallowed_host", url, allowed_hosts=["arxiv.org"])
+
+    assert arxiv_server.requests == []
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "http://10.255.255.1:9\\@127.0.0.1/pdf/2405.01535v1",
+        "http://user@127.0.0.1/pdf/2405.01535v1",
+        "\\\\10.255.255.1\\pdf",
+        "//10.255.255.1/pdf/2405.01535v1",
+    ],
+)
+def test_a_redirect_that_parsers_read_differently_is_refused(arxiv_server: ArxivServer, pdf: bytes, location: str):
+    arxiv_server.behave("/pdf/2405.01535", redirect_to=location)
+
+    error = _fails("redirect_disallowed", arxiv_server.pdf_url("2405.01535"), allowed_hosts=LOCAL)
+
+    assert "許可されていないホスト" in error.message
+    assert [request.path for request in arxiv_server.requests] == ["/pdf/2405.01535"]
+
+
+# -- PDF_TIMEOUT bounds the whole exchange -----------------------------------------------------
+
+DRIP_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/pdf\r\nContent-Length: 2000\r\n\r\n"
+DRIP_BODY = b"%PDF-1.4\n" + b"0" * 1991
+
+
+def test_a_body_sent_a_byte_at_a_time_ends_at_the_timeout():
+    # Each byte comes every 0.05 s, far within the per-read timeout; 2000 bytes take 100 s.
+    with DripServer(head=DRIP_HEAD, body=DRIP_BODY, body_delay=0.05) as server:
+        started = time.monotonic()
+        error = _fails("timeout", server.url("/pdf/2405.01535v1"), allowed_hosts=LOCAL, timeout=0.6)
+        elapsed = time.monotonic() - started
+
+    assert elapsed < 1.6, elapsed
+    assert error.retryable
+    assert "0.6 秒" in error.message
+
+
+def test_headers_sent_a_byte_at_a_time_end_at_the_timeout():
+    slow_head = b"HTTP/1.1 200 OK\r\n" + b"X-Padding: " + b"a" * 2000 + b"\r\n" + DRIP_HEAD.split(b"\r\n", 1)[1]
+    with DripServer(head=slow_head, body=DRIP_BODY, head_delay=0.05) as server:
+        started = time.monotonic()
+        _fails("timeout", server.url("/pdf/2405.01535v1"), allowed_hosts=LOCAL, timeout=0.6)
+        elapsed = time.monotonic() - started
+
+    assert elapsed < 1.6, elapsed
+
+
+def test_a_fast_download_is_not_cut_by_its_deadline(pdf: bytes):
+    with DripServer(head=DRIP_HEAD, body=DRIP_BODY) as server:
+        downloaded = download_pdf(server.url("/pdf/2405.01535v1"), allowed_hosts=LOCAL, timeout=2)
+
+    assert downloaded.content == DRIP_BODY

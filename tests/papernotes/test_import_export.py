@@ -263,3 +263,18 @@ def test_export_of_unknown_week_fails_clearly():
         call_command("export_issue", "2030-01-07")
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("export_issue", "next-week")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8029\\@arxiv.org/pdf/2405.01535v1",
+        "http://user@arxiv.org/pdf/2405.01535v1",
+    ],
+)
+def test_a_url_line_that_parsers_read_differently_is_refused(tmp_path, sample_issue_bytes, url):
+    # It would become the readers' link; urllib3 reads the first one as a link to 127.0.0.1.
+    data = sample_issue_bytes.replace(b"URL:http://arxiv.org/pdf/2405.01535v1", f"URL:{url}".encode())
+    assert data != sample_issue_bytes
+
+    _assert_refused(tmp_path, data, "URL", url)

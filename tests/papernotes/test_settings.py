@@ -1,8 +1,10 @@
 """Configuration errors an operator can make are answered clearly."""
 
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import REPO
 
@@ -24,3 +26,22 @@ def test_setup_local_is_for_debug_only():
     result = _manage("setup_local", SECRET_KEY="x", DEBUG="false")
     assert result.returncode != 0
     assert "DEBUG=true" in result.stderr
+
+
+def test_the_embedded_broker_keeps_every_folder_under_var():
+    # kombu's filesystem transport writes its exchange tables to "control" relative to the
+    # working directory unless told otherwise: that was the repository root.
+    script = "import json; from papernotes.celery import app; print(json.dumps(app.conf.broker_transport_options))"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        env={**os.environ, "DEBUG": "true", "CELERY_BROKER_URL": "filesystem://"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    options = json.loads(result.stdout)
+    folders = {key: options[key] for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")}
+    for key, folder in folders.items():
+        assert Path(folder).is_relative_to(REPO / "var"), (key, folder)
