@@ -10,7 +10,7 @@ import datetime
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from papernotes.models import IssueState, Note, QuestionAnswer, WeeklyIssue
+from papernotes.models import PUBLIC_ISSUE_STATES, Note, QuestionAnswer, WeeklyIssue
 
 
 def _with_notes(issues: QuerySet[WeeklyIssue]) -> QuerySet[WeeklyIssue]:
@@ -26,7 +26,7 @@ def _with_notes(issues: QuerySet[WeeklyIssue]) -> QuerySet[WeeklyIssue]:
 def published_issues() -> QuerySet[WeeklyIssue]:
     """Published issues, newest week first, each annotated with ``paper_count``."""
     return (
-        WeeklyIssue.objects.filter(state=IssueState.PUBLISHED)
+        WeeklyIssue.objects.filter(state__in=PUBLIC_ISSUE_STATES)
         .annotate(paper_count=Count("notes"))
         .order_by("-week_start")
     )
@@ -38,7 +38,7 @@ def get_published_issue(*, week_start: datetime.date) -> WeeklyIssue:
     Raises ``WeeklyIssue.DoesNotExist`` when there is none or it is not published, so
     callers answer 404 without telling a draft apart from a missing week.
     """
-    return _with_notes(WeeklyIssue.objects.filter(state=IssueState.PUBLISHED)).get(week_start=week_start)
+    return _with_notes(WeeklyIssue.objects.filter(state__in=PUBLIC_ISSUE_STATES)).get(week_start=week_start)
 
 
 def issue_for_export(*, week_start: datetime.date) -> WeeklyIssue | None:

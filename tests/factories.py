@@ -4,7 +4,7 @@ import datetime
 
 import factory
 
-from papernotes.models import IssueState, Note, Paper, QuestionAnswer, TextSource, WeeklyIssue
+from papernotes.models import IssueState, Note, NoteState, Paper, QuestionAnswer, TextSource, WeeklyIssue
 
 
 class PaperFactory(factory.django.DjangoModelFactory):
@@ -29,7 +29,7 @@ class WeeklyIssueFactory(factory.django.DjangoModelFactory):
 
     week_start = factory.Sequence(lambda n: datetime.date(2024, 1, 1) + datetime.timedelta(weeks=n))
     intro = "ここでは、今週の論文を紹介します."
-    state = IssueState.DRAFT
+    state = IssueState.COLLECTING
 
     class Params:
         published = factory.Trait(
@@ -45,6 +45,7 @@ class NoteFactory(factory.django.DjangoModelFactory):
     issue = factory.SubFactory(WeeklyIssueFactory)
     paper = factory.SubFactory(PaperFactory)
     position = factory.Sequence(lambda n: n + 1)
+    state = NoteState.DRAFTED
     summary = "物事を研究し、うまくいくことを示した."
     summary_source = TextSource.IMPORTED
     abstract_ja = "私たちは物事を研究し、それがうまくいくことを発見した."

@@ -24,10 +24,10 @@ from papernotes.ingestion.paper_list import (
 from papernotes.ingestion.pdf_download import DownloadedPdf
 from papernotes.ingestion.pdf_text import ExtractedDocument
 from papernotes.models import (
+    ONCE_PUBLISHED_ISSUE_STATES,
     IngestionStage,
     IngestionStatus,
     IssueSourceList,
-    IssueState,
     Note,
     Paper,
     PaperIngestion,
@@ -83,7 +83,7 @@ def issue_create_from_list(*, text: str, week_start: datetime.date | None = None
         raise IssueListError(_("arXiv の論文が一本も見つかりませんでした。"))
 
     issue, created = WeeklyIssue.objects.select_for_update().get_or_create(week_start=week)
-    if issue.state == IssueState.PUBLISHED:
+    if issue.state in ONCE_PUBLISHED_ISSUE_STATES:
         raise IssueListError(_("{week} の号は公開済みのため、論文を追加できません。").format(week=week.isoformat()))
 
     result = IssueFromListResult(
@@ -295,7 +295,7 @@ def paper_store_passages(*, paper_id: int, extracted: ExtractedDocument) -> int:
 def issue_order_notes_by_date(*, issue_id: int) -> None:
     """Order a draft issue's notes as the blog does: by 発行日, newest first."""
     issue = WeeklyIssue.objects.select_for_update().get(pk=issue_id)
-    if issue.state == IssueState.PUBLISHED:
+    if issue.state in ONCE_PUBLISHED_ISSUE_STATES:
         return
     notes = list(issue.notes.select_related("paper").order_by("position"))
     notes.sort(key=lambda note: note.paper.first_published_on or datetime.date.min, reverse=True)

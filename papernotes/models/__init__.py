@@ -1,6 +1,14 @@
 """Content models, one module per concern."""
 
-from .choices import IngestionStage, IngestionStatus, IssueState, NoteState, TextSource
+from .choices import (
+    ONCE_PUBLISHED_ISSUE_STATES,
+    PUBLIC_ISSUE_STATES,
+    IngestionStage,
+    IngestionStatus,
+    IssueState,
+    NoteState,
+    TextSource,
+)
 from .ingestion import IssueSourceList, PaperIngestion, PaperPdf, Passage
 from .issue import NEWSLETTER_NAME, Note, QuestionAnswer, WeeklyIssue
 from .paper import Paper
@@ -8,6 +16,8 @@ from .shown import PaperAsShown
 
 __all__ = [
     "NEWSLETTER_NAME",
+    "ONCE_PUBLISHED_ISSUE_STATES",
+    "PUBLIC_ISSUE_STATES",
     "IngestionStage",
     "IngestionStatus",
     "IssueSourceList",

@@ -14,19 +14,34 @@ class TextSource(models.TextChoices):
 
 
 class IssueState(models.TextChoices):
-    """Life cycle of a weekly issue. Only PUBLISHED is visible to readers."""
+    """Life cycle of a weekly issue (the editorial workflow moves it; see ``editorial``).
 
-    DRAFT = "draft", _("下書き")
+    Readers see an issue only in a state of :data:`PUBLIC_ISSUE_STATES`.
+    """
+
+    COLLECTING = "collecting", _("収集中")
     IN_REVIEW = "in_review", _("レビュー中")
     READY = "ready", _("公開準備完了")
+    SCHEDULED = "scheduled", _("公開予約済み")
     PUBLISHED = "published", _("公開済み")
+    CORRECTED = "corrected", _("公開済み(訂正あり)")
+    WITHDRAWN = "withdrawn", _("取り下げ")
+
+
+# Published, with or without a correction after publication. A withdrawn issue was
+# published once but is no longer shown.
+PUBLIC_ISSUE_STATES = (IssueState.PUBLISHED, IssueState.CORRECTED)
+# States that were published at some point: their notes show frozen paper metadata.
+ONCE_PUBLISHED_ISSUE_STATES = (IssueState.PUBLISHED, IssueState.CORRECTED, IssueState.WITHDRAWN)
 
 
 class NoteState(models.TextChoices):
-    """Review state of one paper's note."""
+    """Review state of one paper's note. Readers see only APPROVED notes of public issues."""
 
-    DRAFT = "draft", _("下書き")
+    AWAITING_DRAFT = "awaiting_draft", _("下書き待ち")
+    DRAFTED = "drafted", _("下書き済み")
     IN_REVIEW = "in_review", _("レビュー中")
+    CHANGES_REQUESTED = "changes_requested", _("修正依頼")
     APPROVED = "approved", _("承認済み")
 
 

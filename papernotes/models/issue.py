@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
-from .choices import IssueState, NoteState
+from .choices import ONCE_PUBLISHED_ISSUE_STATES, PUBLIC_ISSUE_STATES, IssueState, NoteState
 from .paper import Paper
 from .provenance import ProvenancedTextMixin, machine_draft_field, source_field
 from .shown import PaperAsShown
@@ -22,8 +22,11 @@ class WeeklyIssue(models.Model):
 
     week_start = models.DateField(_("週の開始日(月曜日)"), unique=True)
     intro = models.TextField(_("前書き"), blank=True, default="")
-    state = models.CharField(_("状態"), max_length=16, choices=IssueState.choices, default=IssueState.DRAFT)
+    state = models.CharField(_("状態"), max_length=16, choices=IssueState.choices, default=IssueState.COLLECTING)
     published_at = models.DateTimeField(_("公開日時"), null=True, blank=True)
+    corrected_at = models.DateTimeField(
+        _("最終訂正日時"), null=True, blank=True, help_text=_("公開後に訂正した最後の日時(読者に「更新」と表示)")
+    )
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
@@ -40,7 +43,7 @@ class WeeklyIssue(models.Model):
                 violation_error_message=_("週の開始日は月曜日にしてください。"),
             ),
             models.CheckConstraint(
-                condition=~models.Q(state=IssueState.PUBLISHED) | models.Q(published_at__isnull=False),
+                condition=~models.Q(state__in=ONCE_PUBLISHED_ISSUE_STATES) | models.Q(published_at__isnull=False),
                 name="issue_published_has_time",
                 violation_error_message=_("公開済みの号には公開日時が必要です。"),
             ),
@@ -63,7 +66,8 @@ class WeeklyIssue(models.Model):
 
     @property
     def is_published(self) -> bool:
-        return self.state == IssueState.PUBLISHED
+        """Visible to readers: published, with or without a later correction."""
+        return self.state in PUBLIC_ISSUE_STATES
 
 
 class Note(ProvenancedTextMixin, models.Model):
@@ -74,7 +78,7 @@ class Note(ProvenancedTextMixin, models.Model):
     issue = models.ForeignKey(WeeklyIssue, on_delete=models.CASCADE, related_name="notes", verbose_name=_("週刊号"))
     paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="notes", verbose_name=_("論文"))
     position = models.PositiveSmallIntegerField(_("順番"))
-    state = models.CharField(_("状態"), max_length=16, choices=NoteState.choices, default=NoteState.DRAFT)
+    state = models.CharField(_("状態"), max_length=20, choices=NoteState.choices, default=NoteState.AWAITING_DRAFT)
     summary = MarkdownxField(_("一行要約"), blank=True, default="")
     summary_source = source_field()
     summary_machine_draft = machine_draft_field()

@@ -426,4 +426,4 @@ def test_publishing_without_a_time_is_refused_with_a_message(admin_client):
     assert response.status_code == 200
     assert "公開済みの号には公開日時が必要です" in response.content.decode()
     issue.refresh_from_db()
-    assert issue.state == "draft"
+    assert issue.state == "collecting"

@@ -30,7 +30,7 @@ def test_pasted_section_makes_a_draft_issue_with_ten_papers(ml_papers_section, d
         result = issue_create_from_list(text=ml_papers_section, week_start=WEEK)
     # Then the issue has the ten papers of that week, in the list's order, each queued
     issue = WeeklyIssue.objects.get(week_start=WEEK)
-    assert issue.state == "draft" and result.issue_created
+    assert issue.state == "collecting" and result.issue_created
     assert [n.paper.arxiv_id for n in issue.notes.order_by("position")][:2] == ["2404.19756", "2404.19737"]
     assert issue.notes.count() == 10
     assert PaperIngestion.objects.filter(status="pending").count() == 10

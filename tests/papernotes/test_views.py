@@ -47,7 +47,7 @@ def test_list_shows_only_published_issues_newest_first(client):
     # given two published issues and a draft
     older = WeeklyIssueFactory(week_start=datetime.date(2024, 4, 22), published=True)
     newer = WeeklyIssueFactory(week_start=MONDAY, published=True)
-    draft = WeeklyIssueFactory(week_start=datetime.date(2024, 5, 6), state=IssueState.DRAFT)
+    draft = WeeklyIssueFactory(week_start=datetime.date(2024, 5, 6), state=IssueState.COLLECTING)
     NoteFactory.create_batch(2, issue=newer)
 
     # when a reader opens the home page
@@ -273,7 +273,7 @@ def test_real_back_issue_is_presented_and_exported_unchanged(client, tmp_path, s
 @pytest.mark.parametrize(
     ("week", "state"),
     [
-        ("2024-04-29", IssueState.DRAFT),  # the issue exists but is a draft
+        ("2024-04-29", IssueState.COLLECTING),  # the issue exists but is a draft
         ("2024-04-29", IssueState.IN_REVIEW),
         ("2024-04-29", IssueState.READY),  # ready is still not published
         ("2024-05-06", IssueState.PUBLISHED),  # no issue that week
