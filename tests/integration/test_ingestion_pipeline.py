@@ -6,10 +6,11 @@ import time
 
 import pytest
 
+from papernotes.ingestion.pipeline import ingestion_queue
 from papernotes.ingestion.selectors import issue_pipeline
-from papernotes.ingestion.services import ingestion_queue, issue_create_from_list, issue_retry_failed
+from papernotes.ingestion.services import issue_create_from_list, issue_retry_failed
+from papernotes.ingestion.tasks import ingest_issue_task
 from papernotes.models import IngestionStatus, Note, Paper, PaperIngestion, Passage
-from papernotes.tasks import ingest_issue_task
 from tests.support.pdfgen import make_paper_pdf
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -1,4 +1,4 @@
-"""Celery tasks of the ingestion pipeline: thin wrappers that call the services.
+"""Celery tasks of the ingestion pipeline: thin wrappers that call the pipeline.
 
 Tasks take ids, are safe to run twice (``acks_late``: a task may be delivered again after
 a worker dies), record every failure on the paper it concerns, and retry transient
@@ -14,7 +14,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from papernotes.ingestion import services
+from papernotes.ingestion import pipeline
 from papernotes.ingestion.arxiv_client import ArxivFetchError, ArxivUnavailable, fetch_metadata
 from papernotes.ingestion.pdf_download import PdfDownloadError, download_pdf
 from papernotes.ingestion.pdf_text import PdfExtractionError, extract_pdf
@@ -45,12 +45,12 @@ def _fail_or_retry(
     """Record the failure on each paper; retry later unless it is final, then stop."""
     final = not retryable or task.request.retries >= task.max_retries
     for paper_id in paper_ids:
-        services.ingestion_stage_fail(paper_id=paper_id, stage=stage, code=code, message=message, final=final)
+        pipeline.ingestion_stage_fail(paper_id=paper_id, stage=stage, code=code, message=message, final=final)
     if not final:
         raise task.retry(exc=error, countdown=backoff(task.request.retries, at_least=at_least))
 
 
-@shared_task(**TASK_OPTIONS, soft_time_limit=300, time_limit=330)
+@shared_task(**TASK_OPTIONS, name="papernotes.tasks.ingest_issue_task", soft_time_limit=300, time_limit=330)
 def ingest_issue_task(self, issue_id: int, paper_ids: list[int] | None = None, order_by_date: bool = False) -> None:
     """Fetch arXiv metadata for an issue's papers in one request, then fan out per paper.
 
@@ -66,7 +66,7 @@ def ingest_issue_task(self, issue_id: int, paper_ids: list[int] | None = None, o
     stage = IngestionStage.METADATA
     ids = [paper.pk for paper in papers]
     for paper_id in ids:
-        services.ingestion_stage_start(paper_id=paper_id, stage=stage)
+        pipeline.ingestion_stage_start(paper_id=paper_id, stage=stage)
     try:
         outcomes = fetch_metadata([paper.arxiv_id for paper in papers])
     except ArxivUnavailable as error:
@@ -95,24 +95,24 @@ def ingest_issue_task(self, issue_id: int, paper_ids: list[int] | None = None, o
     for paper in papers:
         outcome = outcomes[paper.arxiv_id]
         if isinstance(outcome, ArxivFetchError):
-            services.ingestion_stage_fail(paper_id=paper.pk, stage=stage, code=outcome.code, message=outcome.message)
+            pipeline.ingestion_stage_fail(paper_id=paper.pk, stage=stage, code=outcome.code, message=outcome.message)
             continue
-        services.paper_apply_metadata(paper_id=paper.pk, record=outcome)
-        services.ingestion_stage_succeed(paper_id=paper.pk, stage=stage, next_stage=IngestionStage.PDF)
+        pipeline.paper_apply_metadata(paper_id=paper.pk, record=outcome)
+        pipeline.ingestion_stage_succeed(paper_id=paper.pk, stage=stage, next_stage=IngestionStage.PDF)
         ready.append(paper.pk)
     if order_by_date:
-        services.issue_order_notes_by_date(issue_id=issue_id)
+        pipeline.issue_order_notes_by_date(issue_id=issue_id)
     if ready:
         group(fetch_pdf_task.si(paper_id) for paper_id in ready).apply_async()
 
 
-@shared_task(**TASK_OPTIONS, soft_time_limit=180, time_limit=210)
+@shared_task(**TASK_OPTIONS, name="papernotes.tasks.fetch_pdf_task", soft_time_limit=180, time_limit=210)
 def fetch_pdf_task(self, paper_id: int) -> None:
     """Download the latest version's PDF (unless already stored), then extract it."""
     stage = IngestionStage.PDF
     paper = Paper.objects.get(pk=paper_id)
-    services.ingestion_stage_start(paper_id=paper_id, stage=stage)
-    if services.paper_needs_pdf(paper=paper):
+    pipeline.ingestion_stage_start(paper_id=paper_id, stage=stage)
+    if pipeline.paper_needs_pdf(paper=paper):
         try:
             # PDFs come from arXiv too: the same shared slot keeps to its terms.
             with arxiv_slot():
@@ -143,19 +143,19 @@ def fetch_pdf_task(self, paper_id: int) -> None:
                 error=error,
             )
             return
-        services.paper_store_pdf(paper_id=paper_id, version=paper.latest_version, downloaded=downloaded)
-    services.ingestion_stage_succeed(paper_id=paper_id, stage=stage, next_stage=IngestionStage.EXTRACTION)
+        pipeline.paper_store_pdf(paper_id=paper_id, version=paper.latest_version, downloaded=downloaded)
+    pipeline.ingestion_stage_succeed(paper_id=paper_id, stage=stage, next_stage=IngestionStage.EXTRACTION)
     extract_passages_task.delay(paper_id)
 
 
-@shared_task(**TASK_OPTIONS, soft_time_limit=240, time_limit=270)
+@shared_task(**TASK_OPTIONS, name="papernotes.tasks.extract_passages_task", soft_time_limit=240, time_limit=270)
 def extract_passages_task(self, paper_id: int) -> None:
     """Split the stored PDF into passages with pages and sections."""
     stage = IngestionStage.EXTRACTION
     pdf = PaperPdf.objects.filter(paper_id=paper_id).first()
-    services.ingestion_stage_start(paper_id=paper_id, stage=stage)
+    pipeline.ingestion_stage_start(paper_id=paper_id, stage=stage)
     if pdf is None or not pdf.file:
-        services.ingestion_stage_fail(
+        pipeline.ingestion_stage_fail(
             paper_id=paper_id, stage=stage, code="no_pdf", message=_("PDF がまだ保存されていません。")
         )
         return
@@ -164,15 +164,15 @@ def extract_passages_task(self, paper_id: int) -> None:
             data = handle.read()
         extracted = extract_pdf(data, max_pages=settings.PDF_MAX_PAGES, time_limit=settings.PDF_EXTRACT_TIME_LIMIT)
     except PdfExtractionError as error:
-        services.ingestion_stage_fail(paper_id=paper_id, stage=stage, code=error.code, message=str(error))
+        pipeline.ingestion_stage_fail(paper_id=paper_id, stage=stage, code=error.code, message=str(error))
         return
     except OSError as error:
         message = _("保存した PDF を読めません: {error}").format(error=error.strerror or error)
-        services.ingestion_stage_fail(paper_id=paper_id, stage=stage, code="storage", message=message)
+        pipeline.ingestion_stage_fail(paper_id=paper_id, stage=stage, code="storage", message=message)
         return
     except SoftTimeLimitExceeded:
         message = _("本文の抽出が時間内に終わりませんでした。")
-        services.ingestion_stage_fail(paper_id=paper_id, stage=stage, code="timeout", message=message)
+        pipeline.ingestion_stage_fail(paper_id=paper_id, stage=stage, code="timeout", message=message)
         return
-    services.paper_store_passages(paper_id=paper_id, extracted=extracted)
-    services.ingestion_stage_succeed(paper_id=paper_id, stage=stage, next_stage=None)
+    pipeline.paper_store_passages(paper_id=paper_id, extracted=extracted)
+    pipeline.ingestion_stage_succeed(paper_id=paper_id, stage=stage, next_stage=None)
