@@ -35,6 +35,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from redis.exceptions import LockError, RedisError
 
+from papernotes.external.errors import ExternalError
+
 logger = logging.getLogger(__name__)
 
 ARXIV_LIMITER_NAME = "arxiv"
@@ -51,12 +53,11 @@ MAX_DEFER = 3600.0
 POLL_INTERVAL = 0.01
 
 
-class RateLimitError(Exception):
-    """The limiter could not grant a slot; the request was not sent."""
+class RateLimitError(ExternalError):
+    """The limiter could not grant a slot; the request was not sent. Worth retrying later."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, code: str = "rate_limited") -> None:
+        super().__init__(code, message, retryable=True)
 
 
 class RateLimitTimeout(RateLimitError):

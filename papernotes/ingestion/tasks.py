@@ -4,21 +4,25 @@ Tasks take ids, are safe to run twice (``acks_late``: a task may be delivered ag
 a worker dies), record every failure on the paper it concerns, and retry transient
 failures with exponential backoff; after the last retry the failure is final and shows
 in the admin. One paper's failure never blocks the others.
+
+Task names are explicit and keep the module they were first written in, so messages
+already queued under those names stay valid.
 """
 
 import logging
-import random
 
 from celery import group, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from papernotes.external.errors import ExternalError
+from papernotes.external.retries import FailureOutcome, record_then_retry
 from papernotes.ingestion import pipeline
-from papernotes.ingestion.arxiv_client import ArxivFetchError, ArxivUnavailable, fetch_metadata
-from papernotes.ingestion.pdf_download import PdfDownloadError, download_pdf
-from papernotes.ingestion.pdf_text import PdfExtractionError, extract_pdf
-from papernotes.ingestion.ratelimit import RateLimitError, arxiv_slot
+from papernotes.ingestion.arxiv_client import ArxivFetchError, fetch_metadata
+from papernotes.ingestion.pdf_download import download_pdf
+from papernotes.ingestion.pdf_text import extract_pdf
+from papernotes.ingestion.ratelimit import arxiv_slot
 from papernotes.models import IngestionStage, Paper, PaperPdf
 
 logger = logging.getLogger(__name__)
@@ -26,28 +30,20 @@ logger = logging.getLogger(__name__)
 TASK_OPTIONS = {"bind": True, "acks_late": True, "reject_on_worker_lost": True, "max_retries": 4}
 
 
-def backoff(retries: int, *, base: float = 10.0, cap: float = 600.0, at_least: float = 0.0) -> float:
-    """Exponential backoff with jitter, so that retries of many papers do not align."""
-    return max(at_least, min(cap, base * 2**retries) * random.uniform(0.8, 1.2))
+def _fail(task, error: BaseException, *, paper_ids: list[int], stage: str, timeout_message: str) -> None:
+    """Record the failure on each paper; retry later unless it is final."""
 
+    def record(outcome: FailureOutcome) -> None:
+        for paper_id in paper_ids:
+            pipeline.ingestion_stage_fail(
+                paper_id=paper_id,
+                stage=stage,
+                code=outcome.error.code,
+                message=outcome.error.message,
+                final=outcome.final,
+            )
 
-def _fail_or_retry(
-    task,
-    *,
-    paper_ids: list[int],
-    stage: str,
-    code: str,
-    message: str,
-    error: Exception,
-    retryable: bool = True,
-    at_least: float = 0.0,
-) -> None:
-    """Record the failure on each paper; retry later unless it is final, then stop."""
-    final = not retryable or task.request.retries >= task.max_retries
-    for paper_id in paper_ids:
-        pipeline.ingestion_stage_fail(paper_id=paper_id, stage=stage, code=code, message=message, final=final)
-    if not final:
-        raise task.retry(exc=error, countdown=backoff(task.request.retries, at_least=at_least))
+    record_then_retry(task, error, timeout_message=timeout_message, record=record)
 
 
 @shared_task(**TASK_OPTIONS, name="papernotes.tasks.ingest_issue_task", soft_time_limit=300, time_limit=330)
@@ -69,25 +65,13 @@ def ingest_issue_task(self, issue_id: int, paper_ids: list[int] | None = None, o
         pipeline.ingestion_stage_start(paper_id=paper_id, stage=stage)
     try:
         outcomes = fetch_metadata([paper.arxiv_id for paper in papers])
-    except ArxivUnavailable as error:
-        _fail_or_retry(
+    except (ExternalError, SoftTimeLimitExceeded) as error:
+        _fail(
             self,
+            error,
             paper_ids=ids,
             stage=stage,
-            code="arxiv_unavailable",
-            message=error.message,
-            error=error,
-            at_least=error.retry_after or 0.0,
-        )
-        return
-    except SoftTimeLimitExceeded as error:
-        _fail_or_retry(
-            self,
-            paper_ids=ids,
-            stage=stage,
-            code="timeout",
-            message=_("arXiv への問い合わせが時間内に終わりませんでした。"),
-            error=error,
+            timeout_message=_("arXiv への問い合わせが時間内に終わりませんでした。"),
         )
         return
 
@@ -117,31 +101,9 @@ def fetch_pdf_task(self, paper_id: int) -> None:
             # PDFs come from arXiv too: the same shared slot keeps to its terms.
             with arxiv_slot():
                 downloaded = download_pdf(paper.pdf_url)
-        except PdfDownloadError as error:
-            _fail_or_retry(
-                self,
-                paper_ids=[paper_id],
-                stage=stage,
-                code=error.code,
-                message=error.message,
-                error=error,
-                retryable=error.retryable,
-            )
-            return
-        except RateLimitError as error:
-            _fail_or_retry(
-                self, paper_ids=[paper_id], stage=stage, code="rate_limited", message=error.message, error=error
-            )
-            return
-        except SoftTimeLimitExceeded as error:
-            _fail_or_retry(
-                self,
-                paper_ids=[paper_id],
-                stage=stage,
-                code="timeout",
-                message=_("PDF のダウンロードが時間内に終わりませんでした。"),
-                error=error,
-            )
+        except (ExternalError, SoftTimeLimitExceeded) as error:
+            message = _("PDF のダウンロードが時間内に終わりませんでした。")
+            _fail(self, error, paper_ids=[paper_id], stage=stage, timeout_message=message)
             return
         pipeline.paper_store_pdf(paper_id=paper_id, version=paper.latest_version, downloaded=downloaded)
     pipeline.ingestion_stage_succeed(paper_id=paper_id, stage=stage, next_stage=IngestionStage.EXTRACTION)
@@ -160,19 +122,18 @@ def extract_passages_task(self, paper_id: int) -> None:
         )
         return
     try:
-        with pdf.file.open("rb") as handle:
-            data = handle.read()
-        extracted = extract_pdf(data, max_pages=settings.PDF_MAX_PAGES, time_limit=settings.PDF_EXTRACT_TIME_LIMIT)
-    except PdfExtractionError as error:
-        pipeline.ingestion_stage_fail(paper_id=paper_id, stage=stage, code=error.code, message=str(error))
-        return
-    except OSError as error:
-        message = _("保存した PDF を読めません: {error}").format(error=error.strerror or error)
-        pipeline.ingestion_stage_fail(paper_id=paper_id, stage=stage, code="storage", message=message)
-        return
-    except SoftTimeLimitExceeded:
-        message = _("本文の抽出が時間内に終わりませんでした。")
-        pipeline.ingestion_stage_fail(paper_id=paper_id, stage=stage, code="timeout", message=message)
+        try:
+            with pdf.file.open("rb") as handle:
+                data = handle.read()
+            extracted = extract_pdf(data, max_pages=settings.PDF_MAX_PAGES, time_limit=settings.PDF_EXTRACT_TIME_LIMIT)
+        except OSError as error:
+            message = _("保存した PDF を読めません: {error}").format(error=error.strerror or error)
+            raise ExternalError("storage", message) from error
+        except SoftTimeLimitExceeded as error:
+            # The same bytes would take as long again: final, not retried.
+            raise ExternalError("timeout", _("本文の抽出が時間内に終わりませんでした。")) from error
+    except ExternalError as error:
+        _fail(self, error, paper_ids=[paper_id], stage=stage, timeout_message="")
         return
     pipeline.paper_store_passages(paper_id=paper_id, extracted=extracted)
     pipeline.ingestion_stage_succeed(paper_id=paper_id, stage=stage, next_stage=None)
