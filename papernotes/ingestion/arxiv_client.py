@@ -3,7 +3,7 @@
 :func:`fetch_metadata` sends all identifiers of an issue in a single ``id_list`` query
 through the ``arxiv`` package, with our own transport policy on top of it:
 
-* every HTTP request runs inside :func:`~papernotes.ingestion.ratelimit.arxiv_slot`, the
+* every HTTP request runs inside :func:`~papernotes.external.ratelimit.arxiv_slot`, the
   limiter shared by all workers (the package's own per-process delay is switched off);
 * each request is bounded in time as a whole (``settings.ARXIV_TIMEOUT``), which the package does not do;
 * 5xx, 429, timeouts and connection errors are retried with exponential backoff,
@@ -33,8 +33,8 @@ from urllib3.exceptions import ReadTimeoutError
 from papernotes.external.deadline import deadline, watched_session
 from papernotes.external.errors import ExternalError
 from papernotes.external.http import HttpPolicy, is_retryable_status, parse_retry_after, policy_for
+from papernotes.external.ratelimit import RateLimitError, arxiv_slot, get_limiter
 from papernotes.ingestion.ids import InvalidArxivId, parse_arxiv_id
-from papernotes.ingestion.ratelimit import RateLimitError, arxiv_slot, get_limiter
 
 logger = logging.getLogger(__name__)
 
@@ -335,7 +335,7 @@ def _request_with_retries(client: _ArxivApiClient, ids: list[str], policy: HttpP
                 raise _unavailable(failure, attempt, policy.timeout) from failure
             delay = policy.delay_before(attempt, failure.retry_after)
             # Tell the other workers too: arXiv's trouble is not specific to this process.
-            get_limiter().defer(delay)
+            get_limiter("arxiv").defer(delay)
             time.sleep(delay)
     raise AssertionError("unreachable: attempts >= 1")
 

@@ -17,12 +17,12 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from papernotes.external.errors import ExternalError
+from papernotes.external.ratelimit import arxiv_slot
 from papernotes.external.retries import FailureOutcome, record_then_retry
 from papernotes.ingestion import pipeline
 from papernotes.ingestion.arxiv_client import ArxivFetchError, fetch_metadata
 from papernotes.ingestion.pdf_download import download_pdf
 from papernotes.ingestion.pdf_text import extract_pdf
-from papernotes.ingestion.ratelimit import arxiv_slot
 from papernotes.models import IngestionStage, Paper, PaperPdf
 
 logger = logging.getLogger(__name__)
