@@ -16,6 +16,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from papernotes.drafting.services import paper_draft_after_extraction
 from papernotes.external.errors import ExternalError
 from papernotes.external.ratelimit import arxiv_slot
 from papernotes.external.retries import FailureOutcome, record_then_retry
@@ -65,7 +66,7 @@ def ingest_issue_task(self, issue_id: int, paper_ids: list[int] | None = None, o
         pipeline.ingestion_stage_start(paper_id=paper_id, stage=stage)
     try:
         outcomes = fetch_metadata([paper.arxiv_id for paper in papers])
-    except (ExternalError, SoftTimeLimitExceeded) as error:
+    except Exception as error:  # recorded on the paper; bugs are re-raised after
         _fail(
             self,
             error,
@@ -101,7 +102,7 @@ def fetch_pdf_task(self, paper_id: int) -> None:
             # PDFs come from arXiv too: the same shared slot keeps to its terms.
             with arxiv_slot():
                 downloaded = download_pdf(paper.pdf_url)
-        except (ExternalError, SoftTimeLimitExceeded) as error:
+        except Exception as error:  # recorded on the paper; bugs are re-raised after
             message = _("PDF のダウンロードが時間内に終わりませんでした。")
             _fail(self, error, paper_ids=[paper_id], stage=stage, timeout_message=message)
             return
@@ -132,8 +133,10 @@ def extract_passages_task(self, paper_id: int) -> None:
         except SoftTimeLimitExceeded as error:
             # The same bytes would take as long again: final, not retried.
             raise ExternalError("timeout", _("本文の抽出が時間内に終わりませんでした。")) from error
-    except ExternalError as error:
+    except Exception as error:  # recorded on the paper; bugs are re-raised after
         _fail(self, error, paper_ids=[paper_id], stage=stage, timeout_message="")
         return
     pipeline.paper_store_passages(paper_id=paper_id, extracted=extracted)
     pipeline.ingestion_stage_succeed(paper_id=paper_id, stage=stage, next_stage=None)
+    # The text is in: the paper's notes in issues not yet published can be drafted.
+    paper_draft_after_extraction(paper_id=paper_id)
