@@ -41,7 +41,6 @@ def notes_draft_start(*, note_ids: list[int], force: bool = False, user: Abstrac
     return [note_id for note_id, _run in pairs]
 
 
-@transaction.atomic
 def issue_draft_start(*, issue_id: int, force: bool = False, user: AbstractBaseUser | None = None) -> list[int]:
     """Start drafting every note of an issue that is not published; returns the note ids started.
 
@@ -57,6 +56,7 @@ def issue_draft_start(*, issue_id: int, force: bool = False, user: AbstractBaseU
     if not note_ids:
         raise DraftingError(_("{title} には論文がありません。").format(title=issue.title))
     if not llm_configured():
+        # Recorded on the notes (the admin shows why they wait), and said to the caller.
         store.drafting_mark_manual(note_ids=note_ids, reason=not_configured_reason())
         raise DraftingError(not_configured_reason())
     return notes_draft_start(note_ids=note_ids, force=force, user=user)

@@ -308,9 +308,8 @@ def _unavailable(failure: _TransientFailure, attempts: int, timeout: float) -> A
             cause=cause, seconds=failure.retry_after
         )
     return ArxivUnavailable(
-        _("arXiv に接続できません({cause}、{attempts} 回試行)。しばらくしてから再取得してください").format(
-            cause=cause, attempts=attempts
-        ),
+        # The cause only: whether it will be retried, and when, is the pipeline's to say.
+        _("arXiv に接続できません({cause})").format(cause=cause),
         attempts=attempts,
         status=failure.status,
         retry_after=failure.retry_after,

@@ -123,9 +123,7 @@ def _http_error(response: requests.Response, url: str) -> PdfDownloadError:
     if status == 404:
         message = _("PDF が見つかりません(HTTP 404): {url}").format(url=url)
     elif status in (429, 503):
-        message = _("PDF のサーバーが混み合っています(HTTP {status})。しばらくしてから再取得してください").format(
-            status=status
-        )
+        message = _("PDF のサーバーが混み合っています(HTTP {status})").format(status=status)
     else:
         message = _("PDF のサーバーがエラーを返しました(HTTP {status}): {url}").format(status=status, url=url)
     return PdfDownloadError("http_error", message, url=url, status=status)

@@ -48,6 +48,8 @@ def ingestion_queue(*, paper_ids: list[int]) -> None:
         state.attempts = 0
         state.error_code = ""
         state.last_error = ""
+        state.retry_number = state.max_retries = 0
+        state.next_retry_at = None
         state.save()
 
 
@@ -59,8 +61,11 @@ def ingestion_stage_start(*, paper_id: int, stage: str) -> None:
         state.started_at = now
         state.finished_at = None
         state.timings = {}
+    if state.stage != stage:
+        state.retry_number = state.max_retries = 0
     state.stage = stage
     state.status = IngestionStatus.RUNNING
+    state.next_retry_at = None
     state.attempts = F("attempts") + 1  # tries of the current stage
     state.timings = {**state.timings, f"{stage}_started": now.timestamp()}
     state.save()
@@ -90,8 +95,19 @@ def ingestion_stage_succeed(*, paper_id: int, stage: str, next_stage: str | None
 
 
 @transaction.atomic
-def ingestion_stage_fail(*, paper_id: int, stage: str, code: str, message: str, final: bool = True) -> None:
-    """Record a failure on one paper. A non-final one stays pending for the next retry."""
+def ingestion_stage_fail(
+    *,
+    paper_id: int,
+    stage: str,
+    code: str,
+    message: str,
+    final: bool = True,
+    retry_number: int = 0,
+    max_retries: int = 0,
+    retry_in: float | None = None,
+) -> None:
+    """Record a failure on one paper: final, or pending automatic retry ``retry_number`` of
+    ``max_retries`` in ``retry_in`` seconds (shown to the editor with its time)."""
     state = _state(paper_id)
     _record_timing(state, stage)
     state.stage = stage
@@ -100,6 +116,11 @@ def ingestion_stage_fail(*, paper_id: int, stage: str, code: str, message: str, 
     state.status = IngestionStatus.FAILED if final else IngestionStatus.PENDING
     if final:
         state.finished_at = timezone.now()
+        state.next_retry_at = None
+    else:
+        state.retry_number = retry_number
+        state.max_retries = max_retries
+        state.next_retry_at = timezone.now() + datetime.timedelta(seconds=retry_in or 0)
     state.save()
 
 

@@ -42,6 +42,9 @@ def _fail(task, error: BaseException, *, paper_ids: list[int], stage: str, timeo
                 code=outcome.error.code,
                 message=outcome.error.message,
                 final=outcome.final,
+                retry_number=outcome.retry,
+                max_retries=outcome.max_retries,
+                retry_in=outcome.countdown,
             )
 
     record_then_retry(task, error, timeout_message=timeout_message, record=record)

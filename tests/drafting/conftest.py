@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from papernotes.celery import app as celery_app
-from papernotes.models import NoteState, Paper, TextSource
+from papernotes.models import IngestionStage, IngestionStatus, NoteState, Paper, PaperIngestion, TextSource
 from tests.factories import NoteFactory, PassageFactory, WeeklyIssueFactory
 from tests.support.openai_server import OpenAIServer
 
@@ -55,6 +55,7 @@ def make_note(*, passages: int = 10, **note_fields):
             "on four direct assessment benchmarks and beats GPT-4 in 3 of 4 pairwise ranking benchmarks."
         )
     )
+    PaperIngestion.objects.create(paper=note.paper, stage=IngestionStage.DONE, status=IngestionStatus.SUCCEEDED)
     for position in range(passages):
         PassageFactory(
             paper=note.paper,

@@ -49,9 +49,18 @@ def test_editor_pastes_the_week_and_watches_it_ingest(
     WebDriverWait(browser, 120, poll_frequency=0.5).until(
         ec.text_to_be_present_in_element((By.ID, "pipeline"), "完了 10 / 失敗 0 / 全 10")
     )
-    bar = browser.find_element(By.CSS_SELECTOR, "#pipeline progress.pipeline-progress")
-    assert bar.get_attribute("value") == "100"
+    bar = browser.find_element(By.CSS_SELECTOR, "#pipeline .pipeline-bar-done")
+    assert bar.get_attribute("style") == "width: 100%;"
     assert browser.find_element(By.ID, "pipeline").text.count("100%") >= 10
+
+    # And the retry button answers in place: what the editor was typing stays in the form
+    page_url = browser.current_url
+    intro = browser.find_element(By.NAME, "intro")
+    intro.send_keys("編集中の前書き")
+    browser.find_element(By.XPATH, "//button[text()='失敗した論文を再試行']").click()
+    wait.until(ec.text_to_be_present_in_element((By.CLASS_NAME, "pipeline-action-message"), "失敗した論文はありません"))
+    assert browser.current_url == page_url
+    assert browser.find_element(By.NAME, "intro").get_attribute("value").endswith("編集中の前書き")
 
     # And the ten papers have their metadata and passages
     issue = WeeklyIssue.objects.get(week_start=datetime.date(2024, 4, 29))

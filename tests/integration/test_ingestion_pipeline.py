@@ -69,8 +69,11 @@ def test_three_paper_issue_goes_through_the_worker(celery_worker_on_redis, arxiv
         "2405.00675",
         "2404.19756",
     ]
+    # And with no LLM configured, the three wait for a manual draft: done as far as the
+    # pipeline goes; the failed one counts only for what it did, never as done.
     pipeline = issue_pipeline(week_start=WEEK)
-    assert (pipeline.done, pipeline.failed, pipeline.total, pipeline.progress) == (3, 1, 4, 100)
+    assert (pipeline.done, pipeline.failed, pipeline.total, pipeline.progress) == (3, 1, 4, 75)
+    assert {row.state_label for row in pipeline.rows} == {"手動で下書き", "失敗"}
 
 
 def test_a_failed_pdf_is_retried_and_an_unchanged_pdf_is_not_downloaded_again(celery_worker_on_redis, arxiv_stand_in):
