@@ -59,6 +59,8 @@ class Command(BaseCommand):
                 _("{title}: {count} 本の論文を追加しました。").format(title=issue.title, count=len(result.added))
             )
         )
+        for notice in result.notices:
+            self.stdout.write(self.style.WARNING("  " + notice))
         for arxiv_id in result.already_in_issue:
             self.stdout.write(_("  既にこの号にあります: {id}").format(id=arxiv_id))
         for duplicate in result.duplicates:
