@@ -185,6 +185,34 @@ def test_new_issue_command_bad_input():
         call_command("new_issue", "2405.01535")
 
 
+@pytest.mark.parametrize("name", ["week.md", "week.TXT", "lists/week", "lists/2024-04-29"])
+def test_new_issue_command_names_a_list_file_that_is_not_there(tmp_path, name):
+    # Given a path that looks like a list file but does not exist
+    missing = tmp_path / name
+    # When it is given to the command
+    with pytest.raises(CommandError) as info:
+        call_command("new_issue", "--week", "2024-04-29", str(missing), "2405.01535")
+    # Then the error names the path, and nothing is created from the other arguments
+    assert str(info.value) == f"ファイル {missing} が見つかりません(arXiv の ID や URL としても読めません)。"
+    assert not WeeklyIssue.objects.exists()
+
+
+def test_new_issue_command_names_a_directory(tmp_path):
+    with pytest.raises(CommandError) as info:
+        call_command("new_issue", "--week", "2024-04-29", str(tmp_path))
+    assert str(info.value) == f"{tmp_path} はディレクトリです。論文リストのファイルを指定してください。"
+    assert not WeeklyIssue.objects.exists()
+
+
+def test_new_issue_command_still_takes_ids_and_urls_with_slashes():
+    out = io.StringIO()
+    call_command(
+        "new_issue", "--week", "2024-04-29", "hep-th/9901001", "https://arxiv.org/abs/2405.01535",
+        "arxiv.org/abs/2404.19756", stdout=out,
+    )  # fmt: skip
+    assert "3 本の論文を追加しました" in out.getvalue()
+
+
 def test_new_issue_command_prints_the_notices(tmp_path, ml_papers_section):
     listing = tmp_path / "week.md"
     listing.write_text(ml_papers_section.split("## Top ML Papers of the Week (June 23")[0], encoding="utf-8")
