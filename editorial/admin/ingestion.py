@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
@@ -34,16 +35,21 @@ from papernotes.models import (
 
 
 def next_monday(today: datetime.date | None = None) -> datetime.date:
-    today = today or datetime.date.today()
-    return today - datetime.timedelta(days=today.weekday())
+    """The coming Monday in settings.TIME_ZONE (today when today is a Monday): the week an
+    editor usually prepares."""
+    today = today or timezone.localdate()
+    return today + datetime.timedelta(days=-today.weekday() % 7)
 
 
 class IssueFromListForm(forms.Form):
     week_start = forms.DateField(
         label=_("週の開始日(月曜日)"),
         required=False,
-        help_text=_("空欄の場合、貼り付けた一覧の見出し(年のあるもの)から決めます。"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_(
+            "次の月曜日が入っています。複数の週を貼り付けた場合はこの週の節を使い、1 つの節だけなら見出しにかかわらず"
+            "この週の号になります。空欄にすると、貼り付けた見出しから週を決めます。"
+        ),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     text = forms.CharField(
         label=_("論文の一覧"),
@@ -53,11 +59,19 @@ class IssueFromListForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("initial", {"week_start": next_monday()})
+        super().__init__(*args, **kwargs)
+
     def clean_week_start(self):
         week = self.cleaned_data["week_start"]
         if week and week.isoweekday() != 1:
             raise forms.ValidationError(gettext("月曜日を指定してください。"))
         return week
+
+    def add_list_error(self, error: IssueListError) -> None:
+        """Show a refusal of the service next to what to correct (the week or the list)."""
+        self.add_error(error.field if error.field in self.fields else None, str(error))
 
 
 def progress_bar(progress: int, label: str = "") -> SafeString:
@@ -129,7 +143,7 @@ class IssuePipelineAdminMixin:
                     text=form.cleaned_data["text"], week_start=form.cleaned_data["week_start"], user=request.user
                 )
             except IssueListError as error:
-                form.add_error(None, str(error))
+                form.add_list_error(error)
             else:
                 self._report(request, result)
                 return redirect(reverse("admin:papernotes_weeklyissue_change", args=[result.issue.pk]))
@@ -150,6 +164,8 @@ class IssuePipelineAdminMixin:
             ),
             messages.SUCCESS,
         )
+        for notice in result.notices:
+            self.message_user(request, notice, messages.WARNING)
         if result.already_in_issue:
             self.message_user(
                 request,

@@ -35,11 +35,20 @@ ARXIV_PDF_URL = "https://arxiv.org/pdf/{id}"
 
 
 class IssueListError(ValueError):
-    """A list could not make an issue; nothing was changed."""
+    """A list could not make an issue; nothing was changed.
+
+    ``field`` names what the editor should correct: ``"text"`` (the list) or ``"week_start"``.
+    """
+
+    def __init__(self, message: str, *, field: str = "text") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass
 class IssueFromListResult:
+    """What a list did to an issue. ``notices`` are Japanese remarks to show the editor."""
+
     issue: WeeklyIssue
     issue_created: bool
     source_list: IssueSourceList
@@ -48,14 +57,22 @@ class IssueFromListResult:
     reused_papers: list[str] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)
     duplicates: list[dict] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+def _check_monday(week: datetime.date) -> None:
+    if week.isoweekday() != 1:
+        raise IssueListError(
+            _("週の開始日は月曜日にしてください: {week}").format(week=week.isoformat()), field="week_start"
+        )
 
 
 def _week_start(week_start: datetime.date | None, parsed: PaperList) -> datetime.date:
     week = week_start or parsed.week_start
     if week is None:
-        raise IssueListError(_("週を指定してください(リストの見出しに年が書かれていないため、週を決められません)。"))
-    if week.isoweekday() != 1:
-        raise IssueListError(_("週の開始日は月曜日にしてください: {week}").format(week=week.isoformat()))
+        # The parser knows why (no heading, no year, no Monday, several weeks…).
+        raise IssueListError(parsed.week_problem or _("週を指定してください。"), field="week_start")
+    _check_monday(week)
     return week
 
 
@@ -65,19 +82,26 @@ def issue_create_from_list(*, text: str, week_start: datetime.date | None = None
 
     Papers already known are reused; the same paper twice in one list is merged; lines
     that are not arXiv papers are reported back, never dropped silently. Ingestion of the
-    new papers is enqueued after the transaction commits.
+    new papers is enqueued after the transaction commits. A given ``week_start`` picks a
+    section of a pasted list, or is the week of a single pasted section whatever its heading
+    says (``notices`` then says so).
     """
+    if week_start is not None:
+        # Before reading the list: a Tuesday would otherwise show up as "no such week".
+        _check_monday(week_start)
     try:
         parsed = parse_paper_list(text, week=week_start)
     except PaperListError as error:
-        raise IssueListError(str(error)) from error
+        raise IssueListError(str(error), field=error.field) from error
     week = _week_start(week_start, parsed)
     if not parsed.entries:
         raise IssueListError(_("arXiv の論文が一本も見つかりませんでした。"))
 
     issue, created = WeeklyIssue.objects.select_for_update().get_or_create(week_start=week)
     if issue.state in ONCE_PUBLISHED_ISSUE_STATES:
-        raise IssueListError(_("{week} の号は公開済みのため、論文を追加できません。").format(week=week.isoformat()))
+        raise IssueListError(
+            _("{week} の号は公開済みのため、論文を追加できません。").format(week=week.isoformat()), field="week_start"
+        )
 
     result = IssueFromListResult(
         issue=issue,
@@ -85,6 +109,7 @@ def issue_create_from_list(*, text: str, week_start: datetime.date | None = None
         source_list=IssueSourceList(issue=issue, text=text, submitted_by=user),
         rejected=[_rejected_row(entry) for entry in parsed.rejected],
         duplicates=[_duplicate_row(entry) for entry in parsed.duplicates],
+        notices=list(parsed.notices),
     )
     next_position = (issue.notes.aggregate(last=Max("position"))["last"] or 0) + 1
     to_ingest = []

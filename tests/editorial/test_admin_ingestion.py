@@ -4,7 +4,9 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone as django_timezone
 
+from editorial.admin.ingestion import next_monday
 from papernotes.ingestion.services import issue_create_from_list
 from papernotes.models import (
     DraftingStatus,
@@ -59,20 +61,73 @@ def test_rows_not_on_arxiv_are_shown_to_the_editor(admin_client):
     assert "A Blog" in page and "example.org" in page
 
 
+TWO_WEEKS = (
+    "## Top ML Papers of the Week (May 6 - May 12) - 2024\n"
+    "| 1) **A Paper** - x | [Paper](https://arxiv.org/abs/2405.01535) |\n"
+    "## Top ML Papers of the Week (April 29 - May 5) - 2024\n"
+    "| 1) **B Paper** - x | [Paper](https://arxiv.org/abs/2404.19756) |\n"
+)
+
+
 @pytest.mark.parametrize(
-    ("data", "message"),
+    ("data", "field", "message"),
     [
-        ({"week_start": "2024-04-30", "text": "2405.01535"}, "月曜日を指定してください"),
-        ({"week_start": "", "text": "2405.01535"}, "週を指定してください"),
-        ({"week_start": "2024-04-29", "text": ""}, "この項目は必須です"),
-        ({"week_start": "2024-04-29", "text": "hello world"}, "arXiv の ID や URL が見つかりません"),
+        ({"week_start": "2024-04-30", "text": "2405.01535"}, "week_start", "月曜日を指定してください"),
+        ({"week_start": "", "text": "2405.01535"}, "week_start", "週を指定してください"),
+        ({"week_start": "", "text": TWO_WEEKS}, "week_start", "2 週分の見出しが貼り付けられています"),
+        ({"week_start": "2024-05-13", "text": TWO_WEEKS}, "week_start", "2024-05-13 から始まる週の見出し"),
+        ({"week_start": "2024-04-29", "text": ""}, "text", "この項目は必須です"),
+        ({"week_start": "2024-04-29", "text": "hello world"}, "text", "arXiv の ID や URL が見つかりません"),
+        ({"week_start": "2024-04-29", "text": "| 1) **Blog** | [Blog](https://example.org/p) |"}, "text", "一本も"),
     ],
 )
-def test_bad_input_is_answered_on_the_form_and_changes_nothing(admin_client, data, message):
+def test_bad_input_is_answered_at_the_field_to_correct_and_changes_nothing(admin_client, data, field, message):
     response = admin_client.post(NEW_URL, data)
     assert response.status_code == 200
+    form = response.context["form"]
+    # The message sits at the field the editor must correct, and only there
+    assert [error for error in form.errors[field] if message in error]
+    assert not form.non_field_errors()
+    assert set(form.errors) == {field}
     assert message in response.content.decode()
     assert not WeeklyIssue.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("today", "monday"),
+    [
+        (datetime.date(2024, 4, 29), datetime.date(2024, 4, 29)),  # a Monday: this week
+        (datetime.date(2024, 4, 30), datetime.date(2024, 5, 6)),  # a Tuesday: the coming Monday
+        (datetime.date(2024, 5, 5), datetime.date(2024, 5, 6)),  # a Sunday: tomorrow
+        (datetime.date(2024, 12, 31), datetime.date(2025, 1, 6)),  # across New Year
+    ],
+)
+def test_next_monday_is_the_coming_monday(today, monday):
+    assert next_monday(today) == monday
+
+
+def test_next_monday_counts_in_the_sites_time_zone(settings, monkeypatch):
+    # Given Monday 2024-05-06 16:00 UTC, which is already Tuesday 01:00 in Tokyo (the clock
+    # is Django's, set here; nothing of the project is replaced)
+    settings.TIME_ZONE = "Asia/Tokyo"
+    instant = datetime.datetime(2024, 5, 6, 16, 0, tzinfo=datetime.UTC)
+    monkeypatch.setattr(django_timezone, "now", lambda: instant)
+    # Then the coming Monday is counted from Tokyo's Tuesday, not from UTC's Monday
+    assert next_monday() == datetime.date(2024, 5, 13)
+
+
+def test_the_form_offers_next_monday(admin_client):
+    page = admin_client.get(NEW_URL).content.decode()
+    assert f'value="{next_monday().isoformat()}"' in page
+
+
+def test_a_single_section_for_another_week_is_that_week_and_the_editor_is_told(admin_client):
+    response = admin_client.post(NEW_URL, {"week_start": "2024-05-06", "text": _ml_papers_2024()}, follow=True)
+    issue = WeeklyIssue.objects.get()
+    assert issue.week_start == datetime.date(2024, 5, 6)
+    page = response.content.decode()
+    assert "10 本の論文を追加し、取り込みを開始しました" in page
+    assert "2024-04-29 からの週ですが、指定された週 2024-05-06 の号として読み込みました" in page
 
 
 def test_progress_and_errors_show_on_issue_list_fragment_and_paper(admin_client):
