@@ -164,7 +164,7 @@ class WeeklyIssueAdmin(IssuePipelineAdminMixin, SimpleHistoryAdmin):
     list_filter = ("state",)
     date_hierarchy = "week_start"
     search_fields = ("intro",)
-    readonly_fields = ("title_display", "reader_link", "created_at", "updated_at")
+    readonly_fields = ("title_display", "state", "published_at", "reader_link", "created_at", "updated_at")
     fields = (
         "title_display",
         "week_start",
@@ -220,7 +220,7 @@ class QuestionAnswerInline(admin.StackedInline):
 class NoteForm(ProvenancedTextForm):
     class Meta:
         model = Note
-        fields = ("issue", "paper", "position", "state", "summary", "abstract_ja")
+        fields = ("issue", "paper", "position", "summary", "abstract_ja")
 
 
 @admin.register(Note)
@@ -233,6 +233,7 @@ class NoteAdmin(ProvenancedTextAdmin):
     search_fields = ("paper__title", "paper__arxiv_id", "summary")
     autocomplete_fields = ("paper",)
     readonly_fields = (
+        "state",
         "summary_source",
         "summary_machine_draft",
         "abstract_ja_source",
