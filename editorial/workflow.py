@@ -123,6 +123,12 @@ def _require_note_review(actor: User, note: Note) -> None:
         _require(actor, roles.PUBLISH_ISSUE, _("公開済みの号のノートは編集長だけが変更できます。"))
 
 
+def _enqueue_refresh_findings(note_id: int) -> None:
+    from editorial.tasks import refresh_findings_task
+
+    refresh_findings_task.delay(note_id)
+
+
 @transaction.atomic
 def note_mark_drafted(*, note_id: int, actor: User = None) -> bool:
     """The machine draft of a note is complete: 下書き待ち → 下書き済み.
@@ -134,6 +140,7 @@ def note_mark_drafted(*, note_id: int, actor: User = None) -> bool:
     if note.state != NoteState.AWAITING_DRAFT:
         return False
     source, target = _move(note, "mark_drafted", actor)
+    transaction.on_commit(lambda: _enqueue_refresh_findings(note.pk))
     _record(
         issue=note.issue, note=note, action=WorkflowAction.NOTE_MARK_DRAFTED, source=source, target=target, actor=actor
     )

@@ -128,6 +128,7 @@ def issue_import(*, document: IssueDocument, published_at: datetime.datetime | N
     has are removed, unless an editor wrote in them (then :class:`ImportConflict`).
     The whole import is one transaction: on any error nothing changes.
     """
+    from editorial.checks.services import note_refresh_findings
     from editorial.workflow import issue_publish
 
     _check_unique_papers(document)
@@ -173,6 +174,8 @@ def issue_import(*, document: IssueDocument, published_at: datetime.datetime | N
             )
         note.delete()
         result.notes_removed += 1
+    for note in issue.notes.all():
+        note_refresh_findings(note_id=note.pk)  # the dashboard's counts and the review screen
     if created:
         result.issue = issue_publish(
             issue=issue,

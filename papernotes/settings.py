@@ -199,3 +199,15 @@ PDF_EXTRACT_TIME_LIMIT = env.float("PDF_EXTRACT_TIME_LIMIT", default=120.0)
 # Where the shared rate limiter keeps its state: Redis when REDIS_URL is set, else a
 # lock file under var/ (enough for the processes of one machine).
 RATE_LIMIT_DIR = env.path("RATE_LIMIT_DIR", default=VAR_DIR / "ratelimit")
+
+# -- Editorial review (issue 8) --------------------------------------------------------
+# django-import-export: the glossary's CSV import/export. django-celery-beat: scheduled
+# publication; the beat (started by `make run`, or `celery -A papernotes beat` in
+# production) publishes due issues every minute.
+INSTALLED_APPS += ["import_export", "django_celery_beat"]
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "publish-due-issues": {"task": "editorial.tasks.publish_due_issues_task", "schedule": 60.0},
+}
+# How many Q&A pairs a note should have (the qa_count check).
+EDITORIAL_QA_COUNT_RANGE = (env.int("QA_COUNT_MIN", default=8), env.int("QA_COUNT_MAX", default=12))
