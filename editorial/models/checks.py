@@ -45,6 +45,11 @@ class QualityFinding(models.Model):
     def __str__(self) -> str:
         return f"[{self.get_severity_display()}] {self.message}"
 
+    @property
+    def slot(self) -> str:
+        """Where the review screen shows it: ``"abstract_ja"``, or ``"qa:<id>:answer"`` for a Q&A pair."""
+        return f"qa:{self.qa_id}:{self.field}" if self.qa_id else self.field
+
 
 class FindingDismissal(models.Model):
     """An editor's decision that a finding is not a problem, with the reason."""

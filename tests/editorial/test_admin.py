@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from editorial.services import note_save_editor_changes
-from papernotes.models import Note, QuestionAnswer, TextSource
+from papernotes.models import IssueState, Note, QuestionAnswer, TextSource
 from tests.factories import NoteFactory, PaperFactory, QuestionAnswerFactory, WeeklyIssueFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def note():
-    issue = WeeklyIssueFactory(published=True)
+    issue = WeeklyIssueFactory(state=IssueState.IN_REVIEW)
     note = NoteFactory(
         issue=issue,
         position=1,
@@ -143,10 +143,8 @@ def test_issue_page_lists_its_notes_with_links(admin_client, note):
     # when the chief editor opens the issue
     html = admin_client.get(_change_url(note.issue)).content.decode()
 
-    # then its notes are listed, linking to the note and to the paper
-    assert _change_url(note) in html
-    assert _change_url(note.paper) in html
-    assert "Prometheus 2" in html
+    # then each note is listed with its title linking to the note's review screen
+    assert f'<a href="{_change_url(note)}" class="review-link">Prometheus 2</a>' in html
 
 
 def test_editing_an_issue_keeps_its_notes(admin_client, note):
@@ -168,10 +166,10 @@ def test_note_page_shows_sources_and_machine_drafts(admin_client, note):
     # when an editor opens a note
     html = admin_client.get(_change_url(note)).content.decode()
 
-    # then they see who wrote each text, and the last machine draft
-    assert "機械下書き" in html  # summary_source
-    assert "取り込み" in html  # abstract_ja_source
-    assert "最新の機械下書き" in html
+    # then they see who wrote each text, under unambiguous labels, and the machine draft
+    assert "要約の出典: <strong>機械下書き</strong>" in html
+    assert "概要の出典: <strong>取り込み</strong>" in html
+    assert "機械下書き(現在の文章と同じ)" in html
     assert "機械が書いた要約." in html
 
 
