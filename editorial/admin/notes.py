@@ -155,7 +155,9 @@ class NoteAdmin(ProvenancedTextAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return ((None, {"fields": ("issue", "paper", "position", "summary", "abstract_ja")}),)
-        fields = ["summary", "abstract_ja", "assignee", "comment", "correction_note"]
+        fields = ["summary", "abstract_ja", "assignee", "comment"]
+        if obj.issue.was_published:
+            fields.append("correction_note")
         if request.user.has_perm("papernotes.add_note"):
             fields.insert(0, "position")  # reordering an issue is the chief editor's
         return ((None, {"fields": fields}),)
