@@ -248,3 +248,14 @@ DRAFTING_PASSAGES_PER_QUESTION = env.int("DRAFTING_PASSAGES_PER_QUESTION", defau
 DRAFTING_ANSWER_PASSAGE_CHARS = env.int("DRAFTING_ANSWER_PASSAGE_CHARS", default=40000)
 # Start drafting by itself once a paper's text is extracted (issues not yet published).
 DRAFTING_AUTO_START = env.bool("DRAFTING_AUTO_START", default=True)
+# -- Editorial review (issue 8) --------------------------------------------------------
+# django-import-export: the glossary's CSV import/export. django-celery-beat: scheduled
+# publication; the beat (started by `make run`, or `celery -A papernotes beat` in
+# production) publishes due issues every minute.
+INSTALLED_APPS += ["import_export", "django_celery_beat"]
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "publish-due-issues": {"task": "editorial.tasks.publish_due_issues_task", "schedule": 60.0},
+}
+# How many Q&A pairs a note should have (the qa_count check).
+EDITORIAL_QA_COUNT_RANGE = (env.int("QA_COUNT_MIN", default=8), env.int("QA_COUNT_MAX", default=12))

@@ -1,5 +1,6 @@
-"""Admin screens, one module per concern: content editing and ingestion."""
+"""Admin screens, one module per concern: content, the note review screen, issues,
+the glossary, workflow records, and ingestion."""
 
-from . import content, ingestion
+from . import content, glossary, ingestion, issues, notes, records
 
-__all__ = ["content", "ingestion"]
+__all__ = ["content", "glossary", "ingestion", "issues", "notes", "records"]

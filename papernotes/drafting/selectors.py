@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 
-from editorial.models import GlossaryEntry
+from editorial.selectors import glossary_entries_for_text
 from papernotes.drafting.retrieval import Candidate
 from papernotes.drafting.steps import GlossaryTerm, PaperInput
 from papernotes.models import DraftingStep, LlmCall, LlmCallOutcome, Note, Passage
@@ -23,21 +22,16 @@ def body_passages(paper_id: int) -> QuerySet[Passage]:
 
 
 def glossary_for_text(text: str) -> list[GlossaryTerm]:
-    """Glossary entries whose term occurs in ``text`` (whole words, any case)."""
-    found = []
-    lowered = text.lower()
-    for entry in GlossaryEntry.objects.order_by("term"):
-        term = entry.term.strip().lower()
-        if term and term in lowered and re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", lowered):
-            found.append(
-                GlossaryTerm(
-                    term=entry.term,
-                    preferred=entry.preferred,
-                    forbidden=tuple(entry.forbidden_variants or ()),
-                    note=entry.note,
-                )
-            )
-    return found
+    """Glossary entries whose term occurs in ``text`` (whole words, any case), for the prompts."""
+    return [
+        GlossaryTerm(
+            term=entry.term,
+            preferred=entry.preferred,
+            forbidden=tuple(entry.forbidden_variants or ()),
+            note=entry.note,
+        )
+        for entry in glossary_entries_for_text(text=text)
+    ]
 
 
 def paper_input(note: Note) -> PaperInput:

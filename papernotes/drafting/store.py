@@ -25,6 +25,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from editorial.workflow import note_mark_drafted
 from papernotes.drafting.llm import CallRecord
 from papernotes.drafting.pricing import call_cost
 from papernotes.drafting.steps import AnsweredPair, AnswerResult, ReadResult
@@ -36,7 +37,6 @@ from papernotes.models import (
     LlmCall,
     Note,
     NoteDrafting,
-    NoteState,
     QuestionAnswer,
     TextSource,
 )
@@ -171,13 +171,10 @@ def drafting_succeed(*, note_id: int, run: int, flags: list[str], prompt_tags: l
     drafting.models_used = ",".join(dict.fromkeys(models))[:200]
     drafting.finished_at = timezone.now()
     drafting.save()
-    _mark_drafted(note_id)
+    # A note waiting for its draft has one now (the workflow's own transition, audited);
+    # a note in any later state is the editors' business and stays where it is.
+    note_mark_drafted(note_id=note_id)
     return True
-
-
-def _mark_drafted(note_id: int) -> None:
-    # A note waiting for its draft has one now; any later state is the editors' business.
-    Note.objects.filter(pk=note_id, state=NoteState.AWAITING_DRAFT).update(state=NoteState.DRAFTED)
 
 
 def llm_call_record(*, note_id: int, run: int, target: str, prompt_tag: str, record: CallRecord) -> LlmCall:

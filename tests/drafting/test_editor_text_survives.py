@@ -7,7 +7,7 @@ from editorial.services import note_save_editor_changes, qa_save_editor_changes
 from papernotes.drafting import store
 from papernotes.drafting.services import DraftingError, issue_draft_start, note_regenerate, notes_draft_start
 from papernotes.drafting.tasks import draft_note_task
-from papernotes.models import DraftingStatus, IssueState, Note, NoteDrafting, QuestionAnswer, TextSource
+from papernotes.models import DraftingStatus, IssueState, Note, NoteDrafting, QuestionAnswer, TextSource, WeeklyIssue
 from tests.drafting.conftest import make_note
 from tests.factories import QuestionAnswerFactory
 from tests.support.openai_server import Reply
@@ -187,9 +187,7 @@ def test_an_older_regeneration_that_finishes_last_is_ignored(llm_server, django_
 @pytest.mark.django_db
 def test_a_published_issue_is_never_drafted(llm_server, django_capture_on_commit_callbacks):
     note = make_note()
-    note.issue.state = IssueState.PUBLISHED
-    note.issue.published_at = note.issue.created_at
-    note.issue.save()
+    WeeklyIssue.objects.filter(pk=note.issue_id).update(state=IssueState.PUBLISHED, published_at=note.issue.created_at)
 
     with pytest.raises(DraftingError, match="公開済み"):
         issue_draft_start(issue_id=note.issue_id)
