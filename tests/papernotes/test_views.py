@@ -570,3 +570,29 @@ def test_not_found_page_is_japanese(client):
     assert '<html lang="ja">' in html
     assert "ページが見つかりません" in html
     assert f'href="{reverse("papernotes:home")}"' in html
+
+
+def test_feed_reads_back_in_a_feed_parser(client):
+    import feedparser
+
+    # given two published issues, one corrected
+    _published_issue_with_papers(2)
+    corrected = _published_issue_with_papers(1, week_start=MONDAY - datetime.timedelta(weeks=1))
+    corrected.state = IssueState.CORRECTED
+    corrected.corrected_at = datetime.datetime(2024, 5, 3, tzinfo=datetime.UTC)
+    corrected.save()
+
+    # when a feed reader parses the feed
+    feed = feedparser.parse(client.get(reverse("papernotes:feed")).content)
+
+    # then it is well-formed Atom with both issues, newest first, linking to their pages
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.version == "atom10"
+    assert feed.feed.title == "最新論文ノート"
+    assert [entry.title for entry in feed.entries] == [
+        "最新論文ノート:【2024-04-29~ 2024-05-05】",
+        "最新論文ノート:【2024-04-22~ 2024-04-28】",
+    ]
+    assert feed.entries[0].link.endswith("/issues/2024-04-29/")
+    assert feed.entries[1].updated.startswith("2024-05-03")
+    assert "Paper Number 2 of 2024-04-29" in feed.entries[0].summary
