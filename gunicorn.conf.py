@@ -18,7 +18,8 @@ keepalive = 5
 # Restart workers now and then, so slow leaks cannot grow without bound.
 max_requests = 2000
 max_requests_jitter = 200
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# "-" is stdout; "off" turns the access log off (the benchmark does).
+accesslog = None if os.environ.get("GUNICORN_ACCESS_LOG") == "off" else os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 # X-Forwarded-* are trusted only from these proxies (set to the load balancer's address).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -6,7 +6,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 from rest_framework.response import Response
 
-from papernotes.caching import public_version
+from papernotes.caching import local_pages, public_version
 
 
 class PublicConditionalGetMixin:
@@ -25,12 +25,17 @@ class PublicConditionalGetMixin:
             response = Response(status=304)
         else:
             key = f"api:{etag}"
-            data = cache.get(key)
+            data = local_pages.get(key)
+            if data is None:
+                data = cache.get(key)
+                if data is not None:
+                    local_pages.set(key, data)
             if data is None:
                 response = super().get(request, *args, **kwargs)
                 if response.status_code != 200:
                     return response
                 cache.set(key, response.data, settings.READER_CACHE_TIMEOUT)
+                local_pages.set(key, response.data)
             else:
                 response = Response(data)
         response["ETag"] = etag

@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    "papernotes.caching.ReaderCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -257,6 +258,11 @@ CONTENT_SECURITY_POLICY = {
 READER_SHARED_MAX_AGE = env.int("READER_SHARED_MAX_AGE", default=60)
 # How long a rendered page stays in the cache under one version stamp (seconds).
 READER_CACHE_TIMEOUT = env.int("READER_CACHE_TIMEOUT", default=600)
+# Seconds a web process reuses the version stamp before asking the database again (0: ask
+# for every request); the delay with which a publication or correction reaches readers.
+READER_STAMP_TTL = env.float("READER_STAMP_TTL", default=1.0)
+# Rendered pages each web process also keeps in memory, in front of the shared cache.
+READER_LOCAL_CACHE_ENTRIES = env.int("READER_LOCAL_CACHE_ENTRIES", default=64)
 # Served at the site root by WhiteNoise: favicon.ico, robots.txt.
 WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 

@@ -43,6 +43,8 @@ def _test_settings(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Reader pages: ask for the version stamp on every request, so a test sees its own writes.
+    settings.READER_STAMP_TTL = 0
     # admin_client creates a superuser per test; the real hasher costs ~0.2 s each time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

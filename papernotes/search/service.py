@@ -4,6 +4,8 @@ import html
 import re
 from dataclasses import dataclass
 
+from django.db import connection
+from django.db.models import Count, Window
 from django.utils.safestring import SafeString, mark_safe
 
 from papernotes import selectors
@@ -40,11 +42,35 @@ def public_notes_matching(query: SearchQuery):
     )
 
 
+def _page_of_matches(query: SearchQuery, *, limit: int, offset: int) -> list[tuple[int, int]]:
+    """(note id, total matches) of one page, in one query.
+
+    The matches are collected first, then sorted: asked for the first rows in week order
+    directly, PostgreSQL walks the issues by date and rescans the matches for each one
+    (a nested loop that took 0.5 s on a ten-year archive).
+    """
+    matches = (
+        selectors.public_notes()
+        .filter(id__in=matched_note_ids_sql(query.terms))
+        .order_by()
+        .annotate(total=Window(Count("id")))
+        .values_list("id", "issue__week_start", "position", "total")
+    )
+    sql, params = matches.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH matches (id, week, position, total) AS MATERIALIZED ({sql}) "
+            "SELECT id, total FROM matches ORDER BY week DESC, position LIMIT %s OFFSET %s",
+            [*params, limit, offset],
+        )
+        return cursor.fetchall()
+
+
 def search_public_notes(query: SearchQuery, *, limit: int = 20, offset: int = 0) -> SearchPage:
-    """One page of matching public notes with a snippet each (four queries)."""
-    matching = public_notes_matching(query)
-    total = matching.count()
-    ids = list(matching.values_list("id", flat=True)[offset : offset + limit])
+    """One page of matching public notes with a snippet each (three queries)."""
+    rows = _page_of_matches(query, limit=limit, offset=offset)
+    total = rows[0][1] if rows else (public_notes_matching(query).count() if offset else 0)
+    ids = [note_id for note_id, _ in rows]
     notes = selectors.public_notes_by_ids(ids=ids)
     hits = [_hit(notes[note_id], query.terms) for note_id in ids if note_id in notes]
     return SearchPage(query=query, hits=hits, total=total)

@@ -14,7 +14,7 @@ from tests.factories import NoteFactory, PaperFactory, QuestionAnswerFactory, We
 pytestmark = pytest.mark.django_db
 
 MONDAY = datetime.date(2024, 4, 29)
-SEARCH_PAGE_QUERIES = 5  # stamp, count, page of ids, the notes, their Q&A
+SEARCH_PAGE_QUERIES = 4  # stamp, page of ids with the total, the notes, their Q&A
 
 
 def _search(client, q: str, **params):

@@ -23,8 +23,14 @@ def like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
+def _operator(term: str) -> str:
+    # ILIKE folds case for every row it reads, several times slower than LIKE on Japanese
+    # text; a term without letters that have case needs no folding (the index serves both).
+    return "LIKE" if term.lower() == term.upper() else "ILIKE"
+
+
 def _all_terms(expression: str, terms: tuple[str, ...]) -> tuple[str, list[str]]:
-    return " AND ".join(f"{expression} ILIKE %s" for _ in terms), [like_pattern(t) for t in terms]
+    return " AND ".join(f"{expression} {_operator(t)} %s" for t in terms), [like_pattern(t) for t in terms]
 
 
 def matched_note_ids_sql(terms: tuple[str, ...]) -> RawSQL:
