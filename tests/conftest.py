@@ -17,6 +17,22 @@ def sample_issue_bytes() -> bytes:
     return SAMPLE_ISSUE.read_bytes()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _plain_http() -> Iterator[None]:
+    """Production's HTTPS defaults apply whenever DEBUG is off; the test client and the
+    live server speak plain HTTP. Session-wide, so that the live server's middleware (built
+    once, when it starts) sees it too. tests/papernotes/test_production.py checks the defaults."""
+    from django.conf import settings
+
+    names = ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE")
+    saved = {name: getattr(settings, name) for name in names}
+    for name in names:
+        setattr(settings, name, False)
+    yield
+    for name, value in saved.items():
+        setattr(settings, name, value)
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -27,6 +43,8 @@ def _test_settings(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Reader pages: ask for the version stamp on every request, so a test sees its own writes.
+    settings.READER_STAMP_TTL = 0
     # admin_client creates a superuser per test; the real hasher costs ~0.2 s each time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
