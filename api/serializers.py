@@ -174,6 +174,17 @@ class IssueFromListInputSerializer(serializers.Serializer):
     week_start = serializers.DateField(required=False, allow_null=True, help_text="週の開始日(月曜日)")
 
 
+class DraftInputSerializer(serializers.Serializer):
+    force = serializers.BooleanField(
+        default=False, help_text="作成済みのノートも作り直す(編集者が書いた文章は残り、機械の文章は提案になる)"
+    )
+
+
+class DraftResultSerializer(serializers.Serializer):
+    week_start = serializers.DateField()
+    started = serializers.IntegerField(help_text="下書きを開始した論文ノートの数")
+
+
 class IssueFromListResultSerializer(serializers.Serializer):
     week_start = serializers.DateField(source="issue.week_start")
     issue_created = serializers.BooleanField()

@@ -90,7 +90,7 @@ def _user(username: str, *, staff: bool, permissions: tuple[str, ...] = ()) -> U
 
 @pytest.fixture
 def editor_api() -> APIClient:
-    user = _user("editor", staff=True, permissions=("add_weeklyissue", "view_weeklyissue"))
+    user = _user("editor", staff=True, permissions=("add_weeklyissue", "view_weeklyissue", "change_note"))
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     return client
