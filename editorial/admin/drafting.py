@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.translation import gettext
 
+from editorial.admin.ingestion import ReadOnlyAdmin
 from papernotes.drafting.llm import llm_configured
 from papernotes.drafting.selectors import note_call_totals
 from papernotes.drafting.services import DraftingError, note_regenerate, notes_draft_start
@@ -111,8 +112,15 @@ class NoteDraftingAdminMixin:
         return JsonResponse({"message": message})
 
 
+class RecordAdmin(ReadOnlyAdmin):
+    """What the machines recorded: to read, never to edit or delete."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(LlmCall)
-class LlmCallAdmin(admin.ModelAdmin):
+class LlmCallAdmin(RecordAdmin):
     """Every LLM call, read only: what it used, what it cost, how it ended."""
 
     list_display = (
@@ -134,28 +142,10 @@ class LlmCallAdmin(admin.ModelAdmin):
     search_fields = ("note__paper__arxiv_id", "note__paper__title", "error")
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(NoteDrafting)
-class NoteDraftingAdmin(admin.ModelAdmin):
+class NoteDraftingAdmin(RecordAdmin):
     list_display = ("note", "status", "step", "run", "attempts", "error_code", "updated_at")
     list_filter = ("status", "error_code", "note__issue")
     list_select_related = ("note__issue", "note__paper")
     search_fields = ("note__paper__arxiv_id", "last_error")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

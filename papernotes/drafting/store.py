@@ -16,7 +16,6 @@ that has been published.
 
 from __future__ import annotations
 
-import datetime
 import logging
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -83,9 +82,7 @@ def drafting_queue(
         drafting.status = DraftingStatus.QUEUED
         drafting.step = ""
         drafting.attempts = 0
-        drafting.error_code = drafting.last_error = ""
-        drafting.retry_number = drafting.max_retries = 0
-        drafting.next_retry_at = None
+        drafting.clear_failure()
         drafting.read_result = {}
         drafting.flags = []
         drafting.started_at = drafting.finished_at = None
@@ -142,17 +139,15 @@ def drafting_fail(*, note_id: int, run: int, outcome: FailureOutcome) -> None:
     drafting = _locked(note_id)
     if drafting.run != run:
         return
-    drafting.error_code = outcome.error.code[:32]
-    drafting.last_error = outcome.error.message
-    if outcome.final:
-        drafting.status = DraftingStatus.FAILED
-        drafting.finished_at = timezone.now()
-        drafting.next_retry_at = None
-    else:
-        drafting.status = DraftingStatus.QUEUED
-        drafting.retry_number = outcome.retry
-        drafting.max_retries = outcome.max_retries
-        drafting.next_retry_at = timezone.now() + datetime.timedelta(seconds=outcome.countdown or 0)
+    drafting.status = DraftingStatus.FAILED if outcome.final else DraftingStatus.QUEUED
+    drafting.record_failure(
+        code=outcome.error.code,
+        message=outcome.error.message,
+        final=outcome.final,
+        retry_number=outcome.retry,
+        max_retries=outcome.max_retries,
+        retry_in=outcome.countdown,
+    )
     drafting.save()
 
 
@@ -164,8 +159,7 @@ def drafting_succeed(*, note_id: int, run: int, flags: list[str], prompt_tags: l
         return False
     drafting.status = DraftingStatus.SUCCEEDED
     drafting.step = ""
-    drafting.error_code = drafting.last_error = ""
-    drafting.next_retry_at = None
+    drafting.clear_failure()
     drafting.flags = flags
     drafting.prompt_version = ",".join(prompt_tags)[:100]
     drafting.models_used = ",".join(dict.fromkeys(models))[:200]

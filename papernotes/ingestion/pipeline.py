@@ -46,10 +46,7 @@ def ingestion_queue(*, paper_ids: list[int]) -> None:
         state.stage = IngestionStage.QUEUED
         state.status = IngestionStatus.PENDING
         state.attempts = 0
-        state.error_code = ""
-        state.last_error = ""
-        state.retry_number = state.max_retries = 0
-        state.next_retry_at = None
+        state.clear_failure()
         state.save()
 
 
@@ -111,16 +108,10 @@ def ingestion_stage_fail(
     state = _state(paper_id)
     _record_timing(state, stage)
     state.stage = stage
-    state.error_code = code[:32]
-    state.last_error = message
     state.status = IngestionStatus.FAILED if final else IngestionStatus.PENDING
-    if final:
-        state.finished_at = timezone.now()
-        state.next_retry_at = None
-    else:
-        state.retry_number = retry_number
-        state.max_retries = max_retries
-        state.next_retry_at = timezone.now() + datetime.timedelta(seconds=retry_in or 0)
+    state.record_failure(
+        code=code, message=message, final=final, retry_number=retry_number, max_retries=max_retries, retry_in=retry_in
+    )
     state.save()
 
 

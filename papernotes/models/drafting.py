@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from .choices import DraftingStatus, DraftingStep, LlmCallOutcome
 from .ingestion import Passage
 from .issue import Note, QuestionAnswer
+from .pipeline_state import PipelineState
 
 
-class NoteDrafting(models.Model):
+class NoteDrafting(PipelineState):
     """The drafting state of one note: status, the run in force, and what is left to check.
 
     ``run`` counts the drafting runs started for the note. A task carries the run it
@@ -30,12 +31,6 @@ class NoteDrafting(models.Model):
     )
     step = models.CharField(_("段階"), max_length=16, choices=DraftingStep.choices, blank=True, default="")
     run = models.PositiveIntegerField(_("実行番号"), default=0)
-    attempts = models.PositiveIntegerField(_("試行回数"), default=0, help_text=_("現在の実行でタスクを試した回数"))
-    error_code = models.CharField(_("エラーの種類"), max_length=32, blank=True, default="")
-    last_error = models.TextField(_("最後のエラー"), blank=True, default="")
-    retry_number = models.PositiveSmallIntegerField(_("自動再試行の回数"), default=0)
-    max_retries = models.PositiveSmallIntegerField(_("自動再試行の上限"), default=0)
-    next_retry_at = models.DateTimeField(_("次の自動再試行"), null=True, blank=True)
     prompt_version = models.CharField(_("プロンプトの版"), max_length=100, blank=True, default="")
     models_used = models.CharField(_("モデル"), max_length=200, blank=True, default="")
     read_result = models.JSONField(
@@ -53,9 +48,6 @@ class NoteDrafting(models.Model):
         related_name="+",
         verbose_name=_("開始した人"),
     )
-    started_at = models.DateTimeField(_("開始日時"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
-    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
     class Meta:
         verbose_name = _("下書きの状況")

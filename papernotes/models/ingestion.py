@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from .choices import IngestionStage, IngestionStatus
 from .issue import WeeklyIssue
 from .paper import Paper
+from .pipeline_state import PipelineState
 
 
 class PaperPdf(models.Model):
@@ -54,7 +55,7 @@ class Passage(models.Model):
         return f"{self.paper.arxiv_id} p.{self.page_start}-{self.page_end} {self.section}"
 
 
-class PaperIngestion(models.Model):
+class PaperIngestion(PipelineState):
     """The pipeline state of one paper: stage, progress, attempts, last error, timings."""
 
     paper = models.OneToOneField(Paper, on_delete=models.CASCADE, related_name="ingestion", verbose_name=_("論文"))
@@ -62,16 +63,7 @@ class PaperIngestion(models.Model):
     status = models.CharField(
         _("状態"), max_length=16, choices=IngestionStatus.choices, default=IngestionStatus.PENDING
     )
-    attempts = models.PositiveIntegerField(_("試行回数"), default=0, help_text=_("現在の段階を試した回数"))
-    error_code = models.CharField(_("エラーの種類"), max_length=32, blank=True, default="")
-    last_error = models.TextField(_("最後のエラー"), blank=True, default="")
-    retry_number = models.PositiveSmallIntegerField(_("自動再試行の回数"), default=0)
-    max_retries = models.PositiveSmallIntegerField(_("自動再試行の上限"), default=0)
-    next_retry_at = models.DateTimeField(_("次の自動再試行"), null=True, blank=True)
     timings = models.JSONField(_("所要時間(秒)"), default=dict, blank=True)
-    started_at = models.DateTimeField(_("開始日時"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
-    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
     class Meta:
         verbose_name = _("取り込み状況")
