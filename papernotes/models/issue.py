@@ -232,6 +232,9 @@ class QuestionAnswer(ProvenancedTextMixin, models.Model):
     answer = MarkdownxField(_("回答"), blank=True, default="")
     answer_source = source_field()
     answer_machine_draft = machine_draft_field()
+    search_terms = models.JSONField(
+        _("検索語(英語)"), default=list, blank=True, help_text=_("回答の根拠を本文から探すための英語の語")
+    )
 
     history = HistoricalRecords()
 
