@@ -222,8 +222,7 @@ class NoteAdmin(ProvenancedTextAdmin):
             if "assignee" in form.changed_data:
                 note_assign(note=note, assignee=form.cleaned_data["assignee"], actor=request.user)
             comment = (form.cleaned_data.get("comment") or "").strip()
-            action = request.POST.get("_workflow")
-            if comment and action != "request_changes":  # that one logs the comment itself
+            if comment:
                 note_add_comment(note=note, user=request.user, text=comment)
             if note.issue.was_published and getattr(request, "_note_texts_changed", False):
                 issue_record_correction(

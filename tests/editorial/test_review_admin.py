@@ -270,3 +270,30 @@ def test_paper_authors_and_categories_are_edited_as_lines(chief_client, note):
     note.paper.refresh_from_db()
     assert note.paper.authors == ["Seungone Kim", "Juyoung Suk", "Shayne Longpre"]
     assert note.paper.categories == ["cs.CL", "cs.AI"]
+
+
+def test_dashboard_lists_failed_drafting(editor_client, note):
+    from papernotes.models import DraftingStatus, NoteDrafting
+
+    NoteDrafting.objects.create(
+        note=note, status=DraftingStatus.FAILED, last_error="LLM の応答が時間内に届きませんでした."
+    )
+    html = editor_client.get(reverse("admin:index")).content.decode()
+    assert "下書きに失敗したノート (1)" in html
+    assert "LLM の応答が時間内に届きませんでした." in html
+
+
+def test_request_changes_needs_the_comment_field(editor_client, note):
+    data = _form_data(editor_client.get(_note_url(note)))
+    data["_workflow"] = "request_changes"
+    response = editor_client.post(_note_url(note), data, follow=True)
+    assert "修正依頼には、何を直すかのコメントを書いてください" in response.content.decode()
+    note.refresh_from_db()
+    assert note.state == NoteState.DRAFTED
+    data = _form_data(editor_client.get(_note_url(note)))
+    data.update({"_workflow": "request_changes", "comment": "Q2 の数値を原文と照合してください."})
+    editor_client.post(_note_url(note), data)
+    note.refresh_from_db()
+    assert note.state == NoteState.CHANGES_REQUESTED
+    assert note.review_comments.get().text == "Q2 の数値を原文と照合してください."
+    assert note.workflow_events.get(action="note_request_changes").comment == "Q2 の数値を原文と照合してください."
