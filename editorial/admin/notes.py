@@ -26,7 +26,7 @@ from django_fsm import can_proceed
 from markdownx.widgets import AdminMarkdownxWidget
 
 from editorial import roles
-from editorial.admin.content import ProvenancedTextAdmin, changed_fields_message
+from editorial.admin.content import ProvenancedTextAdmin, changed_fields_message, titled_filter
 from editorial.admin.forms import NoteReviewForm, QuestionAnswerFormSet, QuestionAnswerInlineForm
 from editorial.checks.selectors import open_findings, with_finding_counts
 from editorial.checks.services import DismissalError, finding_dismiss, note_refresh_findings
@@ -107,7 +107,13 @@ class NoteAdmin(ProvenancedTextAdmin):
         "abstract_ja_source_label",
     )
     list_display_links = ("paper_title",)
-    list_filter = ("state", "assignment__assignee", "summary_source", "abstract_ja_source", "issue")
+    list_filter = (
+        "state",
+        "assignment__assignee",
+        ("summary_source", titled_filter(FIELD_SOURCE_LABELS["summary"])),
+        ("abstract_ja_source", titled_filter(FIELD_SOURCE_LABELS["abstract_ja"])),
+        "issue",
+    )
     list_select_related = ("issue", "paper", "assignment__assignee")
     search_fields = ("paper__title", "paper__arxiv_id", "summary", "abstract_ja")
     autocomplete_fields = ("paper",)

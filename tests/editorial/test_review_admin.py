@@ -297,3 +297,11 @@ def test_request_changes_needs_the_comment_field(editor_client, note):
     assert note.state == NoteState.CHANGES_REQUESTED
     assert note.review_comments.get().text == "Q2 の数値を原文と照合してください."
     assert note.workflow_events.get(action="note_request_changes").comment == "Q2 の数値を原文と照合してください."
+
+
+def test_no_two_labels_say_just_source(editor_client, note):
+    for name in ("note", "questionanswer"):
+        html = editor_client.get(reverse(f"admin:papernotes_{name}_changelist")).content.decode()
+        assert "> 出典 で絞り込む <" not in html and "出典 で絞り込む" not in html.replace("の出典 で絞り込む", "")
+    html = editor_client.get(reverse("admin:papernotes_note_changelist")).content.decode()
+    assert "要約の出典 で絞り込む" in html and "概要の出典 で絞り込む" in html
