@@ -156,6 +156,10 @@ class NoteAdmin(ProvenancedTextAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return super().has_change_permission(request, obj) and _may_edit(request.user, obj)
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A published note is corrected or its issue withdrawn; it is never deleted.
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.issue.was_published)
+
     # -- the form ---------------------------------------------------------------------
 
     def get_fieldsets(self, request, obj=None):

@@ -305,3 +305,25 @@ def test_no_two_labels_say_just_source(editor_client, note):
         assert "> 出典 で絞り込む <" not in html and "出典 で絞り込む" not in html.replace("の出典 で絞り込む", "")
     html = editor_client.get(reverse("admin:papernotes_note_changelist")).content.decode()
     assert "要約の出典 で絞り込む" in html and "概要の出典 で絞り込む" in html
+
+
+def test_a_published_issue_keeps_its_week_and_its_notes(chief_client, chief_editor, note):
+    from editorial.workflow import issue_publish, note_approve
+
+    note_approve(note=note, actor=chief_editor)
+    issue = issue_publish(issue=note.issue, actor=chief_editor)
+    # the note cannot be deleted, even by the chief editor
+    response = chief_client.post(reverse("admin:papernotes_note_delete", args=[note.pk]), {"post": "yes"})
+    assert response.status_code == 403
+    # the week (the permalink) cannot be changed; a changed intro is recorded as a correction
+    data = _form_data(chief_client.get(_issue_url(issue)))
+    assert "week_start" not in data
+    data["intro"] = "前書きを直しました."
+    assert chief_client.post(_issue_url(issue), data).status_code == 302
+    issue.refresh_from_db()
+    assert (issue.week_start, issue.intro, issue.state) == (
+        datetime.date(2024, 4, 29),
+        "前書きを直しました.",
+        "corrected",
+    )
+    assert issue.corrected_at is not None
