@@ -36,16 +36,24 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django.contrib.sitemaps",
     "markdownx",
     "simple_history",
     "papernotes",
     "editorial",
     "api",
+    "papernotes.search",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "papernotes.caching.ReaderCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -89,6 +97,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a worker thread in the tests shares the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
     VAR_DIR.mkdir(exist_ok=True)
+else:
+    # Reuse connections across requests (a new PostgreSQL connection costs more than a
+    # cached page); the health check drops one the server closed in the meantime.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -129,9 +142,9 @@ LOGIN_URL = "admin:login"
 REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "papernotes"}
         if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 2000}}
     )
 }
 
@@ -166,8 +179,40 @@ CELERY_TIMEZONE = TIME_ZONE
 MARKDOWNX_MARKDOWN_EXTENSIONS = ["markdown.extensions.extra", "markdown.extensions.sane_lists"]
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "papernotes.markdown.render_markdown"
 
+# --- REST API (issue 9) ------------------------------------------------------------------
+# Deny by default: a view is public only when it says so (api/views/public.py).
 REST_FRAMEWORK = {
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.DenyAll"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env.str("API_ANON_THROTTLE_RATE", default="120/minute")},
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "最新論文ノート API",
+    "DESCRIPTION": "公開済みの週刊号・論文ノート・Q&A の読み取り API と、編集者向けの API。",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Several serializers have a "state"; name each choice set so the schema is stable.
+    "ENUM_NAME_OVERRIDES": {
+        "IssueStateEnum": "papernotes.models.choices.IssueState",
+        "NoteStateEnum": "papernotes.models.choices.NoteState",
+        "PipelineRowStateEnum": "papernotes.models.choices.PipelineRowState",
+    },
 }
 
 LOGGING = {
@@ -179,10 +224,55 @@ LOGGING = {
     "loggers": {"httpx": {"level": "WARNING"}, "bm25s": {"level": "WARNING"}},
 }
 
-if not DEBUG:
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    SESSION_COOKIE_HTTPONLY = True
-    X_FRAME_OPTIONS = "DENY"
+# --- Production serving and security (issue 9) ----------------------------------------
+# Secure by default whenever DEBUG is off; each setting can be turned off from the
+# environment (e.g. behind a proxy that already redirects to HTTPS). README: Production.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+# Only behind a proxy that sets X-Forwarded-Proto itself (and strips the client's).
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# URLs that skip the HTTPS redirect: none by default (a load balancer's health check may need one).
+SECURE_REDIRECT_EXEMPT = env.list("SECURE_REDIRECT_EXEMPT", default=[])
+
+# Content-Security-Policy (django-csp): nothing from other origins, no inline script.
+# Inline style *attributes* are allowed (admin templates and Swagger UI set a few); style
+# elements are not, except on the API docs page (api/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Reader pages: how long shared caches (CDNs, proxies) may keep a page without asking
+# again. Browsers always revalidate (cheap: 304 from a version stamp, see papernotes/caching.py).
+READER_SHARED_MAX_AGE = env.int("READER_SHARED_MAX_AGE", default=60)
+# How long a rendered page stays in the cache under one version stamp (seconds).
+READER_CACHE_TIMEOUT = env.int("READER_CACHE_TIMEOUT", default=600)
+# Seconds a web process reuses the version stamp before asking the database again (0: ask
+# for every request); the delay with which a publication or correction reaches readers.
+READER_STAMP_TTL = env.float("READER_STAMP_TTL", default=1.0)
+# Rendered pages each web process also keeps in memory, in front of the shared cache.
+READER_LOCAL_CACHE_ENTRIES = env.int("READER_LOCAL_CACHE_ENTRIES", default=64)
+# Served at the site root by WhiteNoise: favicon.ico, robots.txt.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 
 # Ingestion (arXiv metadata and PDFs). arXiv asks for at most one request every
 # 3 seconds and one connection at a time, across all our workers.

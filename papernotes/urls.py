@@ -2,18 +2,35 @@
 
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.sitemaps.views import sitemap
+from django.http import JsonResponse
 from django.urls import include, path
-from markdownx.views import ImageUploadView, MarkdownifyView
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from markdownx.views import MarkdownifyView
 
-# django-markdownx's preview and image upload serve the admin's editors only: left open,
-# anyone could upload files or use the server to render Markdown.
+from papernotes.caching import cached_public_page
+from papernotes.sitemaps import SITEMAPS
+
+
+@require_POST
+def markdownx_upload_disabled(request):
+    """Image upload is switched off: the reader pages' sanitiser drops images, so an
+    uploaded file could never be shown, and the media folder holds the private PDFs."""
+    return JsonResponse({"image_code": "", "error": _("画像のアップロードは無効になっています。")}, status=403)
+
+
+# django-markdownx's preview serves the admin's editors only: left open, anyone could use
+# the server to render Markdown. Its upload URL stays named (the widget reverses it).
 markdownx_urls = [
-    path("upload/", staff_member_required(ImageUploadView.as_view()), name="markdownx_upload"),
+    path("upload/", markdownx_upload_disabled, name="markdownx_upload"),
     path("markdownify/", staff_member_required(MarkdownifyView.as_view()), name="markdownx_markdownify"),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("markdownx/", include(markdownx_urls)),
+    path("api/", include("api.urls")),
+    path("sitemap.xml", cached_public_page()(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("", include("papernotes.reader_urls")),
 ]

@@ -1,24 +1,36 @@
-"""Reader-facing pages: the archive of published issues, one issue, its text version.
+"""Reader pages: home and archive, issues (HTML, text, Markdown), papers, categories, search, feed.
 
-Only published issues are ever shown (see ``papernotes.selectors``); any other week,
-including one whose issue is still a draft, is a plain 404.
+Everything shown comes from ``papernotes.selectors`` (published issues, approved notes).
+Pages are rendered once per version of public content and revalidated without rendering
+(``papernotes.caching``). A week without a public issue is a 404; a withdrawn issue is a
+410 (it was public once: search engines should drop it).
 """
 
 import datetime
+from itertools import groupby
 
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from papernotes import selectors
+from papernotes.caching import cached_public_page
+from papernotes.categories import category_index, category_name
+from papernotes.exports import render_issue_markdown
+from papernotes.feeds import IssueFeed
 from papernotes.models import WeeklyIssue
+from papernotes.search.query import InvalidQuery, parse_query
+from papernotes.search.service import search_public_notes
 from papernotes.textformat import render_issue
 
-# Short, so a correction after publication reaches readers within minutes; the ETag
-# lets browsers and proxies revalidate cheaply after that.
-CACHE_MAX_AGE = 300
+ARCHIVE_PAGE_SIZE = 24
+LIST_PAGE_SIZE = 20
+
+
+class IssueWithdrawn(Exception):
+    pass
 
 
 def _week_start(week: str) -> datetime.date:
@@ -32,43 +44,156 @@ def _week_start(week: str) -> datetime.date:
     return day
 
 
-def _published_issue(week: str) -> WeeklyIssue:
+def _public_issue(week: str) -> WeeklyIssue:
+    week_start = _week_start(week)
     try:
-        return selectors.get_published_issue(week_start=_week_start(week))
+        return selectors.get_public_issue(week_start=week_start)
     except WeeklyIssue.DoesNotExist as error:
+        if selectors.issue_was_withdrawn(week_start=week_start):
+            raise IssueWithdrawn from error
         raise Http404(_("その週の週刊号は公開されていません。")) from error
 
 
-def _cacheable(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """Mark a page publicly cacheable for a short time, with an ETag of its bytes.
+def _withdrawn(request: HttpRequest) -> HttpResponse:
+    return render(request, "papernotes/withdrawn.html", status=410)
 
-    The ETag is computed from the rendered content rather than from ``updated_at``:
-    Q&A rows carry no timestamp and editing a note does not touch its issue's row, so a
-    timestamp-based validator would answer 304 with a stale page after a correction.
-    """
-    set_response_etag(response)
-    patch_cache_control(response, public=True, max_age=CACHE_MAX_AGE)
-    return get_conditional_response(request, etag=response.get("ETag"), response=response)
+
+def _page(request: HttpRequest, items, per_page: int):
+    """The requested page of ``items``; a page that does not exist is a 404."""
+    try:
+        return Paginator(items, per_page).page(request.GET.get("page") or 1)
+    except (EmptyPage, PageNotAnInteger) as error:
+        raise Http404(_("そのページはありません。")) from error
+
+
+def _by_month(issues) -> list[tuple[datetime.date, list[WeeklyIssue]]]:
+    return [(month, list(group)) for month, group in groupby(issues, key=lambda issue: issue.week_start.replace(day=1))]
+
+
+# --- home and issues ---------------------------------------------------------------------
 
 
 @require_safe
-def issue_list(request: HttpRequest) -> HttpResponse:
-    """The archive: every published issue, newest first."""
-    issues = selectors.published_issues()
-    return _cacheable(request, render(request, "papernotes/issue_list.html", {"issues": issues}))
+@cached_public_page(params=("page",))
+def home(request: HttpRequest) -> HttpResponse:
+    """The latest issue with its contents and one-liners, then the archive by month."""
+    page = _page(request, selectors.public_issue_archive(), ARCHIVE_PAGE_SIZE)
+    latest = selectors.latest_public_issue() if page.number == 1 else None
+    context = {
+        "latest": latest,
+        "latest_notes": latest.notes.all() if latest else [],
+        "page": page,
+        "months": _by_month(page.object_list),
+    }
+    return render(request, "papernotes/home.html", context)
 
 
 @require_safe
+@cached_public_page()
 def issue_detail(request: HttpRequest, week: str) -> HttpResponse:
-    """One issue: intro, table of contents, then each paper's metadata, 概要 and Q&A."""
-    issue = _published_issue(week)
-    context = {"issue": issue, "notes": issue.notes.all()}
-    return _cacheable(request, render(request, "papernotes/issue_detail.html", context))
+    """One issue: intro, contents, then each paper's metadata, 概要 and Q&A."""
+    try:
+        issue = _public_issue(week)
+    except IssueWithdrawn:
+        return _withdrawn(request)
+    context = {
+        "issue": issue,
+        "notes": issue.notes.all(),
+        "neighbours": selectors.issue_neighbours(issue=issue),
+    }
+    return render(request, "papernotes/issue_detail.html", context)
 
 
 @require_safe
+@cached_public_page()
 def issue_text(request: HttpRequest, week: str) -> HttpResponse:
-    """The issue in the blog's text format, for cross-posting."""
-    issue = _published_issue(week)
-    response = HttpResponse(render_issue(issue), content_type="text/plain; charset=utf-8")
-    return _cacheable(request, response)
+    """The issue in the blog's text format, byte for byte, for cross-posting."""
+    try:
+        issue = _public_issue(week)
+    except IssueWithdrawn:
+        return _withdrawn(request)
+    return HttpResponse(render_issue(issue), content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+@cached_public_page()
+def issue_markdown(request: HttpRequest, week: str) -> HttpResponse:
+    """The issue as Markdown, for cross-posting."""
+    try:
+        issue = _public_issue(week)
+    except IssueWithdrawn:
+        return _withdrawn(request)
+    return HttpResponse(render_issue_markdown(issue), content_type="text/markdown; charset=utf-8")
+
+
+# --- papers and categories -------------------------------------------------------------
+
+
+@require_safe
+@cached_public_page()
+def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    """A paper's note (from its latest public issue), with every issue it appeared in."""
+    notes = selectors.public_notes_of_paper(arxiv_id=arxiv_id)
+    if not notes:
+        raise Http404(_("その論文のノートは公開されていません。"))
+    return render(request, "papernotes/paper_detail.html", {"note": notes[0], "notes": notes})
+
+
+@require_safe
+@cached_public_page()
+def category_list(request: HttpRequest) -> HttpResponse:
+    """Every category with public notes, by number of notes."""
+    index = category_index(version=request.public_version.stamp)
+    categories = sorted(
+        ((code, category_name(code) or code, len(ids)) for code, ids in index.items()),
+        key=lambda item: (-item[2], item[0]),
+    )
+    return render(request, "papernotes/category_list.html", {"categories": categories})
+
+
+@require_safe
+@cached_public_page(params=("page",))
+def category_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """The public notes of one arXiv category, newest first."""
+    name = category_name(code)
+    ids = category_index(version=request.public_version.stamp).get(code, [])
+    if name is None and not ids:
+        raise Http404(_("そのカテゴリはありません。"))
+    page = _page(request, ids, LIST_PAGE_SIZE)
+    by_id = selectors.public_notes_by_ids(ids=list(page.object_list))
+    notes = [by_id[note_id] for note_id in page.object_list if note_id in by_id]
+    context = {"code": code, "name": name or code, "page": page, "notes": notes}
+    return render(request, "papernotes/category_detail.html", context)
+
+
+# --- search and feed ----------------------------------------------------------------------
+
+
+@require_safe
+@cached_public_page(params=("q", "page"), store=False)
+def search(request: HttpRequest) -> HttpResponse:
+    """Full-text search over public notes and Q&A, with highlighted snippets."""
+    text = request.GET.get("q", "")
+    context = {"q": text, "results": None, "error": None}
+    if not text.strip():
+        return render(request, "papernotes/search.html", context)
+    try:
+        query = parse_query(text)
+    except InvalidQuery as error:
+        context["error"] = str(error)
+        return render(request, "papernotes/search.html", context, status=400)
+    try:
+        number = int(request.GET.get("page") or 1)
+    except ValueError as error:
+        raise Http404(_("そのページはありません。")) from error
+    if number < 1:
+        raise Http404(_("そのページはありません。"))
+    results = search_public_notes(query, limit=LIST_PAGE_SIZE, offset=(number - 1) * LIST_PAGE_SIZE)
+    if number > 1 and not results.hits:
+        raise Http404(_("そのページはありません。"))
+    pages = max(1, -(-results.total // LIST_PAGE_SIZE))
+    context.update(results=results, number=number, pages=pages, has_next=number < pages)
+    return render(request, "papernotes/search.html", context)
+
+
+feed = require_safe(cached_public_page()(IssueFeed()))

@@ -89,3 +89,13 @@ class GlossaryEntryFactory(factory.django.DjangoModelFactory):
     term = factory.Sequence(lambda n: f"term {n}")
     preferred = factory.Sequence(lambda n: f"用語{n}")
     forbidden_variants = factory.LazyFunction(list)
+
+
+def set_issue_state(issue: WeeklyIssue, state: str, **fields) -> WeeklyIssue:
+    """Put an issue in ``state`` as test set-up (the workflow's transitions are tested in
+    tests/editorial): the FSM field refuses assignment, so write the row, then save it once
+    as the services do (``updated_at``, a history row, the readers' version stamp)."""
+    WeeklyIssue.objects.filter(pk=issue.pk).update(state=state, **fields)
+    fresh = WeeklyIssue.objects.get(pk=issue.pk)
+    fresh.save()
+    return fresh

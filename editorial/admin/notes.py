@@ -27,6 +27,7 @@ from markdownx.widgets import AdminMarkdownxWidget
 
 from editorial import roles
 from editorial.admin.content import ProvenancedTextAdmin, changed_fields_message, titled_filter
+from editorial.admin.drafting import NoteDraftingAdminMixin
 from editorial.admin.forms import NoteReviewForm, QuestionAnswerFormSet, QuestionAnswerInlineForm
 from editorial.checks.selectors import open_findings, with_finding_counts
 from editorial.checks.services import DismissalError, finding_dismiss, note_refresh_findings
@@ -73,6 +74,10 @@ class QuestionAnswerInline(admin.TabularInline):
     extra = 0
     ordering = ("position",)
 
+    def get_queryset(self, request):
+        # The evidence under each answer, in one query for all pairs.
+        return super().get_queryset(request).prefetch_related("evidence")
+
     def has_change_permission(self, request, obj=None) -> bool:
         return super().has_change_permission(request, obj) and _may_edit(request.user, obj)
 
@@ -91,7 +96,7 @@ def _may_edit(user, note: Note | None) -> bool:
 
 
 @admin.register(Note)
-class NoteAdmin(ProvenancedTextAdmin):
+class NoteAdmin(NoteDraftingAdminMixin, ProvenancedTextAdmin):
     form = NoteReviewForm
     change_form_template = "admin/papernotes/note/change_form.html"
     object_history_template = "admin/papernotes/note/object_history.html"

@@ -18,7 +18,6 @@ from decimal import Decimal
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from papernotes.drafting.selectors import call_totals_by_note
 from papernotes.models import (
@@ -29,6 +28,7 @@ from papernotes.models import (
     Note,
     NoteDrafting,
     PaperIngestion,
+    PipelineRowState,
     WeeklyIssue,
 )
 
@@ -43,27 +43,9 @@ _INGESTION_STEPS = {
 STEPS = 4
 
 
-class RowState:
-    """What a row says, in one word; the CSS class of the row too."""
-
-    DONE = "done"
-    PUBLISHED = "published"
-    MANUAL = "manual"
-    WAITING = "waiting"
-    RUNNING = "running"
-    RETRYING = "retrying"
-    FAILED = "failed"
-
-    LABELS = {
-        DONE: gettext_lazy("完了"),
-        PUBLISHED: gettext_lazy("公開済み"),
-        MANUAL: gettext_lazy("手動で下書き"),
-        WAITING: gettext_lazy("待機中"),
-        RUNNING: gettext_lazy("実行中"),
-        RETRYING: gettext_lazy("自動再試行待ち"),
-        FAILED: gettext_lazy("失敗"),
-    }
-    FINISHED = frozenset({DONE, PUBLISHED, MANUAL})
+RowState = PipelineRowState
+# Nothing more will happen by itself to a paper in these states.
+FINISHED_STATES = frozenset({RowState.DONE, RowState.PUBLISHED, RowState.MANUAL})
 
 
 @dataclass(frozen=True)
@@ -85,7 +67,7 @@ class PaperPipelineRow:
 
     @property
     def state_label(self) -> str:
-        return str(RowState.LABELS[self.state])
+        return str(RowState(self.state).label)
 
     @property
     def active(self) -> bool:
@@ -103,7 +85,7 @@ class IssuePipeline:
 
     @property
     def done(self) -> int:
-        return sum(row.state in RowState.FINISHED for row in self.rows)
+        return sum(row.state in FINISHED_STATES for row in self.rows)
 
     @property
     def failed(self) -> int:
@@ -218,7 +200,7 @@ def _row(note: Note, costs: dict[int, tuple[int, Decimal]]) -> PaperPipelineRow:
             else "",
         )
     row_state = _drafting_row_state(drafting)
-    finished = row_state in RowState.FINISHED
+    finished = row_state in FINISHED_STATES
     return PaperPipelineRow(
         **common,
         stage_label=_("下書き") if not finished else _("完了"),

@@ -10,6 +10,7 @@ from .choices import (
     IssueState,
     LlmCallOutcome,
     NoteState,
+    PipelineRowState,
     TextSource,
 )
 from .drafting import AnswerEvidence, LlmCall, NoteDrafting
@@ -39,6 +40,7 @@ __all__ = [
     "PaperIngestion",
     "PaperPdf",
     "Passage",
+    "PipelineRowState",
     "QuestionAnswer",
     "TextSource",
     "WeeklyIssue",

@@ -89,3 +89,15 @@ class LlmCallOutcome(models.TextChoices):
     HTTP_ERROR = "http_error", _("HTTP エラー")
     TIMEOUT = "timeout", _("タイムアウト")
     CONNECTION = "connection", _("接続エラー")
+
+
+class PipelineRowState(models.TextChoices):
+    """What an issue's progress says of one paper, in one word (ingestion, then drafting)."""
+
+    DONE = "done", _("完了")
+    PUBLISHED = "published", _("公開済み")
+    MANUAL = "manual", _("手動で下書き")
+    WAITING = "waiting", _("待機中")
+    RUNNING = "running", _("実行中")
+    RETRYING = "retrying", _("自動再試行待ち")
+    FAILED = "failed", _("失敗")

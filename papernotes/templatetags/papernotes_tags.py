@@ -1,24 +1,58 @@
-"""Template filters for the reader pages: safe Markdown and Japanese dates."""
+"""Template filters for the reader pages: safe Markdown, Japanese dates, arXiv links."""
 
 import datetime
+import re
 
 from django import template
+from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from papernotes.markdown import render_markdown
+from papernotes.categories import ShownCategory, note_categories
+from papernotes.markdown import phrase_breaks, render_reader_markdown
 
 register = template.Library()
+
+_ARXIV_HTTP = re.compile(r"^http://(export\.|www\.)?arxiv\.org/", re.IGNORECASE)
 
 
 @register.filter(name="markdown")
 def markdown_filter(text: str | None) -> SafeString:
-    """Render Markdown as sanitised HTML (``{{ note.abstract_ja|markdown }}``)."""
-    return render_markdown(text or "")
+    """Markdown as sanitised HTML with phrase breaks (``{{ note.abstract_ja|markdown }}``)."""
+    return render_reader_markdown(text or "")
 
 
 @register.filter
-def ja_date(value: datetime.date | None) -> str:
-    """``2024-05-02`` → ``2024年05月02日``, zero-padded as in the published issues."""
+def phrases(text: str | None) -> SafeString:
+    """Plain Japanese text, escaped, with line-break opportunities between phrases."""
+    return phrase_breaks(text or "")
+
+
+@register.filter
+def ja_date(value: datetime.date | datetime.datetime | None) -> str:
+    """``2024-05-02`` → ``2024年5月2日``, as Japanese text writes dates (no zero padding).
+
+    A datetime is shown in the site's time zone (Japan time).
+    """
     if not value:
         return ""
-    return f"{value.year:04d}年{value.month:02d}月{value.day:02d}日"
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value)
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+@register.filter
+def ja_month(value: datetime.date | None) -> str:
+    """``2024-05-02`` → ``2024年5月``."""
+    return f"{value.year}年{value.month}月" if value else ""
+
+
+@register.filter
+def https(url: str | None) -> str:
+    """arXiv links over https (stored metadata keeps arXiv's own http URLs, byte for byte)."""
+    return _ARXIV_HTTP.sub("https://arxiv.org/", url or "")
+
+
+@register.filter
+def categories(note) -> list[ShownCategory]:
+    """The categories a note shows, each with its arXiv code."""
+    return note_categories(note)

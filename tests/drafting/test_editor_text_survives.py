@@ -2,6 +2,7 @@
 task, nor a regeneration. The machine's text is kept beside theirs as a suggestion."""
 
 import pytest
+from django.db import connection
 
 from editorial.services import note_save_editor_changes, qa_save_editor_changes
 from papernotes.drafting import store
@@ -105,8 +106,11 @@ def test_an_editor_saving_while_the_model_writes_keeps_their_text(llm_server):
     note = make_note()
 
     def editor_saves_meanwhile(output: dict) -> dict:
-        editor_note = Note.objects.get(pk=note.pk)
-        note_save_editor_changes(note=editor_note, changed_data={"summary": "編集者の要約."}, user=None)
+        try:
+            editor_note = Note.objects.get(pk=note.pk)
+            note_save_editor_changes(note=editor_note, changed_data={"summary": "編集者の要約."}, user=None)
+        finally:
+            connection.close()  # this server thread's own connection: leave none open
         return output
 
     llm_server.script(Reply(transform=editor_saves_meanwhile), step="read")

@@ -106,7 +106,7 @@ def test_published_issue_does_not_change_when_arxiv_does(sample_file, sample_iss
     assert (paper.latest_version, paper.title) == (2, "Prometheus 2 (revised)")
     assert _export("2024-04-29", capfdbinary) == sample_issue_bytes
     page = client.get("/issues/2024-04-29/").content.decode()
-    assert "http://arxiv.org/pdf/2405.01535v1" in page and "(revised)" not in page
+    assert "https://arxiv.org/pdf/2405.01535v1" in page and "(revised)" not in page
 
 
 def test_importing_an_older_issue_never_rolls_a_paper_back(sample_file, tmp_path, capfdbinary, sample_issue_bytes):

@@ -82,8 +82,10 @@ def test_markdown_filter_output_is_not_escaped_twice():
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        (datetime.date(2024, 5, 2), "2024年05月02日"),
+        (datetime.date(2024, 5, 2), "2024年5月2日"),
         (datetime.date(2024, 12, 31), "2024年12月31日"),
+        # a time is shown on Japan's calendar: 2024-05-01 20:00 UTC is 5 May 02, 05:00 JST
+        (datetime.datetime(2024, 5, 1, 20, 0, tzinfo=datetime.UTC), "2024年5月2日"),
         (None, ""),
     ],
 )
@@ -93,4 +95,25 @@ def test_ja_date(value, expected):
 
 def test_ja_date_in_a_template():
     html = Template("{% load papernotes_tags %}{{ day|ja_date }}").render(Context({"day": datetime.date(2024, 4, 29)}))
-    assert html == "2024年04月29日"
+    assert html == "2024年4月29日"
+
+
+def test_reader_markdown_marks_phrase_breaks_without_splitting_words_or_entities():
+    # given a Japanese sentence with an ampersand, rendered for a reader page
+    html = Template("{% load papernotes_tags %}{{ text|markdown }}").render(
+        Context({"text": "大規模言語モデルの評価には R&D の費用がかかる."})
+    )
+
+    # then line-break opportunities sit between phrases, the words stay whole
+    assert "<wbr>" in html
+    assert "大規模言語モデルの<wbr>" in html
+    assert "&amp;" in html and "&<wbr>" not in html
+    assert html.replace("<wbr>", "") == "<p>大規模言語モデルの評価には R&amp;D の費用がかかる.</p>"
+
+
+def test_arxiv_links_are_shown_over_https_and_others_untouched():
+    from papernotes.templatetags.papernotes_tags import https
+
+    assert https("http://arxiv.org/pdf/2405.01535v1") == "https://arxiv.org/pdf/2405.01535v1"
+    assert https("http://export.arxiv.org/abs/2405.01535") == "https://arxiv.org/abs/2405.01535"
+    assert https("http://example.org/x") == "http://example.org/x"

@@ -1,21 +1,27 @@
-"""Reader pages: the archive, one issue, its text version — what a reader sees."""
+"""Reader pages: home, one issue, its text and Markdown versions, papers, categories, feed,
+sitemap — what a reader (or a crawler) sees."""
 
 import datetime
 import io
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from papernotes.models import IssueState, WeeklyIssue
-from tests.factories import NoteFactory, PaperFactory, QuestionAnswerFactory, WeeklyIssueFactory
+from papernotes.models import IssueState, NoteState, WeeklyIssue
+from tests.factories import NoteFactory, PaperFactory, QuestionAnswerFactory, WeeklyIssueFactory, set_issue_state
 
 pytestmark = pytest.mark.django_db
 
 MONDAY = datetime.date(2024, 4, 29)
-# Issue page: the issue, its notes joined to their papers, their Q&A — for any number of papers.
-ISSUE_PAGE_QUERIES = 3
+APPROVED = NoteState.APPROVED
+# Issue page: version stamp, the issue, its notes joined to their papers, their Q&A, and the
+# previous and next issues — for any number of papers.
+ISSUE_PAGE_QUERIES = 6
+# Home: stamp, archive count, archive page, latest issue, its notes, their Q&A.
+HOME_QUERIES = 6
 
 
 def _detail_url(week: str) -> str:
@@ -26,63 +32,107 @@ def _text_url(week: str) -> str:
     return reverse("papernotes:issue_text", kwargs={"week": week})
 
 
-def _published_issue_with_papers(count: int, *, qas_per_paper: int = 3):
-    issue = WeeklyIssueFactory(week_start=MONDAY, published=True)
+def _markdown_url(week: str) -> str:
+    return reverse("papernotes:issue_markdown", kwargs={"week": week})
+
+
+def _published_issue_with_papers(count: int, *, qas_per_paper: int = 3, week_start=MONDAY):
+    issue = WeeklyIssueFactory(week_start=week_start, published=True)
     for position in range(1, count + 1):
-        note = NoteFactory(issue=issue, position=position, paper=PaperFactory(title=f"Paper Number {position}"))
+        paper = PaperFactory(title=f"Paper Number {position} of {week_start}")
+        note = NoteFactory(issue=issue, position=position, paper=paper, state=APPROVED)
         for qa_position in range(1, qas_per_paper + 1):
             QuestionAnswerFactory(note=note, position=qa_position)
     return issue
 
 
 def _text(html: str) -> str:
-    """The page as a reader reads it: tags removed, whitespace collapsed."""
+    """The page as a reader reads it: inline tags dropped, block tags a space, whitespace collapsed."""
+    html = re.sub(r"</?(a|span|time|strong|em|mark|wbr)\b[^>]*>", "", html)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
-# --- the archive -----------------------------------------------------------------------
+# --- home ---------------------------------------------------------------------------------
 
 
-def test_list_shows_only_published_issues_newest_first(client):
-    # given two published issues and a draft
-    older = WeeklyIssueFactory(week_start=datetime.date(2024, 4, 22), published=True)
-    newer = WeeklyIssueFactory(week_start=MONDAY, published=True)
+def test_home_shows_the_latest_issue_with_its_contents_then_the_archive_by_month(client):
+    # given two published issues in different months, a draft, and an unapproved note
+    older = WeeklyIssueFactory(week_start=datetime.date(2024, 3, 25), published=True)
+    latest = WeeklyIssueFactory(week_start=MONDAY, published=True)
     draft = WeeklyIssueFactory(week_start=datetime.date(2024, 5, 6), state=IssueState.COLLECTING)
-    NoteFactory.create_batch(2, issue=newer)
+    NoteFactory(
+        issue=latest,
+        position=1,
+        state=APPROVED,
+        summary="評価用の LM を作った.",
+        paper=PaperFactory(title="Prometheus 2"),
+    )
+    NoteFactory(issue=latest, position=2, state=NoteState.IN_REVIEW, paper=PaperFactory(title="Unreviewed Paper"))
+    NoteFactory(issue=draft, position=1, state=APPROVED, paper=PaperFactory(title="Draft Issue Paper"))
 
     # when a reader opens the home page
-    response = client.get(reverse("papernotes:issue_list"))
+    response = client.get(reverse("papernotes:home"))
 
-    # then the published issues are listed newest first, each linking to its page
+    # then the latest issue comes first with its contents and one-line summaries
     html = response.content.decode()
+    text = _text(html)
     assert response.status_code == 200
-    assert html.index(newer.title) < html.index(older.title)
-    assert f'href="{newer.get_absolute_url()}"' in html
-    assert "論文 2 本" in _text(html)
-    assert "論文 0 本" in _text(html)
-    # and the draft is nowhere
-    assert draft.title not in html
-    assert draft.get_absolute_url() not in html
+    assert "最新号" in text
+    assert latest.title in text
+    assert "Prometheus 2" in text and "評価用の LM を作った." in text
+    assert "1 本の論文の概要と Q&A を読む" in text
+    # then the archive, grouped by month, with Japanese dates without zero padding
+    assert text.index("2024年4月") < text.index("2024年3月")
+    assert "2024年4月29日〜2024年5月5日" in text
+    assert "2024年3月25日〜2024年3月31日" in text
+    assert f'href="{older.get_absolute_url()}"' in html
+    # and neither the draft issue nor the unapproved note is anywhere
+    for hidden in ("Unreviewed Paper", "Draft Issue Paper", draft.get_absolute_url()):
+        assert hidden not in html
 
 
-def test_list_without_published_issues_says_so(client):
-    # given only a draft
+def test_home_without_published_issues_says_so(client):
     WeeklyIssueFactory(week_start=MONDAY)
 
-    # when a reader opens the home page
-    response = client.get(reverse("papernotes:issue_list"))
+    response = client.get(reverse("papernotes:home"))
 
-    # then they are told there is nothing yet, in Japanese
     assert response.status_code == 200
     assert "公開済みの週刊号はまだありません。" in response.content.decode()
 
 
-# --- one issue -------------------------------------------------------------------------
+def test_home_paginates_the_archive_and_stays_flat_in_queries(client, django_assert_num_queries):
+    # given one published issue, the home page runs a fixed number of queries
+    _published_issue_with_papers(3, qas_per_paper=2)
+    with django_assert_num_queries(HOME_QUERIES):
+        assert client.get(reverse("papernotes:home")).status_code == 200
+
+    # when the archive grows to sixty weeks
+    for week in range(1, 60):
+        WeeklyIssueFactory(week_start=MONDAY - datetime.timedelta(weeks=week), published=True)
+
+    # then the home page runs the same queries and shows one page of the archive
+    with django_assert_num_queries(HOME_QUERIES):
+        response = client.get(reverse("papernotes:home"))
+    text = _text(response.content.decode())
+    assert "1 / 3 ページ" in text
+    assert "古い方へ" in text
+    # and the next page holds older issues; a page past the end is a 404
+    page_two = _text(client.get(reverse("papernotes:home"), {"page": 2}).content.decode())
+    assert "2 / 3 ページ" in page_two and "最新号" not in page_two
+    assert client.get(reverse("papernotes:home"), {"page": 9}).status_code == 404
+    assert client.get(reverse("papernotes:home"), {"page": "x"}).status_code == 404
+
+
+# --- one issue ---------------------------------------------------------------------------
 
 
 def test_issue_page_shows_toc_metadata_abstract_and_qa(client):
     # given a published issue with one fully described paper
-    issue = WeeklyIssueFactory(week_start=MONDAY, published=True, intro="ここでは、今週の論文を紹介します.")
+    issue = WeeklyIssueFactory(
+        week_start=MONDAY,
+        published=True,
+        intro="ここでは、今週の論文を紹介します. 元のリスト: https://example.org/list",
+    )
     paper = PaperFactory(
         arxiv_id="2405.01535",
         title="Prometheus 2: An Open Source Language Model",
@@ -95,6 +145,7 @@ def test_issue_page_shows_toc_metadata_abstract_and_qa(client):
         issue=issue,
         paper=paper,
         position=1,
+        state=APPROVED,
         summary="評価用のオープンな LM を作った.",
         abstract_ja="GPT-4 は**よく**評価に使われる.",
     )
@@ -103,50 +154,128 @@ def test_issue_page_shows_toc_metadata_abstract_and_qa(client):
     # when a reader opens the issue page
     response = client.get(_detail_url("2024-04-29"))
 
-    # then they see the issue's heading and intro
+    # then they see the issue's heading and intro, its URL a link
     html = response.content.decode()
     text = _text(html)
     assert response.status_code == 200
     assert '<html lang="ja">' in html
     assert f'<h1 class="issue__title">{issue.title}</h1>' in html
     assert "ここでは、今週の論文を紹介します." in text
+    assert '<a href="https://example.org/list" rel="nofollow">https://example.org/list</a>' in html
+    assert "対象週:2024年4月29日〜2024年5月5日" in text
     # a numbered table of contents linking to the paper's section, with date and summary
-    assert 'href="#paper-1"' in html
-    assert 'id="paper-1"' in html
+    assert 'href="#paper-1"' in html and 'id="paper-1"' in html
     assert "目次" in text
-    assert "発行日: 2024年05月02日" in text
+    assert "発行日:2024年5月2日" in text
     assert "評価用のオープンな LM を作った." in text
-    # the paper's metadata with Japanese labels, its title linking to arXiv's abstract page
-    assert f'<a href="{paper.abs_url}" lang="en">{paper.title}</a>' in html
+    # the paper's metadata, arXiv over https, categories with their codes, linked
+    assert (
+        '<a href="https://arxiv.org/abs/2405.01535v1" lang="en">Prometheus 2: An Open Source Language Model</a>' in html
+    )
     assert "著者 Seungone Kim, Juyoung Suk" in text
-    assert "発行日 2024年05月02日" in text
-    assert "最終更新日 2024年05月03日" in text
-    assert "カテゴリ Computation and Language, Machine Learning" in text
-    assert f'href="{paper.pdf_url}"' in html
-    # the abstract rendered from Markdown, and the Q&A with Q/A labels
-    assert "概要" in text
-    assert "GPT-4 は<strong>よく</strong>評価に使われる." in html
+    assert "発行日 2024年5月2日" in text
+    assert "最終更新日 2024年5月3日" in text
+    assert "カテゴリ Computation and Language (cs.CL); Machine Learning (cs.LG)" in text
+    assert f'href="{reverse("papernotes:category_detail", kwargs={"code": "cs.LG"})}"' in html
+    assert 'href="https://arxiv.org/pdf/2405.01535v1"' in html
+    assert "http://arxiv.org" not in html
+    # the abstract rendered from Markdown, and the Q&A with Q/A labels and an anchor per question
+    assert "GPT-4 は<strong>よく</strong>評価に使われる." in html.replace("<wbr>", "")
     assert "Q 何を作ったのか?" in text
-    assert "A 評価用の LM です." in text
-    assert 'href="#toc"' in html
-    assert "目次へ戻る" in text
-    # and a link to the text version
+    assert "評価用の LM です." in text
+    assert 'id="paper-1-q1"' in html and 'href="#paper-1-q1"' in html
+    # the contents stay reachable: a sticky column and a 目次 button, and a distinct back link
+    assert 'class="toc-side"' in html
+    assert 'popovertarget="toc-popover"' in html
+    assert "目次へ戻る(論文 1 から)" in text
+    # the paper's own page, and the text and Markdown versions
+    assert f'href="{reverse("papernotes:paper_detail", kwargs={"arxiv_id": "2405.01535"})}"' in html
     assert f'href="{_text_url("2024-04-29")}"' in html
+    assert f'href="{_markdown_url("2024-04-29")}"' in html
+
+
+def test_shared_category_names_show_arxivs_codes(client):
+    # given a back issue whose paper shows "Machine Learning" twice (cs.LG and stat.ML)
+    issue = WeeklyIssueFactory(week_start=MONDAY, published=True)
+    shown = {
+        "title": "Kolmogorov-Arnold Networks",
+        "authors": ["Ziming Liu"],
+        "first_published_on": "2024-04-30",
+        "latest_updated_on": "2024-05-02",
+        "pdf_url": "http://arxiv.org/pdf/2404.19756v2",
+        "abs_url": "http://arxiv.org/abs/2404.19756v2",
+        "category_names": ["Machine Learning", "Disordered Systems and Neural Networks", "Machine Learning"],
+    }
+    NoteFactory(issue=issue, position=1, state=APPROVED, paper_as_shown_data=shown, paper=PaperFactory(categories=[]))
+
+    # when a reader opens the issue
+    text = _text(client.get(_detail_url("2024-04-29")).content.decode())
+
+    # then each name carries its code, as arXiv shows them
+    assert (
+        "Machine Learning (cs.LG); Disordered Systems and Neural Networks (cond-mat.dis-nn); Machine Learning (stat.ML)"
+    ) in text
+
+
+def test_issue_page_shows_only_approved_notes(client):
+    # given a published issue with an approved note and one still in review
+    issue = WeeklyIssueFactory(week_start=MONDAY, published=True)
+    NoteFactory(issue=issue, position=1, state=APPROVED, paper=PaperFactory(title="Approved Paper"))
+    hidden = NoteFactory(
+        issue=issue, position=2, state=NoteState.CHANGES_REQUESTED, paper=PaperFactory(title="Hidden Paper")
+    )
+    QuestionAnswerFactory(note=hidden, position=1, question="見せてはいけない質問?")
+
+    # when a reader opens the page and its exports
+    pages = [
+        client.get(url).content.decode()
+        for url in (_detail_url("2024-04-29"), _text_url("2024-04-29"), _markdown_url("2024-04-29"))
+    ]
+
+    # then only the approved note appears
+    for page in pages:
+        assert "Approved Paper" in page
+        assert "Hidden Paper" not in page
+        assert "見せてはいけない質問" not in page
+
+
+def test_corrected_issue_shows_the_update_notice(client):
+    # given an issue corrected after publication
+    issue = _published_issue_with_papers(1)
+    corrected_at = datetime.datetime(2024, 5, 8, 15, 30, tzinfo=datetime.UTC)  # 5/9 00:30 in Tokyo
+    issue = set_issue_state(issue, IssueState.CORRECTED, corrected_at=corrected_at)
+
+    # when a reader opens it, then the 更新 notice gives the date in Japan time
+    text = _text(client.get(_detail_url("2024-04-29")).content.decode())
+    assert "更新 2024年5月9日:この号は公開後に訂正されました。" in text
+    # and the home page marks it too
+    assert "更新" in _text(client.get(reverse("papernotes:home")).content.decode())
+
+
+def test_issue_page_links_the_previous_and_next_issues(client):
+    # given three published weeks and a draft after them
+    before = WeeklyIssueFactory(week_start=MONDAY - datetime.timedelta(weeks=1), published=True)
+    _published_issue_with_papers(1)
+    after = WeeklyIssueFactory(week_start=MONDAY + datetime.timedelta(weeks=2), published=True)
+    draft = WeeklyIssueFactory(week_start=MONDAY + datetime.timedelta(weeks=1))
+
+    html = client.get(_detail_url("2024-04-29")).content.decode()
+
+    assert f'rel="prev" href="{before.get_absolute_url()}"' in html
+    assert f'rel="next" href="{after.get_absolute_url()}"' in html
+    assert draft.get_absolute_url() not in html
 
 
 def test_issue_page_orders_papers_and_qas_by_position(client):
-    # given papers and Q&A created out of order
     issue = WeeklyIssueFactory(week_start=MONDAY, published=True)
-    second = NoteFactory(issue=issue, position=2, paper=PaperFactory(title="Second Paper"))
-    first = NoteFactory(issue=issue, position=1, paper=PaperFactory(title="First Paper"))
+    second = NoteFactory(issue=issue, position=2, state=APPROVED, paper=PaperFactory(title="Second Paper"))
+    first = NoteFactory(issue=issue, position=1, state=APPROVED, paper=PaperFactory(title="First Paper"))
     QuestionAnswerFactory(note=first, position=2, question="二番目の質問?")
     QuestionAnswerFactory(note=first, position=1, question="一番目の質問?")
     QuestionAnswerFactory(note=second, position=1, question="別の論文の質問?")
 
-    # when a reader opens the issue page
-    html = client.get(_detail_url("2024-04-29")).content.decode()
+    html = client.get(_detail_url("2024-04-29")).content.decode().replace("<wbr>", "")
 
-    # then papers and questions appear in their positions' order
     assert html.index("First Paper") < html.index("Second Paper")
     assert html.index("一番目の質問?") < html.index("二番目の質問?") < html.index("別の論文の質問?")
 
@@ -161,56 +290,64 @@ def test_issue_page_orders_papers_and_qas_by_position(client):
     ],
 )
 def test_issue_page_never_passes_scripts_from_texts(client, hostile):
-    # given a published note whose texts carry script
     issue = WeeklyIssueFactory(week_start=MONDAY, published=True)
-    note = NoteFactory(issue=issue, position=1, summary=hostile, abstract_ja=hostile)
+    note = NoteFactory(issue=issue, position=1, state=APPROVED, summary=hostile, abstract_ja=hostile)
     QuestionAnswerFactory(note=note, position=1, question=hostile, answer=hostile)
 
-    # when a reader opens the issue page
     response = client.get(_detail_url("2024-04-29"))
 
-    # then the text is there but none of the script reaches the HTML
     html = response.content.decode().lower()
     assert response.status_code == 200
-    assert "答え" in html
-    for dangerous in ("<script", "onerror", "onclick", "javascript:", "<img"):
+    assert "答え" in html.replace("<wbr>", "")
+    for dangerous in ("<script>", "onerror", "onclick", "javascript:", "<img"):
         assert dangerous not in html
 
 
 def test_issue_page_runs_a_constant_number_of_queries(client, django_assert_num_queries):
-    # given an issue with one paper, then the same week with ten papers and more Q&A
+    # given an issue with one paper, the page runs a fixed number of queries...
     _published_issue_with_papers(1, qas_per_paper=1)
-
-    # when the page is rendered, then the number of queries is fixed...
     with django_assert_num_queries(ISSUE_PAGE_QUERIES):
         assert client.get(_detail_url("2024-04-29")).status_code == 200
 
-    # ...and stays the same with ten papers of eleven Q&A each
+    # ...and the same with thirty papers of eleven Q&A each
     WeeklyIssue.objects.all().delete()
-    _published_issue_with_papers(10, qas_per_paper=11)
+    _published_issue_with_papers(30, qas_per_paper=11)
     with django_assert_num_queries(ISSUE_PAGE_QUERIES):
         response = client.get(_detail_url("2024-04-29"))
     assert response.status_code == 200
-    assert _text(response.content.decode()).count("目次へ戻る") == 10
+    assert _text(response.content.decode()).count("目次へ戻る") == 30
 
 
-def test_issue_page_is_cacheable_and_revalidates(client):
-    # given a published issue
-    _published_issue_with_papers(1)
-
-    # when a reader loads the page, then it is publicly cacheable for a short time with an ETag
-    response = client.get(_detail_url("2024-04-29"))
-    assert "public" in response["Cache-Control"]
-    assert "max-age=300" in response["Cache-Control"]
-    etag = response["ETag"]
-
-    # and reloading with that ETag answers 304 without a body
-    again = client.get(_detail_url("2024-04-29"), headers={"if-none-match": etag})
-    assert again.status_code == 304
-    assert again.content == b""
+# --- caching ------------------------------------------------------------------------------
 
 
-def test_issue_page_etag_changes_when_a_qa_is_corrected(client):
+def test_issue_page_is_rendered_once_and_revalidated_without_rendering(client, django_assert_num_queries):
+    # given a published issue a reader has loaded once
+    _published_issue_with_papers(2)
+    first = client.get(_detail_url("2024-04-29"))
+
+    # then browsers must revalidate, shared caches may keep it briefly, with validators
+    assert first["Cache-Control"] == "public, max-age=0, s-maxage=60"
+    assert first["ETag"] and first["Last-Modified"]
+
+    # when it is requested again, then it comes from the cache: the version stamp is the only query
+    with django_assert_num_queries(1):
+        again = client.get(_detail_url("2024-04-29"))
+    assert again.status_code == 200
+    assert again.content == first.content
+
+    # and a revalidation with the ETag answers 304 with no body, from the stamp alone
+    with django_assert_num_queries(1):
+        not_modified = client.get(_detail_url("2024-04-29"), headers={"if-none-match": first["ETag"]})
+    assert not_modified.status_code == 304
+    assert not_modified.content == b""
+    assert not_modified["ETag"] == first["ETag"]
+    # as does If-Modified-Since with the Last-Modified date
+    since = client.get(_detail_url("2024-04-29"), headers={"if-modified-since": first["Last-Modified"]})
+    assert since.status_code == 304
+
+
+def test_a_correction_of_one_answer_reaches_readers_at_once(client):
     # given a published issue that a reader has loaded
     issue = _published_issue_with_papers(1)
     etag = client.get(_detail_url("2024-04-29"))["ETag"]
@@ -220,28 +357,65 @@ def test_issue_page_etag_changes_when_a_qa_is_corrected(client):
     qa.answer = "訂正された回答です."
     qa.save()
 
-    # then the reader's cached copy is not confirmed as current
+    # then the cached copy is neither confirmed nor served
     response = client.get(_detail_url("2024-04-29"), headers={"if-none-match": etag})
     assert response.status_code == 200
-    assert "訂正された回答です." in response.content.decode()
+    assert "訂正された回答です." in _text(response.content.decode())
 
 
-# --- the text version ------------------------------------------------------------------
+def test_a_withdrawn_issue_is_gone_at_once_even_after_being_cached(client):
+    # given a published issue in the cache
+    issue = _published_issue_with_papers(1)
+    for url in (_detail_url("2024-04-29"), _text_url("2024-04-29"), _markdown_url("2024-04-29")):
+        assert client.get(url).status_code == 200
+
+    # when it is withdrawn
+    issue = set_issue_state(issue, IssueState.WITHDRAWN)
+
+    # then its page and exports answer 410 Gone in Japanese, and nothing links to it
+    for url in (_detail_url("2024-04-29"), _text_url("2024-04-29"), _markdown_url("2024-04-29")):
+        response = client.get(url)
+        assert response.status_code == 410
+        assert "この号は取り下げられました" in response.content.decode()
+        assert "Paper Number 1" not in response.content.decode()
+    assert issue.get_absolute_url() not in client.get(reverse("papernotes:home")).content.decode()
+
+
+# --- exports ------------------------------------------------------------------------------
 
 
 def test_text_version_is_utf8_plain_text(client):
-    # given a published issue
     issue = _published_issue_with_papers(2)
 
-    # when the text version is requested
     response = client.get(_text_url("2024-04-29"))
 
-    # then it is plain UTF-8 text starting with the issue heading
     assert response.status_code == 200
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     body = response.content.decode("utf-8")
     assert body.startswith(issue.title + "\n")
     assert "Paper Number 2" in body
+
+
+def test_markdown_version_has_contents_metadata_abstract_and_qa(client):
+    # given a published issue whose title has Markdown's special characters
+    issue = WeeklyIssueFactory(week_start=MONDAY, published=True)
+    paper = PaperFactory(arxiv_id="2405.01535", title="Prometheus [2]: *Evaluating* LMs", categories=["cs.CL"])
+    note = NoteFactory(
+        issue=issue, paper=paper, position=1, state=APPROVED, summary="評価用の LM.", abstract_ja="概要の本文."
+    )
+    QuestionAnswerFactory(note=note, position=1, question="何を作った?", answer="LM です.")
+
+    response = client.get(_markdown_url("2024-04-29"))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/markdown; charset=utf-8"
+    assert body.startswith(f"# {issue.title}\n")
+    assert "1. [Prometheus \\[2\\]: \\*Evaluating\\* LMs](#paper-1) (発行日: 2024年4月30日)" in body
+    assert "- arXiv: <https://arxiv.org/abs/2405.01535v1>" in body
+    assert "- カテゴリ: Computation and Language (cs.CL)" in body
+    assert "### 概要\n\n概要の本文." in body
+    assert "**Q: 何を作った?**\n\nA: LM です." in body
 
 
 def test_real_back_issue_is_presented_and_exported_unchanged(client, tmp_path, sample_issue_bytes):
@@ -260,50 +434,163 @@ def test_real_back_issue_is_presented_and_exported_unchanged(client, tmp_path, s
     assert "最新論文ノート:【2024-04-29~ 2024-05-05】" in text
     assert text.count("目次へ戻る") == 10
     assert "Prometheus 2: An Open Source Language Model Specialized in Evaluating Other Language Models" in text
-    assert "発行日 2024年05月02日" in text
-    assert 'href="http://arxiv.org/pdf/2405.01535v1"' in page.content.decode()
+    assert "発行日 2024年5月2日" in text
+    assert 'href="https://arxiv.org/pdf/2405.01535v1"' in page.content.decode()
     # and the text version is byte for byte the published issue
     assert text_version.content == sample_issue_bytes
+
+
+# --- papers and categories --------------------------------------------------------------
+
+
+def test_paper_page_is_a_permalink_listing_the_issues_it_appeared_in(client):
+    # given a paper noted in two published issues and in a draft
+    paper = PaperFactory(arxiv_id="2405.01535", title="Prometheus 2")
+    first = WeeklyIssueFactory(week_start=MONDAY, published=True)
+    second = WeeklyIssueFactory(week_start=MONDAY + datetime.timedelta(weeks=1), published=True)
+    draft = WeeklyIssueFactory(week_start=MONDAY + datetime.timedelta(weeks=2))
+    NoteFactory(issue=first, paper=paper, position=1, state=APPROVED, summary="最初の要約.")
+    NoteFactory(issue=second, paper=paper, position=3, state=APPROVED, summary="新しい要約.")
+    NoteFactory(issue=draft, paper=paper, position=1, state=APPROVED, summary="下書きの要約.")
+
+    # when a reader follows its permalink
+    response = client.get(reverse("papernotes:paper_detail", kwargs={"arxiv_id": "2405.01535"}))
+
+    # then the newest public note is shown, with both public issues listed
+    html = response.content.decode()
+    text = _text(html)
+    assert response.status_code == 200
+    assert "新しい要約." in text and "下書きの要約." not in text
+    assert f'href="{first.get_absolute_url()}#paper-1"' in html
+    assert f'href="{second.get_absolute_url()}#paper-3"' in html
+    assert draft.get_absolute_url() not in html
+    # and a paper without public notes is a 404
+    PaperFactory(arxiv_id="2405.09999")
+    assert client.get(reverse("papernotes:paper_detail", kwargs={"arxiv_id": "2405.09999"})).status_code == 404
+
+
+def test_category_pages_list_public_notes_by_code(client):
+    issue = WeeklyIssueFactory(week_start=MONDAY, published=True)
+    NoteFactory(
+        issue=issue, position=1, state=APPROVED, paper=PaperFactory(title="Language Paper", categories=["cs.CL"])
+    )
+    NoteFactory(issue=issue, position=2, state=APPROVED, paper=PaperFactory(title="Vision Paper", categories=["cs.CV"]))
+    NoteFactory(
+        issue=issue, position=3, state=NoteState.DRAFTED, paper=PaperFactory(title="Draft CL", categories=["cs.CL"])
+    )
+
+    index = _text(client.get(reverse("papernotes:category_list")).content.decode())
+    page = _text(client.get(reverse("papernotes:category_detail", kwargs={"code": "cs.CL"})).content.decode())
+
+    assert "Computation and Language (cs.CL) 1 本" in index
+    assert "Computer Vision and Pattern Recognition (cs.CV) 1 本" in index
+    assert "Language Paper" in page and "Vision Paper" not in page and "Draft CL" not in page
+    assert client.get(reverse("papernotes:category_detail", kwargs={"code": "xx.YY"})).status_code == 404
+
+
+# --- feed, sitemap, metadata -------------------------------------------------------------
+
+
+def test_feed_is_atom_with_one_entry_per_public_issue(client):
+    _published_issue_with_papers(2)
+    WeeklyIssueFactory(week_start=MONDAY + datetime.timedelta(weeks=1))  # a draft
+
+    response = client.get(reverse("papernotes:feed"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    root = ET.fromstring(response.content)
+    atom = "{http://www.w3.org/2005/Atom}"
+    entries = root.findall(f"{atom}entry")
+    assert len(entries) == 1
+    assert entries[0].find(f"{atom}link").get("href").endswith("/issues/2024-04-29/")
+    assert "Paper Number 2" in entries[0].find(f"{atom}summary").text
+
+
+def test_sitemap_lists_public_issues_and_papers_only(client):
+    issue = _published_issue_with_papers(1)
+    draft = WeeklyIssueFactory(week_start=MONDAY + datetime.timedelta(weeks=1))
+    NoteFactory(issue=draft, position=1, state=APPROVED, paper=PaperFactory(arxiv_id="2405.07777"))
+
+    body = client.get("/sitemap.xml").content.decode()
+
+    assert issue.get_absolute_url() in body
+    assert reverse("papernotes:paper_detail", kwargs={"arxiv_id": issue.notes.get().paper.arxiv_id}) in body
+    assert draft.get_absolute_url() not in body and "2405.07777" not in body
+
+
+def test_pages_carry_open_graph_metadata_a_favicon_and_the_feed(client):
+    _published_issue_with_papers(1)
+
+    html = client.get(_detail_url("2024-04-29")).content.decode()
+
+    assert '<meta property="og:type" content="article">' in html
+    assert '<meta property="og:title" content="最新論文ノート:【2024-04-29~ 2024-05-05】">' in html
+    assert '<meta name="twitter:card" content="summary_large_image">' in html
+    assert 'rel="icon"' in html and 'type="application/atom+xml"' in html
+    assert client.get("/favicon.ico").status_code == 200
 
 
 # --- what readers must not see -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("url_name", ["papernotes:issue_detail", "papernotes:issue_text"])
+@pytest.mark.parametrize("url_name", ["papernotes:issue_detail", "papernotes:issue_text", "papernotes:issue_markdown"])
 @pytest.mark.parametrize(
     ("week", "state"),
     [
         ("2024-04-29", IssueState.COLLECTING),  # the issue exists but is a draft
         ("2024-04-29", IssueState.IN_REVIEW),
         ("2024-04-29", IssueState.READY),  # ready is still not published
+        ("2024-04-29", IssueState.SCHEDULED),
         ("2024-05-06", IssueState.PUBLISHED),  # no issue that week
         ("2024-02-30", IssueState.PUBLISHED),  # not a date
         ("2024-04-30", IssueState.PUBLISHED),  # a Tuesday, inside a published week
     ],
 )
 def test_unpublished_unknown_or_invalid_weeks_are_404(client, url_name, week, state):
-    # given one issue of the week of 2024-04-29 in the given state
     if state == IssueState.PUBLISHED:
         issue = WeeklyIssueFactory(week_start=MONDAY, published=True)
     else:
         issue = WeeklyIssueFactory(week_start=MONDAY, state=state)
-    NoteFactory(issue=issue, position=1, paper=PaperFactory(title="Secret Draft Paper"))
+    NoteFactory(issue=issue, position=1, state=APPROVED, paper=PaperFactory(title="Secret Draft Paper"))
 
-    # when a reader asks for that week
     response = client.get(reverse(url_name, kwargs={"week": week}))
 
-    # then it is not found, and nothing of the issue leaks
     assert response.status_code == 404
     assert "Secret Draft Paper" not in response.content.decode()
 
 
 def test_not_found_page_is_japanese(client):
-    # when a reader follows a link to a week with no issue
     response = client.get(_detail_url("2031-01-06"))
 
-    # then the 404 page speaks Japanese and leads back home
     html = response.content.decode()
     assert response.status_code == 404
     assert '<html lang="ja">' in html
     assert "ページが見つかりません" in html
-    assert f'href="{reverse("papernotes:issue_list")}"' in html
+    assert f'href="{reverse("papernotes:home")}"' in html
+
+
+def test_feed_reads_back_in_a_feed_parser(client):
+    import feedparser
+
+    # given two published issues, one corrected
+    _published_issue_with_papers(2)
+    corrected = _published_issue_with_papers(1, week_start=MONDAY - datetime.timedelta(weeks=1))
+    corrected = set_issue_state(
+        corrected, IssueState.CORRECTED, corrected_at=datetime.datetime(2024, 5, 3, tzinfo=datetime.UTC)
+    )
+
+    # when a feed reader parses the feed
+    feed = feedparser.parse(client.get(reverse("papernotes:feed")).content)
+
+    # then it is well-formed Atom with both issues, newest first, linking to their pages
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.version == "atom10"
+    assert feed.feed.title == "最新論文ノート"
+    assert [entry.title for entry in feed.entries] == [
+        "最新論文ノート:【2024-04-29~ 2024-05-05】",
+        "最新論文ノート:【2024-04-22~ 2024-04-28】",
+    ]
+    assert feed.entries[0].link.endswith("/issues/2024-04-29/")
+    assert feed.entries[1].updated.startswith("2024-05-03")
+    assert "Paper Number 2 of 2024-04-29" in feed.entries[0].summary

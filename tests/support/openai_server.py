@@ -160,10 +160,18 @@ class OpenAIServer:
 
     def _completion(self, body: dict, step: str, reply: Reply) -> dict:
         messages = body.get("messages", [])
-        output = self._output(step.removesuffix("+repair"), messages)
+        if "response_format" not in body:
+            # A plain chat call (no schema): a paragraph of Japanese, as a model would write.
+            output, content = {}, "論文の該当箇所によると、提案手法は既存の手法よりも高い性能を示している。" * 4
+        else:
+            output = self._output(step.removesuffix("+repair"), messages)
+            content = None
         if reply.transform is not None:
             output = reply.transform(output)
-        content = reply.content if reply.content is not None else json.dumps(output, ensure_ascii=False)
+        if reply.content is not None:
+            content = reply.content
+        elif content is None:
+            content = json.dumps(output, ensure_ascii=False)
         prefix = messages[0].get("content", "") if messages else ""
         prefix_key = hashlib.sha256(prefix.encode()).hexdigest()
         with self._lock:

@@ -1,0 +1,33 @@
+"""API URLs: ``/api/v1/`` (public reads and editorial endpoints) and the OpenAPI schema."""
+
+from csp.decorators import csp_update
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from api.views import editorial, public
+
+# Loose on purpose: the views validate, so that a bad value is a JSON 404, not an HTML page.
+WEEK = r"(?P<week>[^/]+)"
+ARXIV_ID = r"(?P<arxiv_id>[^/]+(?:/[^/]+)?)"
+
+v1 = [
+    path("issues/", public.IssueListView.as_view(), name="issue-list"),
+    re_path(rf"^issues/{WEEK}/$", public.IssueDetailView.as_view(), name="issue-detail"),
+    path("notes/", public.NoteListView.as_view(), name="note-list"),
+    re_path(rf"^papers/{ARXIV_ID}/$", public.PaperDetailView.as_view(), name="paper-detail"),
+    path("editorial/issues/", editorial.IssueFromListView.as_view(), name="editorial-issue-create"),
+    re_path(rf"^editorial/issues/{WEEK}/pipeline/$", editorial.IssuePipelineView.as_view(), name="editorial-pipeline"),
+    re_path(rf"^editorial/issues/{WEEK}/draft/$", editorial.IssueDraftView.as_view(), name="editorial-draft"),
+]
+
+app_name = "api"
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Swagger UI's page has one inline <style> element; nothing else is relaxed.
+    path(
+        "schema/docs/",
+        csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
+]

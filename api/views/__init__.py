@@ -1,0 +1,1 @@
+"""API views: public reads (``public``) and editors' endpoints (``editorial``)."""

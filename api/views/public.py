@@ -1,0 +1,103 @@
+"""Public, read-only endpoints: published issues, their approved notes, papers.
+
+Everything comes from ``papernotes.selectors``; anonymous clients are throttled.
+"""
+
+import datetime
+
+from django.http import Http404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from api.conditional import PublicConditionalGetMixin
+from api.filters import NoteFilter
+from api.serializers import (
+    ErrorSerializer,
+    IssueDetailSerializer,
+    IssueSummarySerializer,
+    NoteSerializer,
+    PaperSerializer,
+)
+from papernotes import selectors
+from papernotes.models import WeeklyIssue
+
+
+class PublicView:
+    permission_classes = [AllowAny]
+
+
+@extend_schema(
+    summary="公開済みの週刊号の一覧(新しい順)",
+    responses={200: IssueSummarySerializer(many=True), 404: ErrorSerializer},
+)
+class IssueListView(PublicConditionalGetMixin, PublicView, generics.ListAPIView):
+    serializer_class = IssueSummarySerializer
+
+    def get_queryset(self):
+        return selectors.public_issue_list()
+
+
+@extend_schema(
+    summary="公開済みの週刊号(承認済みの論文ノートと Q&A を含む)",
+    parameters=[OpenApiParameter("week", OpenApiTypes.DATE, OpenApiParameter.PATH, description="週の開始日(月曜日)")],
+    responses={200: IssueDetailSerializer, 404: ErrorSerializer},
+)
+class IssueDetailView(PublicConditionalGetMixin, PublicView, generics.RetrieveAPIView):
+    serializer_class = IssueDetailSerializer
+    key_params = ()
+
+    def get_object(self) -> WeeklyIssue:
+        try:
+            week = datetime.date.fromisoformat(self.kwargs["week"])
+            return selectors.get_public_issue(week_start=week)
+        except (ValueError, WeeklyIssue.DoesNotExist) as error:
+            raise Http404 from error
+
+
+@extend_schema(
+    summary="公開済みの論文ノート(週・カテゴリ・arXiv ID・発行日・全文検索で絞り込み)",
+    responses={
+        200: NoteSerializer(many=True),
+        400: OpenApiResponse(OpenApiTypes.OBJECT, description="絞り込みの値が正しくありません(項目ごとの理由)"),
+        404: ErrorSerializer,
+    },
+)
+class NoteListView(PublicConditionalGetMixin, PublicView, generics.ListAPIView):
+    serializer_class = NoteSerializer
+    filterset_class = NoteFilter
+    key_params = ("page", "page_size", *NoteFilter.base_filters)
+
+    def get_queryset(self):
+        return selectors.public_notes_loaded()
+
+
+class _PaperRead(PublicView, generics.GenericAPIView):
+    serializer_class = PaperSerializer
+
+    def get(self, request, arxiv_id: str):
+        notes = selectors.public_notes_of_paper(arxiv_id=arxiv_id)
+        if not notes:
+            raise Http404
+        data = {
+            "arxiv_id": arxiv_id,
+            "title": notes[0].paper_as_shown.title,
+            "abs_url": f"https://arxiv.org/abs/{arxiv_id}",
+            "url": reverse("papernotes:paper_detail", kwargs={"arxiv_id": arxiv_id}),
+            "notes": notes,
+        }
+        return Response(PaperSerializer(data, context={"request": request}).data)
+
+
+@extend_schema(
+    summary="論文と、それを取り上げた公開済みの論文ノート(新しい号から)",
+    parameters=[
+        OpenApiParameter("arxiv_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="arXiv ID(版番号なし)")
+    ],
+    responses={200: PaperSerializer, 404: ErrorSerializer},
+)
+class PaperDetailView(PublicConditionalGetMixin, _PaperRead):
+    key_params = ()

@@ -1,0 +1,444 @@
+"""Reader pages and API under gunicorn on PostgreSQL, against the same bytes as a static file.
+
+Builds a ten-year archive in a scratch PostgreSQL database (520 issues, 5,200 notes,
+52,000 Q&A: the sample issue as the latest, the rest generated Japanese text), starts
+gunicorn with the project's gunicorn.conf.py (Redis as the cache), and measures with
+``wrk`` the issue page, the home page, a search and the API issue list at concurrency 1
+and 32, each against a static file of the same bytes served by the same server
+(WhiteNoise) in the same run. Then the search itself, in-process, over the archive.
+
+Prints figures, not a verdict. Needs PostgreSQL, Redis and wrk (apt-get install wrk).
+
+Usage: .venv/bin/python bench/web.py [--duration 5] [--database papernotes_bench]
+           [--redis redis://127.0.0.1:6379/11] [--workers 2] [--threads 2]
+"""
+
+import argparse
+import datetime
+import os
+import random
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "sample_data" / "weekly-issue-2024-04-29.txt"
+PORT = 8765
+PAGES = {
+    "issue page": "/issues/2024-04-29/",
+    "home page": "/",
+    "search 「評価」": "/search/?q=%E8%A9%95%E4%BE%A1",
+    "API issue list": "/api/v1/issues/",
+}
+# Common and rare words, two-character and longer, Japanese and Latin, one and two terms.
+SEARCHES = [
+    "評価",
+    "モデル",
+    "蒸留",
+    "強化学習",
+    "エージェント評価",
+    "プロンプト圧縮",
+    "トークン 推論",
+    "transformer",
+    "幻覚 医療",
+]
+
+# Generated Japanese text with a vocabulary like real notes: ~2,500 technical terms (katakana
+# and kanji morphemes and their compounds), drawn with a Zipf distribution, so some words
+# (評価, モデル) are in most notes and most are in a few.
+KATAKANA = [
+    "モデル",
+    "エージェント",
+    "ベンチマーク",
+    "トークン",
+    "プロンプト",
+    "データセット",
+    "アーキテクチャ",
+    "パラメータ",
+    "トランスフォーマー",
+    "エンコーダ",
+    "デコーダ",
+    "アテンション",
+    "ファインチューニング",
+    "タスク",
+    "ロボット",
+    "シミュレーション",
+    "パイプライン",
+    "フレームワーク",
+    "アルゴリズム",
+    "ネットワーク",
+    "ポリシー",
+    "スケーリング",
+    "キャッシュ",
+    "メモリ",
+    "コンテキスト",
+    "マルチモーダル",
+    "テキスト",
+    "画像",
+    "動画",
+    "音声",
+    "コード",
+    "グラフ",
+    "レイヤー",
+    "ヘッド",
+    "ルーティング",
+    "エキスパート",
+    "サンプリング",
+    "デコーディング",
+    "カリキュラム",
+    "フィードバック",
+]
+KANJI = [
+    "評価",
+    "学習",
+    "推論",
+    "生成",
+    "検索",
+    "蒸留",
+    "圧縮",
+    "量子化",
+    "最適化",
+    "正則化",
+    "分類",
+    "予測",
+    "計画",
+    "探索",
+    "報酬",
+    "選好",
+    "整合",
+    "安全性",
+    "幻覚",
+    "頑健性",
+    "効率",
+    "精度",
+    "速度",
+    "費用",
+    "規模",
+    "長文脈",
+    "多言語",
+    "翻訳",
+    "要約",
+    "質問応答",
+    "数学",
+    "医療",
+    "法律",
+    "化学",
+    "物理",
+    "言語",
+    "視覚",
+    "強化学習",
+    "事前学習",
+    "自己教師",
+]
+TERMS = KANJI + KATAKANA + [a + b for a in KATAKANA for b in KANJI] + [b + a for b in KANJI for a in KATAKANA[:20]]
+TAILS = ["を提案した", "を評価した", "を改善した", "が有効であることを示した", "の限界を分析した", "を比較した"]
+LINKS = ["に関する", "を用いた", "のための", "における", "と"]
+TITLE_WORDS = [
+    "Scaling",
+    "Efficient",
+    "Transformer",
+    "Agents",
+    "Reasoning",
+    "Diffusion",
+    "Retrieval",
+    "Alignment",
+    "Benchmark",
+    "Language",
+    "Models",
+    "Vision",
+    "Learning",
+    "Long-Context",
+    "Sparse",
+    "Mixture",
+]
+CATEGORIES = ["cs.CL", "cs.LG", "cs.AI", "cs.CV", "stat.ML", "cs.IR", "cs.RO", "cs.NE"]
+
+
+def _zipf_weights(count: int) -> list[float]:
+    return [1 / (rank + 1) ** 1.1 for rank in range(count)]
+
+
+# Base words first (評価 the most frequent), then the compounds in a fixed random order.
+_TERM_ORDER = KANJI + KATAKANA + random.Random(7).sample(TERMS[len(KANJI) + len(KATAKANA) :], len(TERMS) - 80)
+_TERM_WEIGHTS = _zipf_weights(len(TERMS))
+
+
+def term(rng: random.Random) -> str:
+    return rng.choices(_TERM_ORDER, _TERM_WEIGHTS)[0]
+
+
+def sentence(rng: random.Random) -> str:
+    parts = [term(rng) + rng.choice(LINKS) for _ in range(rng.randint(1, 3))]
+    return "".join(parts) + term(rng) + rng.choice(TAILS) + "."
+
+
+def paragraph(rng: random.Random, sentences: int) -> str:
+    return "".join(sentence(rng) for _ in range(sentences))
+
+
+def environment(args, static_root: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-only-" + "x" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{args.database}",
+        "REDIS_URL": args.redis,
+        "CELERY_BROKER_URL": "memory://",
+        "STATIC_ROOT": str(static_root),
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_HSTS_SECONDS": "0",
+        "API_ANON_THROTTLE_RATE": "100000000/minute",
+        "LOG_LEVEL": "WARNING",
+        "WEB_CONCURRENCY": str(args.workers),
+        "GUNICORN_THREADS": str(args.threads),
+        "GUNICORN_BIND": f"127.0.0.1:{PORT}",
+        "GUNICORN_ACCESS_LOG": "off",
+    }
+
+
+def build_archive(args) -> None:
+    """Create the scratch database and fill it (in this process, with the project's settings)."""
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{args.database}"')
+        admin.execute(f'CREATE DATABASE "{args.database}"')
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from papernotes.models import Note, NoteState, Paper, PaperAsShown, QuestionAnswer, TextSource, WeeklyIssue
+
+    call_command("migrate", verbosity=0)
+    with open(os.devnull, "w") as quiet:
+        call_command("import_issue", str(SAMPLE), stdout=quiet)
+    rng = random.Random(20240429)
+    latest = datetime.date(2024, 4, 29)
+    started = time.perf_counter()
+    issues = [
+        WeeklyIssue(
+            week_start=latest - datetime.timedelta(weeks=week),
+            intro="ここでは、今週の注目論文を紹介します.",
+            state="published",
+            published_at=datetime.datetime.combine(
+                latest - datetime.timedelta(weeks=week - 1), datetime.time(9), tzinfo=datetime.UTC
+            ),
+        )
+        for week in range(1, 520)
+    ]
+    WeeklyIssue.objects.bulk_create(issues, batch_size=1000)
+    papers, notes, qas = [], [], []
+    for number, issue in enumerate(issues):
+        for position in range(1, 11):
+            day = issue.week_start - datetime.timedelta(days=rng.randint(1, 6))
+            papers.append(
+                Paper(
+                    arxiv_id=f"{day:%y%m}.{number * 10 + position:05d}",
+                    title=" ".join(rng.sample(TITLE_WORDS, 5)),
+                    authors=["Ada Lovelace", "Alan Turing"],
+                    first_published_on=day,
+                    latest_updated_on=day,
+                    categories=rng.sample(CATEGORIES, 2),
+                    pdf_url=f"https://arxiv.org/pdf/{day:%y%m}.{number * 10 + position:05d}v1",
+                    abs_url=f"https://arxiv.org/abs/{day:%y%m}.{number * 10 + position:05d}v1",
+                )
+            )
+    Paper.objects.bulk_create(papers, batch_size=2000)
+    for index, paper in enumerate(papers):
+        notes.append(
+            Note(
+                issue=issues[index // 10],
+                paper=paper,
+                position=index % 10 + 1,
+                state=NoteState.APPROVED,
+                summary=sentence(rng),
+                summary_source=TextSource.IMPORTED,
+                abstract_ja=paragraph(rng, 6),
+                abstract_ja_source=TextSource.IMPORTED,
+                paper_as_shown_data=PaperAsShown.of_paper(paper).to_json(),
+            )
+        )
+    Note.objects.bulk_create(notes, batch_size=2000)
+    for note in notes:
+        for position in range(1, 11):
+            qas.append(
+                QuestionAnswer(
+                    note=note,
+                    position=position,
+                    question=term(rng) + "とは何ですか?",
+                    question_source=TextSource.IMPORTED,
+                    answer=paragraph(rng, 2),
+                    answer_source=TextSource.IMPORTED,
+                )
+            )
+    QuestionAnswer.objects.bulk_create(qas, batch_size=5000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    counts = (WeeklyIssue.objects.count(), Note.objects.count(), QuestionAnswer.objects.count())
+    seconds = time.perf_counter() - started
+    print(f"archive: {counts[0]} issues, {counts[1]} notes, {counts[2]} Q&A (built in {seconds:.0f} s)")
+
+
+def search_latency(runs: int) -> None:
+    """The search of the search page and of the API's q filter, in-process, uncached."""
+    from django.db import connection
+
+    from papernotes.search.query import parse_query
+    from papernotes.search.service import search_public_notes
+
+    timings: dict[str, list[float]] = {}
+    for _ in range(runs):
+        for text in SEARCHES:
+            started = time.perf_counter()
+            search_public_notes(parse_query(text), limit=20)
+            timings.setdefault(text, []).append((time.perf_counter() - started) * 1000)
+    every = sorted(t for values in timings.values() for t in values)
+    print(f"\nsearch over the archive, in-process ({connection.vendor}), {runs} runs of {len(SEARCHES)} queries:")
+    for text, values in timings.items():
+        values.sort()
+        total = search_public_notes(parse_query(text), limit=1).total
+        p95 = values[int(len(values) * 0.95) - 1]
+        print(f"  {text:<16} {total:>5} notes   p50 {statistics.median(values):6.1f} ms   p95 {p95:6.1f} ms")
+    p95 = every[int(len(every) * 0.95) - 1]
+    print(f"  all queries            p50 {statistics.median(every):6.1f} ms   p95 {p95:6.1f} ms")
+
+
+def start_server(env) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [str(REPO / ".venv" / "bin" / "gunicorn"), "-c", str(REPO / "gunicorn.conf.py")],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/robots.txt", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    stop_server(server)
+    raise SystemExit("gunicorn did not start: " + server.stderr.read().decode()[-2000:])
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+
+
+def fetch(path: str) -> bytes:
+    with urllib.request.urlopen(f"http://127.0.0.1:{PORT}{path}", timeout=30) as response:
+        return response.read()
+
+
+def wrk(path: str, *, connections: int, duration: int) -> dict[str, float]:
+    threads = 1 if connections == 1 else 2
+    result = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", f"http://127.0.0.1:{PORT}{path}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out = result.stdout
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": ms("50"),
+        "p99": ms("99"),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--database", default="papernotes_bench")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/11")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--search-runs", type=int, default=30)
+    parser.add_argument("--skip-build", action="store_true", help="reuse the archive of a previous run")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+
+    static_root = Path(tempfile.mkdtemp(prefix="papernotes-bench-static-"))
+    env = environment(args, static_root)
+    os.environ.update({k: v for k, v in env.items() if k not in ("WEB_CONCURRENCY",)})
+    os.environ["DJANGO_SETTINGS_MODULE"] = "papernotes.settings"
+    sys.path.insert(0, str(REPO))
+    import redis
+
+    redis.Redis.from_url(args.redis).flushdb()
+    if args.skip_build:
+        import django
+
+        django.setup()
+    else:
+        build_archive(args)
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=REPO, env=env, check=True)
+
+    # First run: the pages' bytes, to serve as static files of exactly the same size.
+    server = start_server(env)
+    try:
+        cold = {}
+        for number, (name, path) in enumerate(PAGES.items()):
+            started = time.perf_counter()
+            body = fetch(path)
+            cold[name] = (time.perf_counter() - started) * 1000
+            (static_root / "bench").mkdir(exist_ok=True)
+            (static_root / "bench" / f"page{number}.html").write_bytes(body)
+    finally:
+        stop_server(server)
+
+    server = start_server(env)  # WhiteNoise indexes STATIC_ROOT when it starts
+    try:
+        print(
+            f"\ngunicorn {args.workers} workers x {args.threads} threads, PostgreSQL, Redis cache; "
+            f"wrk {args.duration} s per run; static = same bytes served by WhiteNoise"
+        )
+        print(
+            f"{'':<17}{'bytes':>8} {'first':>8} | {'c':>3} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}"
+            f" | {'static req/s':>12} {'p50 ms':>7} | {'ratio':>5}"
+        )
+        for number, (name, path) in enumerate(PAGES.items()):
+            static_path = f"/static/bench/page{number}.html"
+            size = len(fetch(path))
+            assert len(fetch(static_path)) == size
+            for connections in (1, 32):
+                wrk(path, connections=connections, duration=1)  # warm
+                page = wrk(path, connections=connections, duration=args.duration)
+                static = wrk(static_path, connections=connections, duration=args.duration)
+                print(
+                    f"{name:<17}{size:>8} {cold[name]:>6.0f}ms | {connections:>3} {page['rps']:>8.0f} "
+                    f"{page['p50']:>7.2f} {page['p99']:>7.2f} | {static['rps']:>12.0f} {static['p50']:>7.2f} | "
+                    f"{page['rps'] / static['rps']:>5.2f}" + (f"  ({page['errors']} errors)" if page["errors"] else "")
+                )
+        keys = redis.Redis.from_url(args.redis).dbsize()
+        print(f"\nRedis cache keys after the run: {keys}")
+    finally:
+        stop_server(server)
+        shutil.rmtree(static_root, ignore_errors=True)
+
+    search_latency(args.search_runs)
+
+
+if __name__ == "__main__":
+    main()

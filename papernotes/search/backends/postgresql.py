@@ -1,0 +1,58 @@
+"""PostgreSQL: ``pg_trgm`` GIN indexes on the note, Q&A and paper-title texts.
+
+``ILIKE '%term%'`` uses a trigram index for terms of three characters or more; a shorter
+term is checked on the rows the other terms selected, or by a scan when it is alone. The
+expressions below must stay exactly those of the indexes (migration 0001).
+"""
+
+from django.db.models.expressions import RawSQL
+
+NOTE_TEXT = '("papernotes_note"."summary" || E\'\\n\' || "papernotes_note"."abstract_ja")'
+QA_TEXT = '("papernotes_questionanswer"."question" || E\'\\n\' || "papernotes_questionanswer"."answer")'
+PAPER_TEXT = '("papernotes_paper"."title")'
+
+INDEXES = {
+    "search_note_text_trgm": ("papernotes_note", NOTE_TEXT),
+    "search_qa_text_trgm": ("papernotes_questionanswer", QA_TEXT),
+    "search_paper_title_trgm": ("papernotes_paper", PAPER_TEXT),
+}
+
+
+def like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _operator(term: str) -> str:
+    # ILIKE folds case for every row it reads, several times slower than LIKE on Japanese
+    # text; a term without letters that have case needs no folding (the index serves both).
+    return "LIKE" if term.lower() == term.upper() else "ILIKE"
+
+
+def _all_terms(expression: str, terms: tuple[str, ...]) -> tuple[str, list[str]]:
+    return " AND ".join(f"{expression} {_operator(t)} %s" for t in terms), [like_pattern(t) for t in terms]
+
+
+def matched_note_ids_sql(terms: tuple[str, ...]) -> RawSQL:
+    """A subquery of the ids of notes (any state) whose texts contain every term."""
+    note_where, note_params = _all_terms(NOTE_TEXT, terms)
+    qa_where, qa_params = _all_terms(QA_TEXT, terms)
+    paper_where, paper_params = _all_terms(PAPER_TEXT, terms)
+    sql = (
+        f'SELECT "papernotes_note"."id" FROM "papernotes_note" WHERE {note_where} '
+        f'UNION SELECT "papernotes_questionanswer"."note_id" FROM "papernotes_questionanswer" WHERE {qa_where} '
+        f'UNION SELECT "papernotes_note"."id" FROM "papernotes_note" JOIN "papernotes_paper" '
+        f'ON "papernotes_paper"."id" = "papernotes_note"."paper_id" WHERE {paper_where}'
+    )
+    return RawSQL(sql, [*note_params, *qa_params, *paper_params])
+
+
+def create_index_sql() -> list[str]:
+    statements = ["CREATE EXTENSION IF NOT EXISTS pg_trgm"]
+    for name, (table, expression) in INDEXES.items():
+        statements.append(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin ({expression} gin_trgm_ops)')
+    return statements
+
+
+def drop_index_sql() -> list[str]:
+    return [f'DROP INDEX IF EXISTS "{name}"' for name in INDEXES]

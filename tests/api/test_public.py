@@ -1,0 +1,159 @@
+"""The public, read-only API: published issues, approved notes, papers."""
+
+import datetime
+
+import pytest
+
+from papernotes.models import NoteState
+from tests.api.conftest import SECRET
+from tests.factories import NoteFactory, QuestionAnswerFactory, WeeklyIssueFactory
+
+pytestmark = pytest.mark.django_db
+
+ISSUE_LIST_QUERIES = 3  # stamp, count, page
+NOTE_LIST_QUERIES = 4  # stamp, count, page joined to issue and paper, Q&A
+ISSUE_DETAIL_QUERIES = 4  # stamp, issue, notes, Q&A
+
+
+def test_issue_list_is_paginated_newest_first_with_counts_of_public_notes(api, archive):
+    response = api.get("/api/v1/issues/")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 2
+    assert [issue["week_start"] for issue in body["results"]] == ["2024-04-29", "2024-04-22"]
+    first = body["results"][0]
+    assert first["paper_count"] == 1  # the unapproved notes do not count
+    assert first["url"] == "/issues/2024-04-29/"
+    assert body["results"][1]["state"] == "corrected"
+    assert body["results"][1]["corrected_at"].startswith("2024-05-01")
+
+
+def test_issue_detail_nests_approved_notes_and_their_qa(api, archive):
+    response = api.get("/api/v1/issues/2024-04-29/")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["title"] == "最新論文ノート:【2024-04-29~ 2024-05-05】"
+    assert body["text_url"] == "/issues/2024-04-29.txt"
+    assert [note["arxiv_id"] for note in body["notes"]] == ["2405.01535"]
+    note = body["notes"][0]
+    assert note["url"] == "/issues/2024-04-29/#paper-1"
+    assert note["abs_url"].startswith("https://arxiv.org/abs/2405.01535")
+    assert note["categories"] == [
+        {"code": "cs.CL", "name": "Computation and Language"},
+        {"code": "cs.LG", "name": "Machine Learning"},
+    ]
+    assert note["qas"] == [{"position": 1, "question": "何を評価する?", "answer": "LM の出力です."}]
+    assert SECRET not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, ["2405.01535", "Corrected"]),
+        ({"week": "2024-04-29"}, ["2405.01535"]),
+        ({"category": "cs.LG"}, ["2405.01535", "Corrected"]),
+        ({"category": "cs.CV"}, []),
+        ({"arxiv_id": "arXiv:2405.01535v1"}, ["2405.01535"]),
+        ({"q": "評価"}, ["2405.01535"]),
+        ({"q": "評価 SECRET"}, []),
+        ({"published_after": "2024-04-30", "published_before": "2024-04-30"}, ["2405.01535", "Corrected"]),
+        ({"published_after": "2024-05-01"}, []),
+    ],
+)
+def test_notes_filters(api, archive, params, expected):
+    response = api.get("/api/v1/notes/", params)
+
+    assert response.status_code == 200
+    found = [
+        note["arxiv_id"] if note["arxiv_id"] == "2405.01535" else note["title"].split()[0]
+        for note in response.json()["results"]
+    ]
+    assert found == expected
+    assert SECRET not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"q": "評"}, "q"), ({"week": "not-a-date"}, "week"), ({"published_after": "2024-13-01"}, "published_after")],
+)
+def test_bad_filters_are_a_400_with_a_japanese_message(api, archive, params, field):
+    response = api.get("/api/v1/notes/", params)
+
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_paper_endpoint_lists_its_public_notes(api, archive):
+    response = api.get("/api/v1/papers/2405.01535/")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["title"] == "Prometheus 2"
+    assert body["url"] == "/papers/2405.01535/"
+    assert [note["issue"]["week_start"] for note in body["notes"]] == ["2024-04-29"]
+    assert api.get("/api/v1/papers/2405.09999/").status_code == 404
+
+
+def test_conditional_get_answers_304_from_the_version_stamp(api, archive, django_assert_num_queries):
+    first = api.get("/api/v1/issues/2024-04-29/")
+    assert first["Cache-Control"] == "public, max-age=0, s-maxage=60"
+
+    with django_assert_num_queries(1):
+        again = api.get("/api/v1/issues/2024-04-29/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    assert again.content == b""
+
+    # an edit of a public text changes the ETag
+    qa = archive["approved"].qas.get()
+    qa.answer = "訂正しました."
+    qa.save()
+    changed = api.get("/api/v1/issues/2024-04-29/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200
+    assert changed.json()["notes"][0]["qas"][0]["answer"] == "訂正しました."
+
+
+def test_lists_run_a_flat_number_of_queries(api, archive, django_assert_num_queries):
+    with django_assert_num_queries(ISSUE_LIST_QUERIES):
+        api.get("/api/v1/issues/")
+    with django_assert_num_queries(NOTE_LIST_QUERIES):
+        api.get("/api/v1/notes/")
+    with django_assert_num_queries(ISSUE_DETAIL_QUERIES):
+        api.get("/api/v1/issues/2024-04-29/")
+
+    # when the archive grows by thirty issues of thirty approved notes with Q&A
+    for week in range(2, 32):
+        issue = WeeklyIssueFactory(
+            week_start=datetime.date(2024, 4, 29) - datetime.timedelta(weeks=week), published=True
+        )
+        for position in range(1, 31):
+            note = NoteFactory(issue=issue, position=position, state=NoteState.APPROVED)
+            QuestionAnswerFactory(note=note, position=1)
+
+    with django_assert_num_queries(ISSUE_LIST_QUERIES):
+        assert api.get("/api/v1/issues/").json()["count"] == 32
+    with django_assert_num_queries(NOTE_LIST_QUERIES):
+        assert len(api.get("/api/v1/notes/").json()["results"]) == 20
+    with django_assert_num_queries(ISSUE_DETAIL_QUERIES):
+        assert len(api.get(f"/api/v1/issues/{issue.week_start}/").json()["notes"]) == 30
+
+
+def test_anonymous_clients_are_throttled(api, archive, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/minute"}}
+    from django.core.cache import cache
+
+    cache.clear()
+    statuses = [api.get("/api/v1/issues/").status_code for _ in range(4)]
+
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_schema_and_docs_are_served(api):
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    docs = api.get("/api/schema/docs/")
+
+    assert schema.status_code == 200
+    assert "/api/v1/notes/" in schema.content.decode()
+    assert docs.status_code == 200
+    assert "swagger-ui" in docs.content.decode()

@@ -1,0 +1,157 @@
+"""Full-text search over public notes and Q&A, for Japanese (no spaces between words)."""
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+
+from papernotes.models import IssueState, NoteState, QuestionAnswer
+from papernotes.search.query import InvalidQuery, parse_query
+from papernotes.search.service import search_public_notes
+from tests.factories import NoteFactory, PaperFactory, QuestionAnswerFactory, WeeklyIssueFactory
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = datetime.date(2024, 4, 29)
+SEARCH_PAGE_QUERIES = 4  # stamp, page of ids with the total, the notes, their Q&A
+
+
+def _search(client, q: str, **params):
+    return client.get(reverse("papernotes:search"), {"q": q, **params})
+
+
+def _text(html: str) -> str:
+    html = re.sub(r"</?(a|span|time|strong|em|mark|wbr)\b[^>]*>", "", html)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.fixture
+def archive():
+    """Two public issues, a draft issue, and an unapproved note in a public issue."""
+    old = WeeklyIssueFactory(week_start=MONDAY - datetime.timedelta(weeks=1), published=True)
+    new = WeeklyIssueFactory(week_start=MONDAY, published=True)
+    draft = WeeklyIssueFactory(week_start=MONDAY + datetime.timedelta(weeks=1), state=IssueState.IN_REVIEW)
+    evaluation = NoteFactory(
+        issue=new,
+        position=1,
+        state=NoteState.APPROVED,
+        paper=PaperFactory(title="Prometheus 2: Evaluating Language Models"),
+        summary="評価に特化したオープンな言語モデルを提案した.",
+        abstract_ja="GPT-4 のような独自モデルは透明性に欠ける.",
+    )
+    QuestionAnswerFactory(note=evaluation, position=1, question="何を評価するのか?", answer="他の LM の出力です.")
+    retrieval = NoteFactory(
+        issue=old,
+        position=1,
+        state=NoteState.APPROVED,
+        paper=PaperFactory(title="Retrieval Heads"),
+        summary="長い文脈から情報を取り出す仕組みを調べた.",
+        abstract_ja="注意ヘッドの一部が検索を担う.",
+    )
+    QuestionAnswerFactory(
+        note=retrieval, position=2, question="検索ヘッドとは何か?", answer="文脈から情報をコピーする注意ヘッドです."
+    )
+    NoteFactory(
+        issue=new,
+        position=2,
+        state=NoteState.DRAFTED,
+        paper=PaperFactory(title="Unapproved Paper"),
+        summary="未承認の言語モデルの評価.",
+    )
+    NoteFactory(
+        issue=draft,
+        position=1,
+        state=NoteState.APPROVED,
+        paper=PaperFactory(title="Draft Issue Paper"),
+        summary="下書きの号の言語モデルの評価.",
+    )
+    return {"evaluation": evaluation, "retrieval": retrieval}
+
+
+def test_japanese_words_of_any_length_find_public_notes_only(client, archive):
+    # when a reader searches for a two-character word and a longer one
+    for q in ("評価", "言語モデル"):
+        response = _search(client, q)
+
+        # then the public note is found, with the term highlighted in a snippet
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "Prometheus 2: Evaluating Language Models" in html
+        assert f"<mark>{q}</mark>" in html
+        assert "1 件" in _text(html)
+        # and neither the unapproved note nor the draft issue's note is
+        assert "Unapproved Paper" not in html and "Draft Issue Paper" not in html
+
+
+def test_a_match_in_a_question_links_to_that_question(client, archive):
+    response = _search(client, "検索ヘッド")
+
+    html = response.content.decode()
+    retrieval = archive["retrieval"]
+    assert "Retrieval Heads" in html
+    assert f'href="{retrieval.issue.get_absolute_url()}#paper-1-q2"' in html
+    assert "<mark>検索ヘッド</mark>とは何か?" in html
+
+
+def test_every_term_must_appear_and_latin_is_case_insensitive(client, archive):
+    # "gpt-4" (lower case) and 透明性 are both in the evaluation note's 概要
+    assert "Prometheus 2" in _search(client, "gpt-4 透明性").content.decode()
+    # 透明性 and 注意ヘッド are in different notes: no note has both
+    assert "1 件" not in _text(_search(client, "透明性 注意ヘッド").content.decode())
+    assert "0 件" in _text(_search(client, "透明性 注意ヘッド").content.decode())
+    # the English title is searched too, and full-width Latin is read as half-width
+    assert "Retrieval Heads" in _search(client, "ＲＥＴＲＩＥＶＡＬ").content.decode()
+
+
+def test_the_index_follows_edits_of_published_texts(client, archive):
+    # given an answer corrected after publication
+    qa = QuestionAnswer.objects.get(note=archive["evaluation"], position=1)
+    qa.answer = "審査員モデルとして他の LM を採点します."
+    qa.save()
+
+    # then the new text is found and the old one is not
+    assert "Prometheus 2" in _search(client, "審査員モデル").content.decode()
+    assert "0 件" in _text(_search(client, "他の LM の出力").content.decode())
+
+
+@pytest.mark.parametrize(
+    ("q", "message"),
+    [
+        ("評", "検索語はそれぞれ 2 文字以上にしてください。"),
+        ("a" * 101, "検索語は 100 文字以内で入力してください。"),
+        ("一二 三四 五六 七八 九十 十一", "検索語は 5 個までにしてください。"),
+    ],
+)
+def test_unusable_queries_get_a_japanese_message(client, archive, q, message):
+    response = _search(client, q)
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_wildcards_are_searched_as_text():
+    with pytest.raises(InvalidQuery):
+        parse_query("   ")
+    # % and _ are ordinary characters, not LIKE wildcards
+    assert search_public_notes(parse_query("%%"), limit=10).total == 0
+    assert search_public_notes(parse_query("__"), limit=10).total == 0
+
+
+def test_search_results_are_paginated_with_a_flat_number_of_queries(client, django_assert_num_queries):
+    # given 25 public notes that all mention 評価, each with Q&A
+    issue = WeeklyIssueFactory(week_start=MONDAY, published=True)
+    for position in range(1, 26):
+        note = NoteFactory(issue=issue, position=position, state=NoteState.APPROVED, summary=f"評価 {position} 番.")
+        QuestionAnswerFactory.create_batch(3, note=note)
+
+    # when the first and second pages are requested
+    with django_assert_num_queries(SEARCH_PAGE_QUERIES):
+        first = _text(_search(client, "評価").content.decode())
+    second = _text(_search(client, "評価", page=2).content.decode())
+
+    # then 20 and 5 results are shown, with the total
+    assert "25 件" in first and "1 / 2 ページ" in first
+    assert "2 / 2 ページ" in second
+    assert first.count("評価 ") >= 20
+    assert _search(client, "評価", page=3).status_code == 404
