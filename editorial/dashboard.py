@@ -1,8 +1,8 @@
 """What the admin index shows: where the work is.
 
 This week's issue (state, notes by state, what blocks publication), notes waiting for
-review, notes assigned to me, papers whose ingestion failed, and notes with blocking
-findings. Read only; every item links to the screen where it is dealt with.
+review, notes assigned to me, papers whose ingestion failed, notes whose machine draft
+failed, and notes with blocking findings. Read only; every item links to the screen where it is dealt with.
 """
 
 import datetime
@@ -16,8 +16,10 @@ from editorial.checks.selectors import with_finding_counts
 from editorial.selectors import issue_publication_blockers
 from papernotes.models import (
     ONCE_PUBLISHED_ISSUE_STATES,
+    DraftingStatus,
     IngestionStatus,
     Note,
+    NoteDrafting,
     NoteState,
     PaperIngestion,
     WeeklyIssue,
@@ -35,6 +37,7 @@ class Dashboard:
     waiting: list[Note] = field(default_factory=list)
     mine: list[Note] = field(default_factory=list)
     failed_ingestion: list[PaperIngestion] = field(default_factory=list)
+    failed_drafting: list[NoteDrafting] = field(default_factory=list)
     blocking: list[Note] = field(default_factory=list)
 
 
@@ -70,6 +73,12 @@ def dashboard_for(*, user) -> Dashboard:
     board.failed_ingestion = list(
         PaperIngestion.objects.filter(status=IngestionStatus.FAILED)
         .select_related("paper")
+        .order_by("-updated_at")[:LIMIT]
+    )
+    board.failed_drafting = list(
+        NoteDrafting.objects.filter(status=DraftingStatus.FAILED)
+        .exclude(note__issue__state__in=ONCE_PUBLISHED_ISSUE_STATES)
+        .select_related("note__paper", "note__issue")
         .order_by("-updated_at")[:LIMIT]
     )
     board.blocking = list(_notes().filter(blocking_count__gt=0)[:LIMIT])

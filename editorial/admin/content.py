@@ -44,6 +44,17 @@ class ProvenancedTextAdmin(SimpleHistoryAdmin):
         return form.editor_changes()
 
 
+def titled_filter(title):
+    """A choices filter with its own title: two fields share the verbose name 「出典」."""
+
+    class TitledChoicesFilter(admin.ChoicesFieldListFilter):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return TitledChoicesFilter
+
+
 def changed_fields_message(model, fields: list[str]) -> str:
     names = "、".join(str(model._meta.get_field(field).verbose_name) for field in fields)
     return gettext("編集者の文章として記録しました: %(fields)s") % {"fields": names}
@@ -82,7 +93,11 @@ class PaperAdmin(PaperPipelineAdminMixin, SimpleHistoryAdmin):
 class QuestionAnswerAdmin(ProvenancedTextAdmin):
     form = QuestionAnswerForm
     list_display = ("question_excerpt", "note", "position", "question_source_label", "answer_source_label")
-    list_filter = ("question_source", "answer_source", "note__issue")
+    list_filter = (
+        ("question_source", titled_filter(_("質問の出典"))),
+        ("answer_source", titled_filter(_("回答の出典"))),
+        "note__issue",
+    )
     list_select_related = ("note__issue", "note__paper")
     search_fields = ("question", "answer", "note__paper__title")
     autocomplete_fields = ("note",)

@@ -123,12 +123,17 @@ class QuestionAnswerInlineForm(QuestionAnswerForm):
     of positions is checked across the rows (the formset), not against stored rows, so
     that swapping two pairs is possible."""
 
+    # Plain text areas: django-markdownx's form field forces its editor-with-preview widget,
+    # which would make every row a screen tall.
+    question = forms.CharField(
+        label=_("質問"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 2, "class": "qa-text"})
+    )
+    answer = forms.CharField(
+        label=_("回答"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 3, "class": "qa-text"})
+    )
+
     class Meta(QuestionAnswerForm.Meta):
-        widgets = {
-            "question": forms.Textarea(attrs={"rows": 2, "class": "qa-text"}),
-            "answer": forms.Textarea(attrs={"rows": 3, "class": "qa-text"}),
-            "position": forms.NumberInput(attrs={"class": "qa-position", "min": 1}),
-        }
+        widgets = {"position": forms.NumberInput(attrs={"class": "qa-position", "min": 1})}
 
     def _get_validation_exclusions(self):
         return {*super()._get_validation_exclusions(), "position"}

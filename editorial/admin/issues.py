@@ -175,6 +175,21 @@ class WeeklyIssueAdmin(IssuePipelineAdminMixin, SimpleHistoryAdmin):
         )
         return with_pipeline(issues)
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.was_published:
+            # A published issue's week is its permalink.
+            return (*readonly, "week_start")
+        return readonly
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and obj.was_published and "intro" in form.changed_data and obj.is_published:
+            try:
+                issue_record_correction(issue=obj, actor=request.user, comment=gettext("前書きを訂正"))
+            except WorkflowError as error:
+                self.message_user(request, str(error), messages.ERROR)
+
     @admin.display(description=_("タイトル"), ordering="week_start")
     def title_display(self, issue: WeeklyIssue) -> str:
         return issue.title if issue.week_start else ""

@@ -26,7 +26,7 @@ from django_fsm import can_proceed
 from markdownx.widgets import AdminMarkdownxWidget
 
 from editorial import roles
-from editorial.admin.content import ProvenancedTextAdmin, changed_fields_message
+from editorial.admin.content import ProvenancedTextAdmin, changed_fields_message, titled_filter
 from editorial.admin.drafting import NoteDraftingAdminMixin
 from editorial.admin.forms import NoteReviewForm, QuestionAnswerFormSet, QuestionAnswerInlineForm
 from editorial.checks.selectors import open_findings, with_finding_counts
@@ -112,7 +112,13 @@ class NoteAdmin(NoteDraftingAdminMixin, ProvenancedTextAdmin):
         "abstract_ja_source_label",
     )
     list_display_links = ("paper_title",)
-    list_filter = ("state", "assignment__assignee", "summary_source", "abstract_ja_source", "issue")
+    list_filter = (
+        "state",
+        "assignment__assignee",
+        ("summary_source", titled_filter(FIELD_SOURCE_LABELS["summary"])),
+        ("abstract_ja_source", titled_filter(FIELD_SOURCE_LABELS["abstract_ja"])),
+        "issue",
+    )
     list_select_related = ("issue", "paper", "assignment__assignee")
     search_fields = ("paper__title", "paper__arxiv_id", "summary", "abstract_ja")
     autocomplete_fields = ("paper",)
@@ -154,6 +160,10 @@ class NoteAdmin(NoteDraftingAdminMixin, ProvenancedTextAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return super().has_change_permission(request, obj) and _may_edit(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A published note is corrected or its issue withdrawn; it is never deleted.
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.issue.was_published)
 
     # -- the form ---------------------------------------------------------------------
 
@@ -227,8 +237,7 @@ class NoteAdmin(NoteDraftingAdminMixin, ProvenancedTextAdmin):
             if "assignee" in form.changed_data:
                 note_assign(note=note, assignee=form.cleaned_data["assignee"], actor=request.user)
             comment = (form.cleaned_data.get("comment") or "").strip()
-            action = request.POST.get("_workflow")
-            if comment and action != "request_changes":  # that one logs the comment itself
+            if comment:
                 note_add_comment(note=note, user=request.user, text=comment)
             if note.issue.was_published and getattr(request, "_note_texts_changed", False):
                 issue_record_correction(

@@ -67,6 +67,15 @@ def _matches(value: float, scaled: float, known: set[float]) -> bool:
     return any(_close(value, k) or _close(scaled, k) for k in known)
 
 
+NAME_BEFORE = re.compile(r"(?:[A-Za-z0-9][-_/.]|[A-Za-z] ?|[ァ-ヴー])$")
+
+
+def _is_version_of_a_name(text: str, start: int) -> bool:
+    """A number that belongs to a name ("GPT-4", "Llama3", "Gemini 1.5", "ラマ3", "2405.01535"):
+    a version is not a claim, and the name check looks at names."""
+    return bool(NAME_BEFORE.search(text[max(0, start - 2) : start]))
+
+
 @check("number_not_in_source", severity=Severity.WARNING, label="原文にない数値")
 def number_not_in_source(note: NoteText):
     """A number in a Japanese text that the English title, abstract or passages do not state."""
@@ -77,10 +86,7 @@ def number_not_in_source(note: NoteText):
         plain = normalise_width(without_urls(text))
         reported: set[str] = set()
         for match in JA_NUMBER.finditer(plain):
-            start = match.start()
-            # Part of a Latin name or identifier ("GPT-4", "Llama3", "2405.01535"): the
-            # name check looks at names; a version number is not a claim.
-            if start and (plain[start - 1].isascii() and (plain[start - 1].isalpha() or plain[start - 1] in "-_/.")):
+            if _is_version_of_a_name(plain, match.start()):
                 continue
             value = _value(match.group(1))
             scale = JA_SCALES.get(match.group(2) or "", 1.0)

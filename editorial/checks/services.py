@@ -34,7 +34,10 @@ def note_text_from_note(note: Note, *, glossary: list[GlossaryEntry] | None = No
     """The checks' input for a note, read from the database (paper, passages, Q&A, glossary)."""
     paper = note.paper
     passages = " ".join(paper.passages.filter(is_reference=False).values_list("text", flat=True))
-    source = "\n".join(part for part in (paper.title, paper.abstract_en, passages) if part)
+    # The title alone is no source for numbers: without the abstract or the body (a back
+    # issue imported from the blog's text) the number check has nothing to compare with.
+    has_body = bool(paper.abstract_en.strip() or passages.strip())
+    source = "\n".join(part for part in (paper.title, paper.abstract_en, passages) if part) if has_body else ""
     in_source = {entry.pk for entry in glossary_entries_for_text(text=paper.abstract_en)}
     entries = glossary if glossary is not None else list(GlossaryEntry.objects.all())
     return NoteText(

@@ -50,4 +50,11 @@
     if (event.target.matches(".qa-rows td.delete input[type=checkbox]")) renumber();
   });
   document.addEventListener("formset:added", renumber);
+  // A new row gets its number as soon as something is typed in it, and numbers are
+  // checked once more when the form is sent.
+  document.addEventListener("input", function (event) {
+    const row = event.target.closest && event.target.closest("tr.qa-row");
+    if (row && !row.classList.contains("has_original")) renumber();
+  });
+  document.addEventListener("submit", renumber, true);
 })();

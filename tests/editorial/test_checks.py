@@ -65,6 +65,7 @@ def test_a_clean_note_has_no_findings():
         "70億パラメータのモデルを公開した.",  # 7B
         "2番目の手法を比較する.",  # second? not in the abstract, but 2 is in "Prometheus 2"
         "GPT-4と比較した.",  # part of a name
+        "Gemini 1.5やラマ3-8Bと比較した.",  # versions of names, in Latin script or katakana
     ],
 )
 def test_numbers_stated_in_the_source_pass(sentence):

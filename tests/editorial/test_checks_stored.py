@@ -91,3 +91,17 @@ def test_empty_week_has_no_findings_and_still_exits_zero():
     out = io.StringIO()
     call_command("run_checks", issue.week_start.isoformat(), stdout=out, stderr=io.StringIO())
     assert out.getvalue() == ""
+
+
+def test_numbers_are_not_checked_against_the_title_alone():
+    # Given a back issue's paper: a title, but no English abstract or passages yet
+    paper = PaperFactory(title="Prometheus 2", abstract_en="")
+    note = NoteFactory(paper=paper, position=1, abstract_ja="4つのベンチマークで38.77%を達成した.")
+    # Then no number is reported as missing from a source that is not there
+    note_refresh_findings(note_id=note.pk)
+    assert not open_findings().filter(note=note, code="number_not_in_source").exists()
+    # But once arXiv's abstract arrives, the numbers are checked against it
+    paper.abstract_en = "We evaluate on four benchmarks."
+    paper.save()
+    note_refresh_findings(note_id=note.pk)
+    assert list(open_findings().filter(note=note, code="number_not_in_source").values_list("excerpt", flat=True))

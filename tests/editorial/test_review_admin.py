@@ -270,3 +270,60 @@ def test_paper_authors_and_categories_are_edited_as_lines(chief_client, note):
     note.paper.refresh_from_db()
     assert note.paper.authors == ["Seungone Kim", "Juyoung Suk", "Shayne Longpre"]
     assert note.paper.categories == ["cs.CL", "cs.AI"]
+
+
+def test_dashboard_lists_failed_drafting(editor_client, note):
+    from papernotes.models import DraftingStatus, NoteDrafting
+
+    NoteDrafting.objects.create(
+        note=note, status=DraftingStatus.FAILED, last_error="LLM の応答が時間内に届きませんでした."
+    )
+    html = editor_client.get(reverse("admin:index")).content.decode()
+    assert "下書きに失敗したノート (1)" in html
+    assert "LLM の応答が時間内に届きませんでした." in html
+
+
+def test_request_changes_needs_the_comment_field(editor_client, note):
+    data = _form_data(editor_client.get(_note_url(note)))
+    data["_workflow"] = "request_changes"
+    response = editor_client.post(_note_url(note), data, follow=True)
+    assert "修正依頼には、何を直すかのコメントを書いてください" in response.content.decode()
+    note.refresh_from_db()
+    assert note.state == NoteState.DRAFTED
+    data = _form_data(editor_client.get(_note_url(note)))
+    data.update({"_workflow": "request_changes", "comment": "Q2 の数値を原文と照合してください."})
+    editor_client.post(_note_url(note), data)
+    note.refresh_from_db()
+    assert note.state == NoteState.CHANGES_REQUESTED
+    assert note.review_comments.get().text == "Q2 の数値を原文と照合してください."
+    assert note.workflow_events.get(action="note_request_changes").comment == "Q2 の数値を原文と照合してください."
+
+
+def test_no_two_labels_say_just_source(editor_client, note):
+    for name in ("note", "questionanswer"):
+        html = editor_client.get(reverse(f"admin:papernotes_{name}_changelist")).content.decode()
+        assert "> 出典 で絞り込む <" not in html and "出典 で絞り込む" not in html.replace("の出典 で絞り込む", "")
+    html = editor_client.get(reverse("admin:papernotes_note_changelist")).content.decode()
+    assert "要約の出典 で絞り込む" in html and "概要の出典 で絞り込む" in html
+
+
+def test_a_published_issue_keeps_its_week_and_its_notes(chief_client, chief_editor, note):
+    from editorial.workflow import issue_publish, note_approve
+
+    note_approve(note=note, actor=chief_editor)
+    issue = issue_publish(issue=note.issue, actor=chief_editor)
+    # the note cannot be deleted, even by the chief editor
+    response = chief_client.post(reverse("admin:papernotes_note_delete", args=[note.pk]), {"post": "yes"})
+    assert response.status_code == 403
+    # the week (the permalink) cannot be changed; a changed intro is recorded as a correction
+    data = _form_data(chief_client.get(_issue_url(issue)))
+    assert "week_start" not in data
+    data["intro"] = "前書きを直しました."
+    assert chief_client.post(_issue_url(issue), data).status_code == 302
+    issue.refresh_from_db()
+    assert (issue.week_start, issue.intro, issue.state) == (
+        datetime.date(2024, 4, 29),
+        "前書きを直しました.",
+        "corrected",
+    )
+    assert issue.corrected_at is not None

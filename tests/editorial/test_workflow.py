@@ -283,3 +283,22 @@ def test_correction_and_withdrawal_after_publication(chief_editor, editor):
     assert issue.state == IssueState.CORRECTED and issue.corrected_at is not None
     issue = issue_withdraw(issue=issue, actor=chief_editor, comment="権利の確認のため")
     assert issue.state == IssueState.WITHDRAWN and not issue.is_published
+
+
+def test_the_publish_command_uses_the_same_rules(editor, chief_editor):
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    issue = _issue_with_notes()
+    week = issue.week_start.isoformat()
+    # An editor cannot publish from the command line either
+    with pytest.raises(CommandError, match="権限がありません"):
+        call_command("publish_issue", week, "--user", editor.username, stdout=io.StringIO())
+    # The chief editor can; the action is logged under their name
+    out = io.StringIO()
+    call_command("publish_issue", week, "--user", chief_editor.username, stdout=out)
+    issue.refresh_from_db()
+    assert issue.state == IssueState.PUBLISHED and "を公開しました" in out.getvalue()
+    assert WorkflowEvent.objects.get(action=WorkflowAction.ISSUE_PUBLISH).actor == chief_editor

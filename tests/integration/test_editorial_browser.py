@@ -110,10 +110,18 @@ def test_review_conflict_and_publication_in_a_real_browser(browser, live_server,
     assert preview.find_element(By.TAG_NAME, "strong").text == "オープンな評価器"
     assert preview.location["x"] > abstract.location["x"]  # beside the text, not under it
 
+    # And moves the first Q&A pair down one row (positions renumber themselves)
+    first_qa, second_qa = week.qas.order_by("position")[:2]
+    rows = browser.find_elements(By.CSS_SELECTOR, "tr.qa-row.has_original")
+    rows[0].find_element(By.CSS_SELECTOR, "button.qa-move[data-move='1']").click()
+    positions = [row.find_element(By.CSS_SELECTOR, "input.qa-position") for row in rows[:2]]
+    assert [p.get_attribute("value") for p in positions] == ["2", "1"]
+
     # And saves and approves with one button in the save bar
     browser.find_element(By.CSS_SELECTOR, "#save-bar button.workflow-approve").click()
     wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, "ul.messagelist"), "「保存して承認」を実行しました"))
     assert browser.find_element(By.ID, "note-state").text == "承認済み"
+    assert list(week.qas.order_by("position").values_list("pk", flat=True)[:2]) == [second_qa.pk, first_qa.pk]
 
     # When taro, whose page is now stale, saves his own abstract
     browser.switch_to.window(taro_window)
