@@ -322,6 +322,14 @@ def _line_from_spans(spans: list[dict]) -> tuple[str, float, float, bool, bool] 
 
     One pass over the spans: this runs for every span of every page, the bulk of our cost.
     """
+    if len(spans) == 1:  # numbers, labels, short lines: no mixing of styles to weigh
+        span = spans[0]
+        text = span["text"]
+        if not text or text.isspace():
+            return None
+        flags = span["flags"]
+        style = _BOLD if flags & _BOLD_FLAG else _MATH if flags & _MATH_FLAGS else _font_style(span["font"])
+        return _clean(text), span["origin"][1], span["size"], style == _BOLD, style == _MATH
     baseline: float | None = None
     size = 0.0
     first_bold = has_bold = False
