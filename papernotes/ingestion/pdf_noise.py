@@ -125,12 +125,20 @@ def figure_text_groups(
 
 
 def _figure_regions(paths: Sequence[Box], page_area: float) -> list[Box]:
-    boxes = [box for box in paths if (box[2] - box[0]) * (box[3] - box[1]) < _MAX_FIGURE_SHARE * page_area]
+    # Backgrounds go before merging, so they do not glue every drawing together, and after,
+    # so that a page frame drawn as four rules is no figure either.
+    boxes = [box for box in paths if _area(box) < _MAX_FIGURE_SHARE * page_area]
     return [
         box
         for box in _merge_boxes(boxes)
-        if box[2] - box[0] >= _MIN_FIGURE_WIDTH and box[3] - box[1] >= _MIN_FIGURE_HEIGHT
+        if box[2] - box[0] >= _MIN_FIGURE_WIDTH
+        and box[3] - box[1] >= _MIN_FIGURE_HEIGHT
+        and _area(box) < _MAX_FIGURE_SHARE * page_area
     ]
+
+
+def _area(box: Box) -> float:
+    return (box[2] - box[0]) * (box[3] - box[1])
 
 
 def _merge_boxes(boxes: Sequence[Box]) -> list[Box]:

@@ -79,6 +79,13 @@ def test_thin_rules_and_page_backgrounds_are_no_figures():
     assert figure_text_groups(lines, [*rules, background], 612, 792) == []
 
 
+def test_a_frame_around_the_page_is_no_figure():
+    # Given a page frame drawn as four rules around the text, and a heading inside it
+    frame = [(40, 40, 572, 41), (40, 751, 572, 752), (40, 40, 41, 752), (571, 40, 572, 752)]
+    lines = [Line(54, 100, 160, 112, "1 Introduction"), Line(54, 120, 300, 130, "0.8 0.6 0.4")]
+    assert figure_text_groups(lines, frame, 612, 792) == []
+
+
 def test_many_small_paths_of_one_chart_make_one_figure():
     # Given a scatter plot without a frame: two axis lines and two thousand markers
     paths = [(100, 100, 100.5, 300), (100, 299.5, 400, 300)]
