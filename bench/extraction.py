@@ -39,11 +39,12 @@ from tests.support.pdfgen import GeneratedPaper, generate_paper
 
 TITLE = "Kolmogorov-Arnold Networks for Efficient Representation Learning"
 NUMBER_RUN_RE = re.compile(r"(?:(?<!\S)[-−]?\d+(?:[.,]\d+)?%?(?:\s+|$)){3,}")
-EVERYTHING = {"with_figures": True, "line_numbers": True, "with_contents": True, "math_heading": True}
+EVERYTHING = {"with_figures": True, "line_numbers": "lines", "with_contents": True, "math_heading": True}
 KINDS = {
     "plain": {},
     "charts": {"with_figures": True},
-    "review copy (line numbers)": {"line_numbers": True},
+    "review copy, ruler numbers": {"line_numbers": "ruler"},
+    "review copy, lineno numbers": {"line_numbers": "lines"},
     "contents page": {"with_contents": True},
     "heading with a formula": {"math_heading": True},
     "all of them": EVERYTHING,

@@ -76,13 +76,17 @@ def line_number_columns(lines: Sequence[L]) -> set[int]:
 
 
 def _columns_by_x(lines: Sequence[L], indexes: list[int]) -> list[list[int]]:
-    """Group numbers whose right edges line up (numbers are right-aligned), within 3 points."""
+    """Group numbers that overlap horizontally: one column whether they are set flush left
+    ("9" over "10") or flush right."""
     columns: list[list[int]] = []
-    for index in sorted(indexes, key=lambda i: lines[i].x1):
-        if columns and abs(lines[columns[-1][-1]].x1 - lines[index].x1) <= 3.0:
+    right = float("-inf")
+    for index in sorted(indexes, key=lambda i: lines[i].x0):
+        if columns and lines[index].x0 < right:
             columns[-1].append(index)
+            right = max(right, lines[index].x1)
         else:
             columns.append([index])
+            right = lines[index].x1
     return columns
 
 

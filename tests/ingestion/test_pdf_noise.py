@@ -36,6 +36,14 @@ def test_a_margin_column_of_counting_numbers_is_line_numbers():
     assert line_number_columns(lines) == set(range(10, 20))
 
 
+def test_numbers_set_flush_left_are_one_column():
+    # Given lineno's numbers as some styles print them: "98", "99", "100" share their left edge
+    lines = _body(100, 10)
+    for i, number in enumerate(range(96, 104)):
+        lines.append(Line(34, 106 + 12 * i, 34 + 3.5 * len(str(number)), 113 + 12 * i, str(number)))
+    assert line_number_columns(lines) == set(range(10, 18))
+
+
 def test_every_fifth_line_numbered_counts_too():
     lines = _body(100, 10) + _numbers([5, 10, 15, 20, 25, 30], x0=28)
     assert line_number_columns(lines) == set(range(10, 16))

@@ -247,13 +247,18 @@ def test_prose_in_a_framed_box_stays_body_text():
     assert document.figure_text == ()
 
 
-def test_a_review_copys_line_numbers_leave_no_trace():
-    # Given the same paper as a line-numbered review copy (000, 001, … down both margins,
-    # between the text's baselines)
+@pytest.mark.parametrize(
+    ("style", "printed"),
+    [("ruler", "042"), ("lines", "42")],
+    ids=["ICLR-ruler-between-baselines", "lineno-on-each-baseline"],
+)
+def test_a_review_copys_line_numbers_leave_no_trace(style, printed):
+    # Given the same paper as a line-numbered review copy: numbers down both margins, either
+    # a ruler between the text's baselines or one number on each printed line
     plain = _extracted(pages=4)
-    review = _extracted(pages=4, line_numbers=True)
-    raw = "".join(page.get_text() for page in pymupdf.open(stream=_paper(pages=4, line_numbers=True).pdf))
-    assert re.search(r"^042$", raw, re.MULTILINE)  # the numbers are really there
+    review = _extracted(pages=4, line_numbers=style)
+    raw = "".join(page.get_text() for page in pymupdf.open(stream=_paper(pages=4, line_numbers=style).pdf))
+    assert re.search(rf"^{printed}$", raw, re.MULTILINE)  # the numbers are really there
     # Then the passages are exactly those of the clean copy: words split by a number are
     # whole again, headings have no number glued on, references are found
     assert [(p.section, p.text, p.is_reference) for p in review.passages] == [

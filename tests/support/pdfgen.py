@@ -17,8 +17,10 @@ Options add what real papers add and extraction must see through:
 - ``with_figures``: a vector line chart in a column and, at the top of a later page, two
   charts across both columns (``pdfcharts``), each with a caption paragraph; every label
   drawn is listed in ``GeneratedPaper.figure_labels``;
-- ``line_numbers``: a review copy, numbered down both margins (000, 001, …) at the text's
-  pitch but not on its baselines, as ICLR/NeurIPS submissions are;
+- ``line_numbers``: a review copy. ``"ruler"`` (or True) numbers both margins (000, 001, …)
+  at the text's pitch but not on its baselines, as ICLR's style does; ``"lines"`` numbers
+  each printed line on its own baseline, in the outer margin of its column, as the
+  ``lineno`` package does for NeurIPS, ICML or ACL submissions;
 - ``with_contents``: a contents page after the first, with dotted leaders and page numbers;
 - ``math_heading``: a subsection heading set in body-size bold with an italic math symbol and
   a smaller subscript (``2.1 Scaling with N_params``), as ``\textbf{… $N_{params}$}`` prints.
@@ -158,7 +160,7 @@ def generate_paper(
     with_ligatures: bool = True,
     with_references: bool = True,
     with_figures: bool = False,
-    line_numbers: bool = False,
+    line_numbers: bool | str = False,
     with_contents: bool = False,
     math_heading: bool = False,
     seed: int = 0,
@@ -627,7 +629,7 @@ class _Layout:
 
     # -- output
 
-    def render(self, running_header: str | None, *, line_numbers: bool = False) -> bytes:
+    def render(self, running_header: str | None, *, line_numbers: bool | str = False) -> bytes:
         doc = pymupdf.open()
         numbered = 0
         for number, (items, charts) in enumerate(zip(self.items, self.charts, strict=True), start=1):
@@ -635,7 +637,10 @@ class _Layout:
             for chart in charts:
                 self._draw(page, chart)
             furniture = self._furniture(number, running_header) if running_header else []
-            margin = self._line_numbers(numbered) if line_numbers else []
+            if line_numbers == "lines":
+                margin = self._numbers_on_lines(numbered, items)
+            else:
+                margin = self._line_numbers(numbered) if line_numbers else []
             numbered += len(margin)
             labels = [item for chart in charts for item in self._label_items(chart)]
             writer = pymupdf.TextWriter(page.rect)
@@ -686,6 +691,16 @@ class _Layout:
                 number += 1
                 baseline += BODY_LEADING
         return items
+
+    def _numbers_on_lines(self, first: int, items: list[_Item]) -> list[_Item]:
+        """lineno's numbers: one per printed line, on its baseline, in its column's outer margin."""
+        numbers = []
+        left, right = MARGIN_X - 20.0, PAGE_WIDTH - MARGIN_X + 8.0
+        lines = sorted(items, key=lambda item: (item.zone == "right", item.baseline))
+        for number, item in enumerate(lines, start=first):
+            x = right if item.zone == "right" else left
+            numbers.append(_Item("margin", item.baseline, (_Word(x, str(number)),), self.fonts.regular, 7.0))
+        return numbers
 
     def _furniture(self, number: int, running_header: str) -> list[_Item]:
         footer = str(number)
