@@ -322,14 +322,20 @@ def _line_from_spans(spans: list[dict]) -> tuple[str, float, float, bool, bool] 
 
     One pass over the spans: this runs for every span of every page, the bulk of our cost.
     """
-    if len(spans) == 1:  # numbers, labels, short lines: no mixing of styles to weigh
-        span = spans[0]
-        text = span["text"]
-        if not text or text.isspace():
-            return None
-        flags = span["flags"]
-        style = _BOLD if flags & _BOLD_FLAG else _MATH if flags & _MATH_FLAGS else _font_style(span["font"])
-        return _clean(text), span["origin"][1], span["size"], style == _BOLD, style == _MATH
+    first = spans[0]
+    text = first["text"]
+    if text and not text.isspace():
+        flags = first["flags"]
+        style = _BOLD if flags & _BOLD_FLAG else _MATH if flags & _MATH_FLAGS else _font_style(first["font"])
+        if len(spans) == 1:  # numbers, labels, short lines: no mixing of styles to weigh
+            return _clean(text), first["origin"][1], first["size"], style == _BOLD, style == _MATH
+        if style == _PLAIN:
+            # Most lines of a paper: upright text from the start is neither a heading's bold
+            # nor a formula, whatever follows. Only the size needs every span.
+            size = max([span["size"] for span in spans])
+            if first["size"] > size - _SCRIPT_SHRINK:
+                text = _clean("".join([span["text"] for span in spans]))
+                return text, first["origin"][1], size, False, False
     baseline: float | None = None
     size = 0.0
     first_bold = has_bold = False
