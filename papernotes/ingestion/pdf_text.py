@@ -8,10 +8,15 @@ this module:
   bands read top to bottom;
 - expands ligatures (ﬁ → fi), joins words hyphenated at line ends ("repre-/sentation") but
   keeps real compounds ("state-of-the-art");
-- drops running headers, footers and page numbers;
-- detects section headings and keeps the references apart (``is_reference``);
+- drops running headers, footers and page numbers, the margin line numbers of review copies
+  and the entries of contents pages (see :mod:`.pdf_noise`);
+- keeps the text of charts (ticks, legends, axis titles) out of the body: it becomes
+  passages of its own, marked ``is_figure_text``, so that what is retrieved and quoted is
+  prose;
+- detects section headings (bold ones with a math symbol in them too) and keeps the
+  references apart (``is_reference``);
 - cuts the text into passages of whole paragraphs, about 800–1500 characters, that never
-  cross a section boundary.
+  cross a section boundary. Figure passages come after the others, one per chart.
 
 Bad input never escapes as anything but :class:`PdfExtractionError`, whose ``code`` says
 what went wrong and whose message tells an editor what to do.
@@ -26,6 +31,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import cache
 from itertools import accumulate, count
 from typing import Literal
 
@@ -34,6 +40,7 @@ from django.apps import apps
 from django.utils.translation import gettext
 
 from papernotes.external.errors import ExternalError
+from papernotes.ingestion import pdf_noise
 
 # MuPDF writes repair messages for damaged files to stdout, where nobody reads them; a
 # damaged file reaches the editor as ExtractedDocument.warnings or PdfExtractionError.
@@ -64,9 +71,17 @@ _LIGATURES = str.maketrans(
     }
 )
 _SPACES_RE = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
-# Not PyMuPDF's defaults for "dict", which keep ligatures and collect images: text on the page only.
-_TEXT_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP
+# Not PyMuPDF's defaults for "dict", which keep ligatures and collect images: text on the
+# page, and the outlines of vector paths (how charts are found) from the same pass.
+_TEXT_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_COLLECT_VECTORS
 _BOLD_FLAG = pymupdf.TEXT_FONT_BOLD
+_MATH_FLAGS = pymupdf.TEXT_FONT_ITALIC | pymupdf.TEXT_FONT_SUPERSCRIPT
+_VECTOR_BLOCK = 3
+_BOLD, _MATH, _PLAIN = 1, 2, 3  # styles of a span
+# Fonts of TeX math and symbols: a span in one of them inside a bold heading is its formula.
+_MATH_FONT_RE = re.compile(r"cmmi|cmsy|cmex|msbm|msam|eufm|rsfs|math|symbol|italic|oblique", re.IGNORECASE)
+# A span this much smaller than its line is a sub- or superscript.
+_SCRIPT_SHRINK = 1.5
 
 _PAGE_NUMBER_RE = re.compile(
     r"^(?:[-–—]\s*)?(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,7})(?:\s*(?:/|of)\s*\d{1,4})?(?:\s*[-–—])?$",
@@ -121,6 +136,7 @@ class Passage:
     section: str  # "" before the first heading (title, authors)
     text: str
     is_reference: bool
+    is_figure_text: bool = False  # the labels of one chart, not prose
 
 
 @dataclass(frozen=True)
@@ -132,8 +148,12 @@ class ExtractedDocument:
 
     @property
     def body(self) -> tuple[Passage, ...]:
-        """The passages a reader reads: everything but the references."""
-        return tuple(p for p in self.passages if not p.is_reference)
+        """The passages a reader reads and a draft may quote: no references, no chart labels."""
+        return tuple(p for p in self.passages if not p.is_reference and not p.is_figure_text)
+
+    @property
+    def figure_text(self) -> tuple[Passage, ...]:
+        return tuple(p for p in self.passages if p.is_figure_text)
 
 
 def extract_pdf(data: bytes, *, max_pages: int, time_limit: float) -> ExtractedDocument:
@@ -147,16 +167,22 @@ def extract_pdf(data: bytes, *, max_pages: int, time_limit: float) -> ExtractedD
     with document:
         _check_openable(document, max_pages)
         pages = _read_pages(document, started, time_limit)
-        _drop_running_text(pages)
+        for page in pages:
+            _set_aside_margin_numbers_and_figures(page)
+        body_size = _body_size(line for page in pages for line in page.lines)
+        _drop_running_text(pages, body_size)
         if sum(len(line.text) for page in pages for line in page.lines) < MIN_DOCUMENT_CHARS:
             raise _no_text_error(document)
         warnings: tuple[str, ...] = ()
         if document.is_repaired:
             warnings = (_("PDF の一部が壊れていたため修復して読み込みました。本文が欠けている可能性があります。"),)
         page_count = document.page_count
-    ordered = [line for page in pages for line in _reading_order(page)]
-    paragraphs, headings = _paragraphs(ordered)
-    return ExtractedDocument(page_count, tuple(_passages(paragraphs)), tuple(headings), warnings)
+    ordered = [line for page in pages for line in _without_contents(_reading_order(page))]
+    figures = [_Figure(page.number, labels) for page in pages for labels in page.figures]
+    paragraphs, headings = _paragraphs(ordered, body_size, figures)
+    passages = list(_passages(paragraphs))
+    passages.extend(_figure_passages(figures, start=len(passages)))
+    return ExtractedDocument(page_count, tuple(passages), tuple(headings), warnings)
 
 
 # --- opening and error mapping ------------------------------------------------------------
@@ -230,7 +256,8 @@ class _Line:
     baseline: float
     text: str
     size: float
-    bold: bool
+    bold: bool  # set in bold, but for a formula in it (a heading's style)
+    math: bool = False  # only italic, math-font or script-size text (a formula, a subscript)
     group: tuple[int, int] = (0, 0)  # (page, n): same page, band and column
     edge_x0: float = 0.0  # left edge of the line's column
 
@@ -241,6 +268,8 @@ class _Page:
     height: float
     width: float
     lines: list[_Line] = field(default_factory=list)
+    paths: list[tuple[float, float, float, float]] = field(default_factory=list)  # vector outlines
+    figures: list[list[_Line]] = field(default_factory=list)  # each chart's labels
 
 
 def _read_pages(document: pymupdf.Document, started: float, time_limit: float) -> list[_Page]:
@@ -258,14 +287,18 @@ def _read_pages(document: pymupdf.Document, started: float, time_limit: float) -
             content = page.get_text("dict", flags=_TEXT_FLAGS)
         except Exception as exc:  # a broken content stream surfaces as any MuPDF error
             raise _corrupt_error() from exc
-        lines = list(_lines_of(content, index + 1))
-        pages.append(_Page(index + 1, content["height"], content["width"], lines))
+        pages.append(_page_of(content, index + 1))
     return pages
 
 
-def _lines_of(content: dict, page_number: int) -> Iterator[_Line]:
+def _page_of(content: dict, page_number: int) -> _Page:
+    page = _Page(page_number, content["height"], content["width"])
     for block in content["blocks"]:
-        if block.get("type", 0) != 0:
+        kind = block.get("type", 0)
+        if kind == _VECTOR_BLOCK:
+            page.paths.append(block["bbox"])
+            continue
+        if kind != 0:
             continue
         for line in block["lines"]:
             cos, sin = line["dir"]
@@ -274,39 +307,100 @@ def _lines_of(content: dict, page_number: int) -> Iterator[_Line]:
             parsed = _line_from_spans(line["spans"])
             if parsed is None:
                 continue
-            text, baseline, size, bold = parsed
+            text, baseline, size, bold, math = parsed
             x0, y0, x1, y1 = line["bbox"]
-            yield _Line(page_number, x0, y0, x1, y1, baseline, text, size, bold)
+            page.lines.append(_Line(page_number, x0, y0, x1, y1, baseline, text, size, bold, math))
+    return page
 
 
-def _line_from_spans(spans: list[dict]) -> tuple[str, float, float, bool] | None:
-    """(text, baseline, largest size, all bold) of a line's spans; None for a blank line.
+def _line_from_spans(spans: list[dict]) -> tuple[str, float, float, bool, bool] | None:
+    """(text, baseline, largest size, bold, math) of a line's spans; None for a blank line.
+
+    A line is bold when its first word is and nothing in it is upright roman: a formula in
+    a heading ("3.1 Scaling with N_params", the N in a math italic, "params" smaller) keeps
+    it a heading, while a bold run-in head followed by ordinary text does not.
 
     One pass over the spans: this runs for every span of every page, the bulk of our cost.
     """
-    texts: list[str] = []
+    first = spans[0]
+    text = first["text"]
+    if text and not text.isspace():
+        flags = first["flags"]
+        style = _BOLD if flags & _BOLD_FLAG else _MATH if flags & _MATH_FLAGS else _font_style(first["font"])
+        if len(spans) == 1:  # numbers, labels, short lines: no mixing of styles to weigh
+            return _clean(text), first["origin"][1], first["size"], style == _BOLD, style == _MATH
+        if style == _PLAIN:
+            # Most lines of a paper: upright text from the start is neither a heading's bold
+            # nor a formula, whatever follows. Only the size needs every span.
+            size = max([span["size"] for span in spans])
+            if first["size"] > size - _SCRIPT_SHRINK:
+                text = _clean("".join([span["text"] for span in spans]))
+                return text, first["origin"][1], size, False, False
     baseline: float | None = None
-    size, bold = 0.0, True
+    size = 0.0
+    first_bold = has_bold = False
+    largest_plain = 0.0  # of upright, non-bold spans: plain text, unless script-size
     for span in spans:
         text = span["text"]
-        texts.append(text)
-        if text.isspace() or not text:
+        if not text or text.isspace():
             continue  # synthetic spaces carry no style worth counting
+        span_size = span["size"]
+        if span_size > size:
+            size = span_size
+        flags = span["flags"]
+        if flags & _BOLD_FLAG:
+            style = _BOLD
+        elif flags & _MATH_FLAGS:
+            style = _MATH
+        else:
+            style = _font_style(span["font"])
         if baseline is None:
             baseline = span["origin"][1]
-        size = max(size, span["size"])
-        if bold and not (span["flags"] & _BOLD_FLAG or "bold" in span["font"].lower()):
-            bold = False
+            first_bold = style == _BOLD
+        if style == _BOLD:
+            has_bold = True
+        elif style == _PLAIN and span_size > largest_plain:
+            largest_plain = span_size
     if baseline is None:
         return None
-    return _clean("".join(texts)), baseline, size, bold
+    plain = largest_plain > size - _SCRIPT_SHRINK
+    text = _clean("".join([span["text"] for span in spans]))
+    return text, baseline, size, first_bold and not plain, not has_bold and not plain
+
+
+@cache
+def _font_style(font: str) -> int:
+    """The style a font's name says, for spans whose flags say neither bold nor italic."""
+    if "bold" in font.lower():
+        return _BOLD
+    return _MATH if _MATH_FONT_RE.search(font) else _PLAIN
 
 
 def _clean(text: str) -> str:
+    if text.isascii() and text.isprintable() and "  " not in text:
+        return text.strip()  # the common case (no ligature, no odd space), without the regex
     return _SPACES_RE.sub(" ", text.translate(_LIGATURES)).strip()
 
 
-def _drop_running_text(pages: list[_Page]) -> None:
+def _set_aside_margin_numbers_and_figures(page: _Page) -> None:
+    """Drop a review copy's margin line numbers; move chart labels to ``page.figures``."""
+    numbers = pdf_noise.line_number_columns(page.lines)
+    if numbers:
+        page.lines = [line for index, line in enumerate(page.lines) if index not in numbers]
+    groups = pdf_noise.figure_text_groups(page.lines, page.paths, page.width, page.height)
+    if groups:
+        page.figures = [[page.lines[index] for index in group] for group in groups]
+        taken = {index for group in groups for index in group}
+        page.lines = [line for index, line in enumerate(page.lines) if index not in taken]
+
+
+def _without_contents(rows: list[_Line]) -> list[_Line]:
+    """A page's rows without the title and entries of a contents page."""
+    entries = pdf_noise.contents_rows(rows)
+    return [row for index, row in enumerate(rows) if index not in entries] if entries else rows
+
+
+def _drop_running_text(pages: list[_Page], body_size: float) -> None:
     """Remove page numbers, text repeated in the top/bottom margins of many pages, and
     small-type lines heading a page after the first (a running header seen only once or twice
     in a short paper)."""
@@ -327,7 +421,6 @@ def _drop_running_text(pages: list[_Page]) -> None:
     for page in pages:
         seen_on.update({_running_key(line.text) for line in page.lines if in_margin(line, page)})
     threshold = max(2, round(len(pages) * RUNNING_TEXT_SHARE))
-    body_size = _body_size(line for page in pages for line in page.lines)
     for page in pages:
         page.lines = [line for line in page.lines if not running(line, page)]
 
@@ -381,8 +474,10 @@ def _gutter(page: _Page) -> float | None:
     bins = int(page.width // 2) + 2
     coverage = [0] * (bins + 1)
     for line in page.lines:
-        start = min(max(0, int(line.x0 // 2)), bins)
-        end = min(max(start, int(line.x1 // 2) + 1), bins)
+        start = int(line.x0 // 2)
+        start = 0 if start < 0 else bins if start > bins else start
+        end = int(line.x1 // 2) + 1
+        end = start if end < start else bins if end > bins else end
         coverage[start] += 1
         coverage[end] -= 1
     profile = list(accumulate(coverage))
@@ -390,9 +485,14 @@ def _gutter(page: _Page) -> float | None:
     # Least covered bin; among equals, the one nearest the page centre.
     best_bin = min(range(low, min(high, bins) + 1), key=lambda i: (profile[i], abs(i - centre)))
     gutter = best_bin * 2 + 1.0
-    left = sum(len(line.text) for line in page.lines if line.x1 <= gutter + 1)
-    right = sum(len(line.text) for line in page.lines if line.x0 >= gutter - 1)
-    total = sum(len(line.text) for line in page.lines)
+    left = right = total = 0
+    for line in page.lines:
+        length = len(line.text)
+        total += length
+        if line.x1 <= gutter + 1:
+            left += length
+        elif line.x0 >= gutter - 1:
+            right += length
     columns = left + right
     if columns < 0.25 * total or left < 0.2 * columns or right < 0.2 * columns:
         return None
@@ -434,7 +534,9 @@ def _merge_row(pieces: list[_Line]) -> _Line:
         baseline=first.baseline,
         text=" ".join(piece.text for piece in pieces),
         size=max(piece.size for piece in pieces),
-        bold=all(piece.bold for piece in pieces),
+        # A subscript printed on its own baseline is a piece of its own: it does not unbold.
+        bold=any(piece.bold for piece in pieces) and all(piece.bold or piece.math for piece in pieces),
+        math=all(piece.math for piece in pieces),
     )
 
 
@@ -462,16 +564,46 @@ def _body_size(lines: Iterable[_Line]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 10.0
 
 
-def _paragraphs(lines: list[_Line]) -> tuple[list[_Paragraph], list[str]]:
-    """The paragraphs in reading order, and the section headings met on the way."""
-    body_size = _body_size(lines)
+@dataclass
+class _Figure:
+    """A chart's labels, and the section it belongs to once the reading has reached it."""
+
+    page: int
+    labels: list[_Line]
+    section: str | None = None
+
+    def __post_init__(self) -> None:
+        self.box = (
+            min(line.x0 for line in self.labels),
+            min(line.y0 for line in self.labels),
+            max(line.x1 for line in self.labels),
+            max(line.y1 for line in self.labels),
+        )
+
+    def sits_over(self, line: _Line) -> bool:
+        """Whether ``line`` is text under the chart (its caption, or the column going on)."""
+        x0, _y0, x1, y1 = self.box
+        return line.page == self.page and line.y0 >= y1 - 1 and line.x0 < x1 and line.x1 > x0
+
+
+def _paragraphs(
+    lines: list[_Line], body_size: float, figures: list[_Figure]
+) -> tuple[list[_Paragraph], list[str]]:
+    """The paragraphs in reading order and the section headings met on the way.
+
+    Each figure gets the section of the first line read under it (``_Figure.section``), or
+    that of the end of its page.
+    """
     paragraphs: list[_Paragraph] = []
     headings: list[str] = []
+    waiting = list(figures)
     section, section_index, in_references = "", 0, False
     current: _Paragraph | None = None
     previous: _Line | None = None
     extent = (0.0, 0.0)  # left and right of the current paragraph's lines in the current column
     for line in lines:
+        if waiting:
+            waiting = _place_figures(waiting, line, section)
         heading, rest = _heading(line, body_size, seen_heading=section_index > 0)
         if heading is not None:
             section, section_index = heading, section_index + 1
@@ -493,15 +625,34 @@ def _paragraphs(lines: list[_Line]) -> tuple[list[_Paragraph], list[str]]:
         current.lines.append(line.text)
         current.page_end = line.page
         previous = line
+    for figure in waiting:
+        figure.section = section
     return paragraphs, headings
+
+
+def _place_figures(waiting: list[_Figure], line: _Line, section: str) -> list[_Figure]:
+    """Settle the section of the figures ``line`` is read under, or whose page is behind us."""
+    still = []
+    for figure in waiting:
+        if figure.page < line.page or figure.sits_over(line):
+            figure.section = section
+        else:
+            still.append(figure)
+    return still
 
 
 def _heading(line: _Line, body_size: float, *, seen_heading: bool) -> tuple[str | None, str | None]:
     """(heading, rest of the line) when ``line`` opens a section, else (None, None)."""
     text = line.text
-    if len(text) > 100:
-        return None, None
     styled = line.bold or line.size >= body_size + 0.5
+    if len(text) > 100 or (
+        # The common case, cheaply: a line of plain body text. Unstyled headings are short
+        # known names, capitals, or an inline "Abstract:" on the first pages.
+        not styled and len(text) > 40 and not text.isupper() and (seen_heading or line.page > 2)
+    ):
+        return None, None
+    if pdf_noise.has_leaders(text):
+        return None, None
     if _KNOWN_HEADING_RE.match(text):
         return text.rstrip(".:"), None
     appendix = _APPENDIX_HEADING_RE.match(text)
@@ -629,6 +780,18 @@ def _passages(paragraphs: list[_Paragraph]) -> Iterator[Passage]:
                 yield Passage(position, page_start, page_end, section.section, text, section.is_reference)
                 position += 1
             start = end
+
+
+def _figure_passages(figures: list[_Figure], *, start: int) -> Iterator[Passage]:
+    """One passage per chart (cut at spaces if very long), after all the others."""
+    position = start
+    for figure in figures:
+        text = " ".join(line.text for line in figure.labels)
+        for piece in _sentences(text):
+            yield Passage(
+                position, figure.page, figure.page, figure.section or "", piece, False, is_figure_text=True
+            )
+            position += 1
 
 
 def _units(paragraphs: list[_Paragraph]) -> Iterator[_Unit]:

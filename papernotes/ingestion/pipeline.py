@@ -179,6 +179,7 @@ def paper_store_passages(*, paper_id: int, extracted: ExtractedDocument) -> int:
             section=passage.section[:300],
             text=passage.text,
             is_reference=passage.is_reference,
+            is_figure_text=passage.is_figure_text,
         )
         for passage in extracted.passages
     )

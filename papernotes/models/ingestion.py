@@ -40,6 +40,8 @@ class Passage(models.Model):
     section = models.CharField(_("節"), max_length=300, blank=True, default="")
     text = models.TextField(_("本文"))
     is_reference = models.BooleanField(_("参考文献"), default=False)
+    # Tick numbers, legends and axis titles of a chart: kept, but never quoted as prose.
+    is_figure_text = models.BooleanField(_("図中の文字"), default=False)
 
     class Meta:
         verbose_name = _("本文パッセージ")

@@ -2,6 +2,7 @@
 
 import os
 import random
+import re
 import subprocess
 import sys
 from functools import cache
@@ -183,6 +184,130 @@ def test_passages_know_their_pages():
     assert all(1 <= p.page_start <= p.page_end <= paper.page_count for p in document.passages)
     assert document.passages[-1].page_end == paper.page_count
     assert any(p.page_start < p.page_end for p in document.passages)  # a paragraph across pages
+
+
+# --- what is not body text: charts, review line numbers, contents pages --------------------
+
+# Three or more bare numbers in a row ("0.8 0.6 0.4", "0 20 40 60"): chart or table debris.
+NUMBER_RUN_RE = re.compile(r"(?:(?<!\S)[-−]?\d+(?:[.,]\d+)?%?(?:\s+|$)){3,}")
+# Labels of the generated charts that no sentence of the generated prose contains.
+CHART_WORDS = ("Training Steps", "1 Layer", "2 Layers", "Base-7B", "Base-70B")
+
+
+def _body_text(document: ExtractedDocument) -> str:
+    return "\n\n".join(passage.text for passage in document.body)
+
+
+def test_chart_labels_stay_out_of_the_body():
+    # Given a two-column paper with a line chart in a column and two charts across the page,
+    # with tick numbers, axis titles, bar values and bold legend entries ("2 Layers")
+    paper = _paper(pages=5, with_figures=True)
+    assert set(CHART_WORDS) <= set(paper.figure_labels)
+    document = _extracted(pages=5, with_figures=True)
+    body = _body_text(document)
+    # Then no label is in the body passages, and no run of bare numbers either
+    assert [word for word in CHART_WORDS if word in body] == []
+    assert [p.position for p in document.body if NUMBER_RUN_RE.search(p.text)] == []
+    # And the legend entries did not become section names
+    assert document.sections == paper.sections
+
+
+def test_chart_labels_are_kept_as_figure_text_of_their_page_and_section():
+    paper = _paper(pages=5, with_figures=True)
+    document = _extracted(pages=5, with_figures=True)
+    figures = document.figure_text
+    # One passage per chart: the column chart on page 1, the two across page 3
+    assert [(p.page_start, p.page_end) for p in figures] == [(1, 1), (3, 3), (3, 3)]
+    assert all(p.is_figure_text and not p.is_reference for p in figures)
+    assert "0.8" in figures[0].text and "0 20 40 60 80 100 Training Steps" in figures[0].text
+    assert "1 Layer" in figures[0].text and "2 Layers" in figures[0].text
+    assert all(label in " ".join(p.text for p in figures) for label in paper.figure_labels)
+    # Each chart is filed under the section its caption is in
+    caption_sections = [p.section for p in paper.paragraphs if p.marker.startswith("FG")]
+    assert [figures[0].section, figures[1].section] == caption_sections
+    # Figure passages come after the body and references, numbered on
+    assert [p.position for p in document.passages] == list(range(len(document.passages)))
+    assert document.passages[-len(figures) :] == figures
+
+
+def test_a_paper_with_charts_still_reads_every_paragraph_and_caption_in_order():
+    paper = _paper(pages=5, with_figures=True)
+    text = _text(_extracted(pages=5, with_figures=True))
+    assert markers_in(text) == list(paper.markers)
+    assert [p.marker for p in paper.paragraphs if p.text not in text] == []
+    assert any(marker.startswith("FG") for marker in paper.markers)
+
+
+def test_prose_in_a_framed_box_stays_body_text():
+    # Given a paragraph set inside a shaded box (a "takeaway" box), a drawing behind text
+    document = extract_pdf(pdfgen.make_boxed_prose_pdf(), max_pages=5, time_limit=60)
+    # Then the box is no chart: its sentences are body text
+    body = _body_text(document)
+    assert "The boxed takeaway says that retrieval helps most on long documents." in body
+    assert document.figure_text == ()
+
+
+@pytest.mark.parametrize(
+    ("style", "printed"),
+    [("ruler", "042"), ("lines", "42")],
+    ids=["ICLR-ruler-between-baselines", "lineno-on-each-baseline"],
+)
+def test_a_review_copys_line_numbers_leave_no_trace(style, printed):
+    # Given the same paper as a line-numbered review copy: numbers down both margins, either
+    # a ruler between the text's baselines or one number on each printed line
+    plain = _extracted(pages=4)
+    review = _extracted(pages=4, line_numbers=style)
+    raw = "".join(page.get_text() for page in pymupdf.open(stream=_paper(pages=4, line_numbers=style).pdf))
+    assert re.search(rf"^{printed}$", raw, re.MULTILINE)  # the numbers are really there
+    # Then the passages are exactly those of the clean copy: words split by a number are
+    # whole again, headings have no number glued on, references are found
+    assert [(p.section, p.text, p.is_reference) for p in review.passages] == [
+        (p.section, p.text, p.is_reference) for p in plain.passages
+    ]
+    assert "References" in review.sections
+    assert not re.search(r"\b\d{3}\b", _body_text(review))
+
+
+def test_a_review_copy_with_charts_and_contents_reads_like_the_clean_paper():
+    options = {"pages": 5, "with_figures": True, "with_contents": True, "math_heading": True}
+    clean = _extracted(**options)
+    review = _extracted(**options, line_numbers=True)
+    assert [(p.section, p.text) for p in review.passages] == [(p.section, p.text) for p in clean.passages]
+
+
+def test_a_contents_page_gives_no_section_names():
+    # Given a contents page after the first: bold section entries with their page numbers far
+    # right, subsection entries with dotted leaders
+    paper = _paper(pages=4, with_contents=True)
+    document = _extracted(pages=4, with_contents=True)
+    raw = pymupdf.open(stream=paper.pdf)[paper.contents_page - 1].get_text()
+    assert "Contents" in raw and "1 Introduction" in raw and ". . . ." in raw
+    # Then the sections are the paper's own, once each, and the entries are in no passage
+    assert document.sections == paper.sections
+    assert ". . . ." not in _text(document)
+    assert "Contents" not in _text(document)
+    assert [p.marker for p in paper.paragraphs if p.text not in _text(document)] == []
+    assert document.page_count == paper.page_count == 5
+
+
+def test_a_bold_heading_with_a_math_symbol_stays_a_heading():
+    # Given "2.1 Scaling with N_params": body-size bold words, an italic N, a smaller subscript
+    paper = _paper(pages=4, math_heading=True)
+    assert "2.1 Scaling with Nparams" in paper.sections
+    document = _extracted(pages=4, math_heading=True)
+    # Then it opens a section like any other heading
+    assert document.sections == paper.sections
+    section_of = {p.marker: p.section for p in paper.paragraphs}
+    under = [p for p in document.passages if p.section == "2.1 Scaling with Nparams"]
+    assert under and all({section_of[m] for m in markers_in(p.text)} == {p.section} for p in under)
+
+
+def test_a_bold_run_in_head_is_no_heading():
+    # Given paragraphs that open with a bold run-in head ("Setup. We train…"), as \paragraph does
+    document = extract_pdf(pdfgen.make_run_in_heads_pdf(), max_pages=5, time_limit=60)
+    # Then they stay paragraphs of the section they are in
+    assert document.sections == ("Abstract", "1 Introduction")
+    assert "Setup. We train every model on the same data" in _text(document)
 
 
 # --- PDFs that cannot be used -------------------------------------------------------------

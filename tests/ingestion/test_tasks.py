@@ -188,3 +188,20 @@ def test_papers_from_a_list_are_ordered_by_date_and_a_retry_keeps_an_editors_ord
     # Then the paper is done and the editor's order stands
     assert PaperIngestion.objects.get(paper__arxiv_id=GOOD).status == IngestionStatus.SUCCEEDED
     assert [n.paper.arxiv_id for n in result.issue.notes.order_by("position")] == [BAD, GOOD]
+
+
+def test_chart_labels_are_stored_as_figure_text_apart_from_the_body(arxiv_server):
+    # Given a paper whose PDF has charts (tick numbers, legends, axis titles)
+    arxiv_server.local_pdf_links = True
+    paper_pdf = pdfgen.generate_paper(title="Charted paper", pages=4, with_figures=True)
+    arxiv_server.pdfs[f"{GOOD}v1"] = paper_pdf.pdf
+    # When it is ingested
+    states = _run(GOOD)
+    assert states[GOOD].status == IngestionStatus.SUCCEEDED, states[GOOD].last_error
+    # Then its chart labels are stored, marked as figure text, and the body has none of them
+    passages = Passage.objects.filter(paper__arxiv_id=GOOD)
+    figure_text = " ".join(passages.filter(is_figure_text=True).values_list("text", flat=True))
+    body = " ".join(passages.filter(is_figure_text=False).values_list("text", flat=True))
+    assert "Training Steps" in figure_text and "2 Layers" in figure_text
+    assert "Training Steps" not in body and "2 Layers" not in body
+    assert not passages.filter(is_figure_text=True, is_reference=True).exists()

@@ -5,12 +5,25 @@ abstract across the page, numbered bold headings, justified paragraphs with firs
 indents, words hyphenated at line ends, ﬁ/ﬂ/ﬀ/ﬃ/ﬄ ligature glyphs, a running header and a
 page number on every page, references at the end) and returns the PDF together with what a
 correct extraction must find: each paragraph starts with a unique marker (``PM0001`` …,
-references ``RF0001`` …) so tests can assert reading order, and the expected plain text of
+references ``RF0001`` …, figure captions ``FG0001`` …) so tests can assert reading order, and the expected plain text of
 every paragraph.
 
 The page content is written in a deliberately wrong order (right column before left, the
 page furniture in between) so that the stream order PyMuPDF's plain ``get_text()`` follows
 is not the reading order, as in many real papers.
+
+Options add what real papers add and extraction must see through:
+
+- ``with_figures``: a vector line chart in a column and, at the top of a later page, two
+  charts across both columns (``pdfcharts``), each with a caption paragraph; every label
+  drawn is listed in ``GeneratedPaper.figure_labels``;
+- ``line_numbers``: a review copy. ``"ruler"`` (or True) numbers both margins (000, 001, …)
+  at the text's pitch but not on its baselines, as ICLR's style does; ``"lines"`` numbers
+  each printed line on its own baseline, in the outer margin of its column, as the
+  ``lineno`` package does for NeurIPS, ICML or ACL submissions;
+- ``with_contents``: a contents page after the first, with dotted leaders and page numbers;
+- ``math_heading``: a subsection heading set in body-size bold with an italic math symbol and
+  a smaller subscript (``2.1 Scaling with N_params``), as ``\textbf{… $N_{params}$}`` prints.
 
 Everything is deterministic for a given set of arguments (``seed`` picks the wording).
 """
@@ -18,8 +31,11 @@ Everything is deterministic for a given set of arguments (``seed`` picks the wor
 import random
 import re
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 import pymupdf
+
+from tests.support import pdfcharts
 
 PAGE_WIDTH, PAGE_HEIGHT = 612.0, 792.0  # US Letter, like most arXiv papers
 MARGIN_X = 54.0
@@ -30,6 +46,7 @@ PARAGRAPH_GAP = 3.0
 INDENT = 10.0
 HEADING_SIZE, SUBHEADING_SIZE = 12.0, 11.0
 REFERENCE_SIZE, REFERENCE_LEADING = 9.0, 11.0
+CAPTION_SIZE, CAPTION_LEADING = 9.0, 11.0
 HEADER_BASELINE, FOOTER_BASELINE = 44.0, 756.0
 
 LIGATURES = (("ffi", "\ufb03"), ("ffl", "\ufb04"), ("ff", "\ufb00"), ("fi", "\ufb01"), ("fl", "\ufb02"))
@@ -85,6 +102,8 @@ class GeneratedPaper:
     sections: tuple[str, ...]
     paragraphs: tuple[GeneratedParagraph, ...]  # in reading order, abstract first
     hyphenated_words: tuple[str, ...]  # whole words the layout broke across two lines
+    figure_labels: tuple[str, ...] = ()  # every readable label drawn inside a chart
+    contents_page: int | None = None  # page number of the contents page, if any
 
     @property
     def markers(self) -> tuple[str, ...]:
@@ -99,7 +118,7 @@ class GeneratedPaper:
         return tuple(p.marker for p in self.paragraphs if p.is_reference)
 
 
-MARKER_RE = re.compile(r"\b(?:PM|RF)\d{4}\b")
+MARKER_RE = re.compile(r"\b(?:PM|RF|FG)\d{4}\b")
 
 
 def markers_in(text: str) -> list[str]:
@@ -140,11 +159,18 @@ def generate_paper(
     with_hyphenation: bool = True,
     with_ligatures: bool = True,
     with_references: bool = True,
+    with_figures: bool = False,
+    line_numbers: bool | str = False,
+    with_contents: bool = False,
+    math_heading: bool = False,
     seed: int = 0,
 ) -> GeneratedPaper:
-    """Lay out a paper of exactly ``pages`` pages and return it with its expected content."""
+    """Lay out a paper of exactly ``pages`` pages (one more with ``with_contents``) and return
+    it with its expected content."""
     if pages < 1:
         raise ValueError("pages must be at least 1")
+    if with_figures and pages < 3:
+        raise ValueError("figures need at least 3 pages")
     fonts = _Fonts()
     layout = _Layout(fonts, pages, two_columns, with_hyphenation, with_ligatures)
     text = _TextSource(random.Random(seed))
@@ -164,16 +190,26 @@ def generate_paper(
             body.pop()
         if not body:
             break
+        if with_figures and number == 3:
+            # A figure* across both columns, at the top of a page of its own (so that no
+            # paragraph runs around it), captioned in the section before.
+            _figure(layout, text, paragraphs, sections[-1], number=2, wide=True)
         sections.append(heading)
         layout.heading(heading, HEADING_SIZE)
         for index, paragraph in enumerate(body):
             if index == 2 and number % 2 == 0:
-                subheading = f"{number}.1 {_SUBSECTION_NAMES[number % len(_SUBSECTION_NAMES)]}"
+                if math_heading and number == 2:
+                    subheading = f"{number}.1 Scaling with Nparams"
+                    layout.math_heading(f"{number}.1 Scaling with".split(), "N", "params")
+                else:
+                    subheading = f"{number}.1 {_SUBSECTION_NAMES[number % len(_SUBSECTION_NAMES)]}"
+                    layout.heading(subheading, SUBHEADING_SIZE)
                 sections.append(subheading)
-                layout.heading(subheading, SUBHEADING_SIZE)
             layout.paragraph(paragraph)
             paragraphs.append(GeneratedParagraph(sections[-1], f"PM{counter:04d}", paragraph))
             counter += 1
+            if with_figures and number == 1 and index == 1:
+                _figure(layout, text, paragraphs, sections[-1], number=1, wide=False)
 
     thanks = text.paragraph(f"PM{counter:04d}")
     sections.append("Acknowledgments")
@@ -188,7 +224,9 @@ def generate_paper(
             layout.reference(entry)
             paragraphs.append(GeneratedParagraph("References", f"RF{number:04d}", entry, is_reference=True))
 
-    pdf = layout.render(short_title if with_header_footer else None)
+    if with_contents:
+        layout.contents_page(after=1)
+    pdf = layout.render(short_title if with_header_footer else None, line_numbers=line_numbers)
     return GeneratedPaper(
         pdf=pdf,
         title=title,
@@ -197,7 +235,19 @@ def generate_paper(
         sections=tuple(sections),
         paragraphs=tuple(paragraphs),
         hyphenated_words=tuple(dict.fromkeys(layout.hyphenated)),
+        figure_labels=tuple(text for chart in layout.all_charts() for text in chart.texts),
+        contents_page=2 if with_contents else None,
     )
+
+
+def _figure(
+    layout: "_Layout", text: "_TextSource", paragraphs: list, section: str, *, number: int, wide: bool
+) -> None:
+    """Place figure ``number`` and its caption, a paragraph marked ``FG000n``."""
+    marker = f"FG{number:04d}"
+    caption = f"Figure {number}: " + text.paragraph(marker)
+    layout.figure(caption, wide=wide)
+    paragraphs.append(GeneratedParagraph(section, marker, caption))
 
 
 _REFERENCE_COUNT = 10
@@ -275,6 +325,8 @@ class _Layout:
         self.y = BODY_TOP  # top of the next line box
         self.hyphenated: list[str] = []
         self._widths: dict[tuple[str, str, float], float] = {}
+        self.charts: list[list[pdfcharts.Chart]] = [[]]
+        self.headings: list[tuple[str, float, int]] = []  # (text, size, page index)
 
     @property
     def page_count(self) -> int:
@@ -319,6 +371,80 @@ class _Layout:
         baseline = self.y + size * 1.6
         self._place(text.split(), self._zone(), self._column_x(), baseline, None, True, self.fonts.bold, size)
         self.y = baseline + size * 0.6
+        self.headings.append((text, size, len(self.items) - 1))
+
+    def math_heading(self, words: list[str], symbol: str, subscript: str) -> None:
+        """A body-size bold heading ending in an italic symbol with a smaller, lowered subscript."""
+        size = BODY_SIZE
+        self._need(size * 2.2 + 3 * BODY_LEADING)
+        baseline = self.y + size * 1.6
+        self._place(words, self._zone(), self._column_x(), baseline, None, True, self.fonts.bold, size)
+        x = self._column_x() + self._width(self.fonts.bold, " ".join(words) + " ", size)
+        self._place([symbol], self._zone(), x, baseline, None, True, self.fonts.italic, size)
+        x += self._width(self.fonts.italic, symbol, size)
+        self._place([subscript], self._zone(), x, baseline + 2.5, None, True, self.fonts.italic, size * 0.7)
+        self.y = baseline + size * 0.6
+        self.headings.append((" ".join(words) + f" {symbol}{subscript}", SUBHEADING_SIZE, len(self.items) - 1))
+
+    def figure(self, caption: str, *, wide: bool) -> None:
+        """A chart with its caption: in the current column, or across the page at the top of
+        a new page."""
+        if wide and self.two_columns:
+            self._new_page()
+            x, width, height = MARGIN_X, PAGE_WIDTH - 2 * MARGIN_X, 150.0
+            half = (width - 30) / 2
+            self.charts[-1].append(pdfcharts.bar_chart(x, self.y, half, height, self._measure))
+            self.charts[-1].append(pdfcharts.line_chart(x + half + 30, self.y, half, height, self._measure))
+            zone, caption_x, caption_width = "wide", x, width
+        else:
+            height = 130.0
+            self._need(height + 10 + 3 * BODY_LEADING)
+            self.y += 10  # float separation, as \intextsep
+            x, width = self._column_x(), self.column_width
+            self.charts[-1].append(pdfcharts.line_chart(x, self.y, width, height, self._measure))
+            zone, caption_x, caption_width = self._zone(), x, width
+        self.y += height + 4
+        for line, last in self._lines(caption, caption_width, first_indent=0.0, size=CAPTION_SIZE):
+            if zone != "wide":
+                self._need(CAPTION_LEADING)
+            self.y += CAPTION_LEADING
+            self._place(line, zone, caption_x, self.y, caption_width, last, self.fonts.regular, CAPTION_SIZE)
+        self.y += 14.0  # \textfloatsep before the text goes on
+        if zone == "wide":
+            self.top = self.y  # both columns start below the figure
+
+    def contents_page(self, *, after: int) -> None:
+        """Insert a contents page after page ``after``: headings, dotted leaders, page numbers."""
+        index = after
+        items: list[_Item] = []
+        baseline = BODY_TOP + 20
+        title = "Contents"
+        items.append(_Item("wide", baseline, (_Word(MARGIN_X, title),), self.fonts.bold, 14.0))
+        right = PAGE_WIDTH - MARGIN_X
+        for text, size, page_index in self.headings:
+            baseline += 14.0
+            # As LaTeX's article class sets it: sections in bold with the page number far
+            # right, subsections indented with dotted leaders.
+            top_level = size >= HEADING_SIZE
+            font = self.fonts.bold if top_level else self.fonts.regular
+            x = MARGIN_X + (0.0 if top_level else 16.0)
+            page_number = str(page_index + 1 + (1 if page_index >= index else 0))
+            number_x = right - self._width(font, page_number, BODY_SIZE)
+            words = [_Word(x, text)]
+            if not top_level:
+                start = x + self._width(font, text, BODY_SIZE) + 6
+                dots = " ".join("." * max(4, int((number_x - 6 - start) / self._width(font, ". ", BODY_SIZE))))
+                words.append(_Word(start, dots))
+            words.append(_Word(number_x, page_number))
+            items.append(_Item("wide", baseline, tuple(words), font, BODY_SIZE))
+        self.items.insert(index, items)
+        self.charts.insert(index, [])
+
+    def all_charts(self) -> list[pdfcharts.Chart]:
+        return [chart for page in self.charts for chart in page]
+
+    def _measure(self, text: str, size: float, bold: bool) -> float:
+        return self._width(self.fonts.bold if bold else self.fonts.regular, text, size)
 
     def paragraph(self, text: str) -> None:
         for index, (line, last) in enumerate(self._lines(text, self.column_width, first_indent=INDENT)):
@@ -358,11 +484,15 @@ class _Layout:
             return
         if self.two_columns and self.column == 0:
             self.column = 1
+            self.y = self.top
         else:
-            self.items.append([])
-            self.column = 0
-            self.top = BODY_TOP
-        self.y = self.top
+            self._new_page()
+
+    def _new_page(self) -> None:
+        self.items.append([])
+        self.charts.append([])
+        self.column = 0
+        self.top = self.y = BODY_TOP
 
     def _room_left_on_page(self) -> float:
         room = BODY_BOTTOM - self.y
@@ -499,21 +629,78 @@ class _Layout:
 
     # -- output
 
-    def render(self, running_header: str | None) -> bytes:
+    def render(self, running_header: str | None, *, line_numbers: bool | str = False) -> bytes:
         doc = pymupdf.open()
-        for number, items in enumerate(self.items, start=1):
+        numbered = 0
+        for number, (items, charts) in enumerate(zip(self.items, self.charts, strict=True), start=1):
             page = doc.new_page(width=PAGE_WIDTH, height=PAGE_HEIGHT)
+            for chart in charts:
+                self._draw(page, chart)
             furniture = self._furniture(number, running_header) if running_header else []
+            if line_numbers == "lines":
+                margin = self._numbers_on_lines(numbered, items)
+            else:
+                margin = self._line_numbers(numbered) if line_numbers else []
+            numbered += len(margin)
+            labels = [item for chart in charts for item in self._label_items(chart)]
             writer = pymupdf.TextWriter(page.rect)
-            # Stream order is not reading order: right column first, page furniture in the
-            # middle, then the left column and the full-width lines last.
-            order = {"right": 0, "footer": 1, "header": 2, "left": 3, "wide": 4}
-            for item in sorted([*items, *furniture], key=lambda item: order[item.zone]):
+            # Stream order is not reading order: right column first, page furniture and chart
+            # labels in the middle, then the left column and the full-width lines last.
+            order = {"right": 0, "footer": 1, "figure": 2, "margin": 3, "header": 4, "left": 5, "wide": 6}
+            for item in sorted([*items, *furniture, *margin, *labels], key=lambda item: order[item.zone]):
                 for word in item.words:
                     writer.append((word.x, item.baseline), word.text, font=item.font, fontsize=item.size)
             writer.write_text(page)
+            self._rotated_labels(page, charts)
         doc.set_metadata({})
         return doc.tobytes(garbage=3, deflate=True, no_new_id=True)
+
+    @staticmethod
+    def _draw(page: pymupdf.Page, chart: pdfcharts.Chart) -> None:
+        shape = page.new_shape()
+        for stroke in chart.strokes:
+            shape.draw_polyline(stroke.points)
+            shape.finish(color=stroke.color, fill=stroke.fill, width=stroke.width, closePath=stroke.closed)
+        shape.commit()
+
+    def _label_items(self, chart: pdfcharts.Chart) -> list[_Item]:
+        return [
+            _Item("figure", label.baseline, (_Word(label.x, label.text),), self._label_font(label), label.size)
+            for label in chart.labels
+            if not label.rotated
+        ]
+
+    def _rotated_labels(self, page: pymupdf.Page, charts: list[pdfcharts.Chart]) -> None:
+        for label in (label for chart in charts for label in chart.labels if label.rotated):
+            writer = pymupdf.TextWriter(page.rect)
+            writer.append((label.x, label.baseline), label.text, font=self._label_font(label), fontsize=label.size)
+            writer.write_text(page, morph=(pymupdf.Point(label.x, label.baseline), pymupdf.Matrix(-90)))
+
+    def _label_font(self, label: pdfcharts.Label) -> pymupdf.Font:
+        return self.fonts.bold if label.bold else self.fonts.regular
+
+    def _line_numbers(self, first: int) -> list[_Item]:
+        """A review copy's margin numbers: both margins, at the text's pitch, between its baselines."""
+        items = []
+        sides = [MARGIN_X - 26.0, PAGE_WIDTH - MARGIN_X + 12.0]
+        number = first
+        for x in sides:
+            baseline = BODY_TOP + BODY_LEADING / 2
+            while baseline < BODY_BOTTOM:
+                items.append(_Item("margin", baseline, (_Word(x, f"{number:03d}"),), self.fonts.regular, 7.0))
+                number += 1
+                baseline += BODY_LEADING
+        return items
+
+    def _numbers_on_lines(self, first: int, items: list[_Item]) -> list[_Item]:
+        """lineno's numbers: one per printed line, on its baseline, in its column's outer margin."""
+        numbers = []
+        left, right = MARGIN_X - 20.0, PAGE_WIDTH - MARGIN_X + 8.0
+        lines = sorted(items, key=lambda item: (item.zone == "right", item.baseline))
+        for number, item in enumerate(lines, start=first):
+            x = right if item.zone == "right" else left
+            numbers.append(_Item("margin", item.baseline, (_Word(x, str(number)),), self.fonts.regular, 7.0))
+        return numbers
 
     def _furniture(self, number: int, running_header: str) -> list[_Item]:
         footer = str(number)
@@ -527,6 +714,81 @@ class _Layout:
     def _centered_item(zone: str, text: str, baseline: float, font: pymupdf.Font, size: float) -> _Item:
         x = (PAGE_WIDTH - font.text_length(text, size)) / 2
         return _Item(zone, baseline, (_Word(x, text),), font, size)
+
+
+# --- small pages for one behaviour each ----------------------------------------------------
+
+# (words with their fonts, size, space above the line)
+_PageLine = tuple[list[tuple[str, pymupdf.Font]], float, float]
+
+_FILLER = (
+    "Our method improves the generalization of long-context models across all settings and the proposed"
+    " architecture stabilizes the offline evaluation under a fixed computational budget in practice."
+)
+
+
+def _single_column_page(lines: list[_PageLine], *, box_around: range | None = None) -> bytes:
+    """One page of ``lines`` down a single column; ``box_around`` (line indexes) are set in a
+    framed, shaded box, drawn before the text as LaTeX boxes are."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=PAGE_WIDTH, height=PAGE_HEIGHT)
+    baselines = list(accumulate(gap for _words, _size, gap in lines))
+    baselines = [BODY_TOP + baseline for baseline in baselines]
+    if box_around is not None:
+        top = baselines[box_around.start] - BODY_LEADING
+        bottom = baselines[box_around.stop - 1] + 6
+        frame = (MARGIN_X - 6, top, PAGE_WIDTH - MARGIN_X + 6, bottom)
+        page.draw_rect(frame, color=(0.4, 0.4, 0.4), fill=(0.92, 0.95, 1.0))
+    writer = pymupdf.TextWriter(page.rect)
+    for (words, size, _gap), baseline in zip(lines, baselines, strict=True):
+        x = MARGIN_X
+        for word, font in words:
+            writer.append((x, baseline), word, font=font, fontsize=size)
+            x += font.text_length(word + " ", size)
+    writer.write_text(page)
+    doc.set_metadata({})
+    return doc.tobytes(garbage=3, deflate=True, no_new_id=True)
+
+
+def _words(text: str, font: pymupdf.Font) -> list[tuple[str, pymupdf.Font]]:
+    return [(word, font) for word in text.split()]
+
+
+def _filler_lines(font: pymupdf.Font, *, first_gap: float = BODY_LEADING) -> list[_PageLine]:
+    words = (_FILLER + " " + _FILLER).split()
+    chunks = [" ".join(words[i : i + 14]) for i in range(0, len(words), 14)]
+    return [(_words(chunk, font), BODY_SIZE, first_gap if i == 0 else BODY_LEADING) for i, chunk in enumerate(chunks)]
+
+
+def make_boxed_prose_pdf() -> bytes:
+    """A paragraph in a shaded, framed box between two ordinary ones (a "takeaway" box)."""
+    fonts = _Fonts()
+    boxed = [
+        "The boxed takeaway says that retrieval helps most on long documents. It matters",
+        "for every model we tried, and the effect grows with the length of the input, which",
+        "is why we recommend retrieval whenever documents run past a few thousand tokens.",
+    ]
+    lines: list[_PageLine] = [(_words("1 Introduction", fonts.bold), HEADING_SIZE, 2 * HEADING_SIZE)]
+    lines += _filler_lines(fonts.regular)
+    start = len(lines)
+    for index, line in enumerate(boxed):
+        lines.append((_words(line, fonts.regular), BODY_SIZE, BODY_LEADING + (16 if index == 0 else 0)))
+    lines += _filler_lines(fonts.regular, first_gap=BODY_LEADING + 16)
+    return _single_column_page(lines, box_around=range(start, start + len(boxed)))
+
+
+def make_run_in_heads_pdf() -> bytes:
+    """Paragraphs opening with a numbered bold run-in head ("1.1 Setup. We train…"), as run-in
+    subsubsection styles set them."""
+    fonts = _Fonts()
+    lines: list[_PageLine] = [(_words("Abstract", fonts.bold), HEADING_SIZE, 2 * HEADING_SIZE)]
+    lines += _filler_lines(fonts.regular)
+    lines.append((_words("1 Introduction", fonts.bold), HEADING_SIZE, 2 * HEADING_SIZE))
+    for head in ("1.1 Setup.", "1.2 Results."):
+        opening = _words(head, fonts.bold) + _words("We train every model on the same data", fonts.regular)
+        lines.append((opening, BODY_SIZE, BODY_LEADING + 6))
+        lines += _filler_lines(fonts.regular)
+    return _single_column_page(lines)
 
 
 # --- PDFs that must fail ------------------------------------------------------------------

@@ -1,0 +1,249 @@
+"""Text on a PDF page that is not body text a reader would quote, found by its place on the page.
+
+:mod:`.pdf_text` reads lines; this module tells which of them to set aside before paragraphs
+and headings are built:
+
+- **margin line numbers** of review copies (ICLR, NeurIPS, CVPR…: ``000 001 002`` down one or
+  both margins): a column of bare numbers, counting up at a steady step, where no other text
+  is. Left in, they split the words they sit between ("trans-010 formation") and glue onto
+  headings ("References 312");
+- **figure text**: the tick numbers, legends, axis titles and value labels of vector charts.
+  A chart is found from its paths (PyMuPDF collects them with the text, as "vector" blocks):
+  nearby paths are merged into regions, a region big enough in both directions is a figure,
+  and label-like lines inside it or a few points from it (repeatedly, so an axis title below
+  the tick numbers comes too) are its text. Captions ("Figure 3: …") and sentence-like lines
+  (prose in a framed box) stay body text;
+- **contents pages**: a "Contents" title over entries ending in page numbers, or a page of
+  dotted-leader lines. Their entries are dropped, and a dotted-leader line is never a heading.
+
+Lines are duck-typed: anything with ``x0 y0 x1 y1 text`` (and ``baseline`` for line numbers).
+"""
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from itertools import pairwise
+from typing import Protocol, TypeVar
+
+# Paths closer than this (points) belong to one drawing.
+_PATH_GAP = 3.0
+# A drawing smaller than this in either direction is a rule, a fraction bar or an underline.
+_MIN_FIGURE_WIDTH, _MIN_FIGURE_HEIGHT = 40.0, 30.0
+# A drawing covering most of the page is a background, not a figure.
+_MAX_FIGURE_SHARE = 0.6
+# Label lines are taken up to this far (points) from a figure or its labels already taken.
+_LABEL_REACH = 8.0
+_MIN_LINE_NUMBERS = 5
+
+_LINE_NUMBER_RE = re.compile(r"\d{1,4}")
+_CAPTION_RE = re.compile(r"^(?:fig\.?|figure|table|tab\.|algorithm|listing)\s*[A-Z]?\d", re.IGNORECASE)
+_SENTENCE_END_RE = re.compile(r"[A-Za-z)\]][.!?]$")
+_LEADERS_RE = re.compile(r"(?:\.\s*){4,}(?:\d{1,4}|[ivxlc]{1,6})$|…\s*(?:\d{1,4}|[ivxlc]{1,6})$", re.IGNORECASE)
+_CONTENTS_TITLE_RE = re.compile(r"^(?:table\s+of\s+)?contents$", re.IGNORECASE)
+# An entry: an optional section number, a title, then the page number (after leaders or a gap).
+_CONTENTS_ENTRY_RE = re.compile(
+    r"^(?:(?:\d{1,2}(?:\.\d{1,2}){0,3}|[A-Z](?:\.\d{1,2}){0,3})\.?\s+)?[A-Za-z].{0,150}?\s(?:\d{1,4}|[ivxlc]{1,6})$"
+)
+_MIN_CONTENTS_ENTRIES = 3
+
+
+class LineLike(Protocol):
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    baseline: float
+    text: str
+
+
+L = TypeVar("L", bound=LineLike)
+Box = tuple[float, float, float, float]
+
+
+# --- margin line numbers ----------------------------------------------------------------------
+
+
+def line_number_columns(lines: Sequence[L]) -> set[int]:
+    """Indexes (into ``lines``) of a page's margin line numbers."""
+    numbers = [index for index, line in enumerate(lines) if _LINE_NUMBER_RE.fullmatch(line.text)]
+    if len(numbers) < _MIN_LINE_NUMBERS:
+        return set()
+    found: set[int] = set()
+    for column in _columns_by_x(lines, numbers):
+        if len(column) >= _MIN_LINE_NUMBERS and _counts_up(lines, column) and _alone_in_its_band(lines, column):
+            found.update(column)
+    return found
+
+
+def _columns_by_x(lines: Sequence[L], indexes: list[int]) -> list[list[int]]:
+    """Group numbers that overlap horizontally: one column whether they are set flush left
+    ("9" over "10") or flush right."""
+    columns: list[list[int]] = []
+    right = float("-inf")
+    for index in sorted(indexes, key=lambda i: lines[i].x0):
+        if columns and lines[index].x0 < right:
+            columns[-1].append(index)
+            right = max(right, lines[index].x1)
+        else:
+            columns.append([index])
+            right = lines[index].x1
+    return columns
+
+
+def _counts_up(lines: Sequence[L], column: list[int]) -> bool:
+    """Top to bottom the numbers rise by one steady step (1, or 5 when every fifth is printed)."""
+    values = [int(lines[i].text) for i in sorted(column, key=lambda i: lines[i].baseline)]
+    steps = Counter(b - a for a, b in pairwise(values))
+    step, count = steps.most_common(1)[0]
+    return step in (1, 5, 10) and count >= 0.8 * (len(values) - 1)
+
+
+def _alone_in_its_band(lines: Sequence[L], column: list[int]) -> bool:
+    """No other text shares the column's horizontal band: it is a margin (or a gutter)."""
+    members = set(column)
+    left = min(lines[i].x0 for i in column)
+    right = max(lines[i].x1 for i in column)
+    return not any(
+        line.x0 < right - 0.5 and line.x1 > left + 0.5 for index, line in enumerate(lines) if index not in members
+    )
+
+
+# --- figure text ------------------------------------------------------------------------------
+
+
+def figure_text_groups(
+    lines: Sequence[L], paths: Sequence[Box], page_width: float, page_height: float
+) -> list[list[int]]:
+    """For each figure on the page, the indexes of its text lines, top to bottom."""
+    if not paths:
+        return []
+    regions = _figure_regions(paths, page_width * page_height)
+    taken: set[int] = set()
+    groups = []
+    for region in regions:
+        members = _labels_of(lines, region, taken)
+        if members:
+            taken.update(members)
+            groups.append(sorted(members, key=lambda i: (lines[i].y0, lines[i].x0)))
+    return groups
+
+
+def _figure_regions(paths: Sequence[Box], page_area: float) -> list[Box]:
+    # Backgrounds go before merging, so they do not glue every drawing together, and after,
+    # so that a page frame drawn as four rules is no figure either.
+    boxes = [box for box in paths if _area(box) < _MAX_FIGURE_SHARE * page_area]
+    return [
+        box
+        for box in _merge_boxes(boxes)
+        if box[2] - box[0] >= _MIN_FIGURE_WIDTH
+        and box[3] - box[1] >= _MIN_FIGURE_HEIGHT
+        and _area(box) < _MAX_FIGURE_SHARE * page_area
+    ]
+
+
+def _area(box: Box) -> float:
+    return (box[2] - box[0]) * (box[3] - box[1])
+
+
+def _merge_boxes(boxes: Sequence[Box]) -> list[Box]:
+    """Unions of boxes that touch or lie within about _PATH_GAP of each other.
+
+    A chart can have thousands of paths (a scatter plot's markers), so rather than compare
+    boxes pairwise, each box marks the cells of a coarse grid it covers and connected cells
+    make one drawing; its box is the union of its own boxes, not of the cells.
+    """
+    cell = _PATH_GAP * 2
+    owner: dict[tuple[int, int], int] = {}
+    parent = list(range(len(boxes)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    for index, (x0, y0, x1, y1) in enumerate(boxes):
+        for column in range(int((x0 - _PATH_GAP / 2) // cell), int((x1 + _PATH_GAP / 2) // cell) + 1):
+            for row in range(int((y0 - _PATH_GAP / 2) // cell), int((y1 + _PATH_GAP / 2) // cell) + 1):
+                other = owner.setdefault((column, row), index)
+                if other != index:
+                    parent[root(other)] = root(index)
+    merged: dict[int, Box] = {}
+    for index, box in enumerate(boxes):
+        key = root(index)
+        merged[key] = _union(merged[key], box) if key in merged else tuple(box)
+    return list(merged.values())
+
+
+def _labels_of(lines: Sequence[L], region: Box, taken: set[int]) -> list[int]:
+    """Label-like lines inside ``region``, then those within reach of what was taken, repeatedly."""
+    nearby = _box_grown(region, 20 * _LABEL_REACH)
+    candidates = [
+        index
+        for index, line in enumerate(lines)
+        if index not in taken and _near(nearby, _box(line), 0) and _label_like(line.text)
+    ]
+    members: list[int] = []
+    reach = region
+    grown = True
+    while grown:
+        grown = False
+        for index in candidates:
+            if index not in members and _near(reach, _box(lines[index]), _LABEL_REACH):
+                members.append(index)
+                reach = _union(reach, _box(lines[index]))
+                grown = True
+    return members
+
+
+def _label_like(text: str) -> bool:
+    """A tick, legend, axis title or value, not a caption or a sentence."""
+    if _CAPTION_RE.match(text):
+        return False
+    words = text.split()
+    if _SENTENCE_END_RE.search(text) and len(words) >= 3:
+        return False
+    lower = sum(1 for word in words if word.isalpha() and word.islower())
+    return not (len(words) >= 6 and lower * 2 >= len(words))
+
+
+def _box(line: LineLike) -> Box:
+    return (line.x0, line.y0, line.x1, line.y1)
+
+
+def _near(a: Box, b: Box, gap: float) -> bool:
+    return a[0] - gap <= b[2] and b[0] - gap <= a[2] and a[1] - gap <= b[3] and b[1] - gap <= a[3]
+
+
+def _box_grown(box: Box, by: float) -> Box:
+    return (box[0] - by, box[1] - by, box[2] + by, box[3] + by)
+
+
+def _union(a: Box, b: Box) -> Box:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+# --- contents pages ---------------------------------------------------------------------------
+
+
+def has_leaders(text: str) -> bool:
+    """A contents line: dotted leaders then a page number ("2.1 Setup . . . . . 4")."""
+    # Most lines have no run of dots at all; the test is cheap, the expression is not.
+    return (". ." in text or "...." in text or "…" in text) and bool(_LEADERS_RE.search(text))
+
+
+def contents_rows(rows: Sequence[L]) -> set[int]:
+    """Indexes of a page's contents title and entries, if the page is a contents page.
+
+    ``rows`` are the page's lines with each row merged ("1 Introduction" and its page number
+    "3" far right read as one line).
+    """
+    titles = [index for index, row in enumerate(rows) if _CONTENTS_TITLE_RE.match(row.text)]
+    leaders = [index for index, row in enumerate(rows) if has_leaders(row.text)]
+    if not titles and len(leaders) < 2 * _MIN_CONTENTS_ENTRIES:
+        return set()
+    entries = {index for index, row in enumerate(rows) if _CONTENTS_ENTRY_RE.match(row.text)}
+    entries.update(leaders)
+    if len(entries) < _MIN_CONTENTS_ENTRIES:
+        return set()
+    return {*titles, *entries}
