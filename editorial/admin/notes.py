@@ -324,7 +324,7 @@ class NoteAdmin(NoteDraftingAdminMixin, ProvenancedTextAdmin):
         return {
             "paper": paper,
             "paper_shown": note.paper_as_shown,
-            "passages": list(paper.passages.filter(is_reference=False).order_by("position")[:200]),
+            "passages": list(paper.passages.body()[:200]),
             "pdf_base": f"https://arxiv.org/pdf/{paper.versioned_id}",
             "review_fields": fields,
             "note_findings": [finding for finding in findings if not finding.slot or finding.slot == "qas"],

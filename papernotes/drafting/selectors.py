@@ -10,15 +10,7 @@ from django.db.models import Count, QuerySet, Sum
 from editorial.selectors import glossary_entries_for_text
 from papernotes.drafting.retrieval import Candidate
 from papernotes.drafting.steps import GlossaryTerm, PaperInput
-from papernotes.models import DraftingStep, LlmCall, LlmCallOutcome, Note, Passage
-
-
-def body_passages(paper_id: int) -> QuerySet[Passage]:
-    """The passages a draft may quote: the body, not references (nor figure text, once marked)."""
-    passages = Passage.objects.filter(paper_id=paper_id, is_reference=False)
-    if any(field.name == "is_figure_text" for field in Passage._meta.get_fields()):
-        passages = passages.filter(is_figure_text=False)
-    return passages.order_by("position")
+from papernotes.models import DraftingStep, LlmCall, LlmCallOutcome, Note
 
 
 def glossary_for_text(text: str) -> list[GlossaryTerm]:
@@ -46,7 +38,7 @@ def paper_input(note: Note) -> PaperInput:
             section=passage.section,
             text=passage.text,
         )
-        for passage in body_passages(paper.pk)
+        for passage in paper.passages.body()
     )
     if not candidates and paper.abstract_en:
         candidates = (Candidate("A", None, None, None, "Abstract", paper.abstract_en),)

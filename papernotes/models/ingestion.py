@@ -30,6 +30,13 @@ class PaperPdf(models.Model):
         return f"{self.paper.arxiv_id}v{self.version}.pdf"
 
 
+class PassageQuerySet(models.QuerySet):
+    def body(self) -> "PassageQuerySet":
+        """The body text in order: what drafting may quote and editors read beside a note
+        (not the references, not the text inside figures and charts)."""
+        return self.filter(is_reference=False, is_figure_text=False).order_by("position")
+
+
 class Passage(models.Model):
     """A chunk of a paper's text with where it comes from, for retrieval and citation."""
 
@@ -42,6 +49,8 @@ class Passage(models.Model):
     is_reference = models.BooleanField(_("参考文献"), default=False)
     # Tick numbers, legends and axis titles of a chart: kept, but never quoted as prose.
     is_figure_text = models.BooleanField(_("図中の文字"), default=False)
+
+    objects = PassageQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("本文パッセージ")

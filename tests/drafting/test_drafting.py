@@ -9,7 +9,7 @@ import pytest
 from papernotes.drafting.services import notes_draft_start
 from papernotes.models import DraftingStatus, LlmCall, NoteDrafting, NoteState, TextSource
 from tests.drafting.conftest import make_note
-from tests.factories import GlossaryEntryFactory
+from tests.factories import GlossaryEntryFactory, PassageFactory
 from tests.support.openai_server import Reply
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
@@ -234,3 +234,14 @@ def test_without_an_llm_notes_wait_for_a_manual_draft_with_the_reason(settings, 
     assert "OPENAI_API_KEY" in drafting.last_error and "手で下書き" in drafting.last_error
     assert note.state == NoteState.AWAITING_DRAFT
     assert LlmCall.objects.count() == 0
+
+
+def test_references_and_figure_text_are_never_sent_as_passages(llm_server, django_capture_on_commit_callbacks):
+    note = make_note()
+    PassageFactory(paper=note.paper, position=50, text="0.8 0.6 0.4 0.2 Training Steps FIGURETEXT", is_figure_text=True)
+    PassageFactory(paper=note.paper, position=51, text="[12] A. Author. REFERENCETEXT. 2023.", is_reference=True)
+
+    _draft(note, django_capture_on_commit_callbacks)
+
+    sent = " ".join(json.dumps(call.body) for call in llm_server.calls)
+    assert "FIGURETEXT" not in sent and "REFERENCETEXT" not in sent
