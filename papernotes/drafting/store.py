@@ -266,13 +266,6 @@ def _apply_pair(qa: QuestionAnswer, pair: AnsweredPair, *, question_too: bool = 
     return applied
 
 
-def _new_pair_position(note: Note, wanted: int) -> int:
-    taken = set(note.qas.values_list("position", flat=True))
-    if wanted not in taken:
-        return wanted
-    return (max(taken, default=0)) + 1
-
-
 @transaction.atomic
 def note_store_answers(*, note_id: int, run: int, result: AnswerResult) -> bool:
     """Put the drafted Q&A on the note, pair by pair in order, each with its evidence.
@@ -293,7 +286,7 @@ def note_store_answers(*, note_id: int, run: int, result: AnswerResult) -> bool:
         if qa is None:
             try:
                 with transaction.atomic():
-                    qa = QuestionAnswer(note=note, position=_new_pair_position(note, position))
+                    qa = QuestionAnswer(note=note, position=position)
                     _apply_pair(qa, pair)
             except IntegrityError:
                 # An editor added a pair at that position a moment ago: go after the last one.
