@@ -36,6 +36,7 @@ from papernotes.models import (
     LlmCall,
     Note,
     NoteDrafting,
+    NoteState,
     QuestionAnswer,
     TextSource,
 )
@@ -205,6 +206,20 @@ def _locked_note(note_id: int) -> Note | None:
     return None if _published(note) else note
 
 
+def _offer(obj, field: str, text: str, *, suggest_only: bool) -> bool:
+    """The machine's text for ``field``: the text itself by the provenance rule, or only its
+    suggestion on an approved note (what a reviewer approved does not change under them).
+    Returns whether the current text changed."""
+    if suggest_only:
+        setattr(obj, f"{field}_machine_draft", text)
+        return False
+    return obj.set_machine_text(field, text)
+
+
+def _approved(note: Note) -> bool:
+    return note.state == NoteState.APPROVED
+
+
 def _save_machine(obj, reason: str) -> None:
     obj._change_reason = reason
     obj.save()
@@ -225,7 +240,7 @@ def note_store_read(*, note_id: int, run: int, read: ReadResult) -> list[str] | 
     if note is None:
         return None
     texts = {"abstract_ja": read.abstract_ja, "summary": read.summary_ja}
-    changed = [name for name, text in texts.items() if note.set_machine_text(name, text)]
+    changed = [name for name, text in texts.items() if _offer(note, name, text, suggest_only=_approved(note))]
     _save_machine(note, _("機械下書き(読解)"))
     return changed
 
@@ -255,12 +270,14 @@ def _untouched_machine_pair(qa: QuestionAnswer) -> bool:
     )
 
 
-def _apply_pair(qa: QuestionAnswer, pair: AnsweredPair, *, question_too: bool = True) -> bool:
+def _apply_pair(
+    qa: QuestionAnswer, pair: AnsweredPair, *, question_too: bool = True, suggest_only: bool = False
+) -> bool:
     """Returns whether the answer became the machine's (False: kept as a suggestion)."""
     if question_too:
-        qa.set_machine_text("question", pair.question)
+        _offer(qa, "question", pair.question, suggest_only=suggest_only)
         qa.search_terms = list(pair.search_terms)
-    applied = qa.set_machine_text("answer", pair.answer)
+    applied = _offer(qa, "answer", pair.answer, suggest_only=suggest_only)
     _save_machine(qa, _("機械下書き(回答)"))
     _replace_evidence(qa, pair)
     return applied
@@ -281,6 +298,12 @@ def note_store_answers(*, note_id: int, run: int, result: AnswerResult) -> bool:
     if note is None:
         return False
     existing = {qa.position: qa for qa in QuestionAnswer.objects.select_for_update().filter(note=note)}
+    if _approved(note):
+        # Suggestions beside the approved pairs; no pair added or removed under the reviewer.
+        for position, pair in enumerate(result.pairs, start=1):
+            if position in existing:
+                _apply_pair(existing[position], pair, suggest_only=True)
+        return True
     for position, pair in enumerate(result.pairs, start=1):
         qa = existing.get(position)
         if qa is None:
@@ -344,7 +367,7 @@ def note_store_regenerated_field(*, note_id: int, field: str, token: int, text: 
     note = _locked_note(note_id)
     if note is None:
         return None
-    changed = note.set_machine_text(field, text)
+    changed = _offer(note, field, text, suggest_only=_approved(note))
     _save_machine(note, _("機械下書き(再生成)"))
     _regeneration_done(drafting, field, changed)
     return changed
@@ -359,6 +382,6 @@ def qa_store_regenerated_answer(*, qa_id: int, token: int, pair: AnsweredPair) -
     drafting = _locked(qa.note_id)
     if not _regeneration_current(drafting, f"qa:{qa_id}", token) or _published(qa.note):
         return None
-    changed = _apply_pair(qa, pair, question_too=False)
+    changed = _apply_pair(qa, pair, question_too=False, suggest_only=_approved(qa.note))
     _regeneration_done(drafting, f"qa:{qa_id}", changed)
     return changed

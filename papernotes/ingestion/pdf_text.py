@@ -586,9 +586,7 @@ class _Figure:
         return line.page == self.page and line.y0 >= y1 - 1 and line.x0 < x1 and line.x1 > x0
 
 
-def _paragraphs(
-    lines: list[_Line], body_size: float, figures: list[_Figure]
-) -> tuple[list[_Paragraph], list[str]]:
+def _paragraphs(lines: list[_Line], body_size: float, figures: list[_Figure]) -> tuple[list[_Paragraph], list[str]]:
     """The paragraphs in reading order and the section headings met on the way.
 
     Each figure gets the section of the first line read under it (``_Figure.section``), or
@@ -788,9 +786,7 @@ def _figure_passages(figures: list[_Figure], *, start: int) -> Iterator[Passage]
     for figure in figures:
         text = " ".join(line.text for line in figure.labels)
         for piece in _sentences(text):
-            yield Passage(
-                position, figure.page, figure.page, figure.section or "", piece, False, is_figure_text=True
-            )
+            yield Passage(position, figure.page, figure.page, figure.section or "", piece, False, is_figure_text=True)
             position += 1
 
 

@@ -8,7 +8,16 @@ from editorial.services import note_save_editor_changes, qa_save_editor_changes
 from papernotes.drafting import store
 from papernotes.drafting.services import DraftingError, issue_draft_start, note_regenerate, notes_draft_start
 from papernotes.drafting.tasks import draft_note_task
-from papernotes.models import DraftingStatus, IssueState, Note, NoteDrafting, QuestionAnswer, TextSource, WeeklyIssue
+from papernotes.models import (
+    DraftingStatus,
+    IssueState,
+    Note,
+    NoteDrafting,
+    NoteState,
+    QuestionAnswer,
+    TextSource,
+    WeeklyIssue,
+)
 from tests.drafting.conftest import make_note
 from tests.factories import QuestionAnswerFactory
 from tests.support.openai_server import Reply
@@ -209,3 +218,25 @@ def test_regenerating_something_that_is_not_a_field_or_pair_of_the_note_is_refus
     with pytest.raises(DraftingError):
         note_regenerate(note_id=note.pk, target=target)
     assert QuestionAnswer.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_approved_note_only_gets_suggestions(llm_server, django_capture_on_commit_callbacks):
+    # Given a drafted note that a reviewer approved
+    note = make_note()
+    _run(django_capture_on_commit_callbacks, lambda: notes_draft_start(note_ids=[note.pk]))
+    Note.objects.filter(pk=note.pk).update(state=NoteState.APPROVED)
+    approved = Note.objects.get(pk=note.pk)
+    answers = list(approved.qas.order_by("position").values_list("answer", flat=True))
+    llm_server.script(Reply(transform=lambda output: {**output, "abstract_ja": "新しい訳。"}), step="read")
+
+    # When it is drafted again, and one field regenerated
+    _run(django_capture_on_commit_callbacks, lambda: notes_draft_start(note_ids=[note.pk], force=True))
+    _run(django_capture_on_commit_callbacks, lambda: note_regenerate(note_id=note.pk, target="summary"))
+
+    # Then what was approved stands; the machine's new texts are suggestions beside it
+    note.refresh_from_db()
+    assert (note.abstract_ja, note.summary) == (approved.abstract_ja, approved.summary)
+    assert note.abstract_ja_machine_draft == "新しい訳."
+    assert list(note.qas.order_by("position").values_list("answer", flat=True)) == answers
+    assert note.state == NoteState.APPROVED
