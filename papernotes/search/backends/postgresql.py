@@ -36,15 +36,13 @@ BIGRAM = 2
 
 
 def _all_terms(expression: str, terms: tuple[str, ...]) -> tuple[str, list[str]]:
-    clauses, params = [], []
-    for term in terms:
-        if len(term) == BIGRAM:
-            clauses.append(f"search_bigrams({expression}) @> ARRAY[%s]::text[]")
-            params.append(term.lower())
-        else:
-            clauses.append(f"{expression} {_operator(term)} %s")
-            params.append(like_pattern(term))
-    return " AND ".join(clauses), params
+    """Every term in ``expression``: through the trigram index when a term has three
+    characters or more (shorter ones are then checked with LIKE on the rows it found), else
+    through the bigram index, which answers "contains all these two-character words" alone.
+    The bigram function is never evaluated row by row: computing it is the index's job."""
+    if all(len(term) == BIGRAM for term in terms):
+        return f"search_bigrams({expression}) @> %s::text[]", [[term.lower() for term in terms]]
+    return " AND ".join(f"{expression} {_operator(t)} %s" for t in terms), [like_pattern(t) for t in terms]
 
 
 def matched_note_ids_sql(terms: tuple[str, ...]) -> RawSQL:
