@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from papernotes.categories import note_categories
-from papernotes.models import Note, QuestionAnswer, WeeklyIssue
+from papernotes.models import Note, PipelineRowState, QuestionAnswer, WeeklyIssue
 from papernotes.templatetags.papernotes_tags import https
 
 
@@ -174,6 +174,17 @@ class IssueFromListInputSerializer(serializers.Serializer):
     week_start = serializers.DateField(required=False, allow_null=True, help_text="週の開始日(月曜日)")
 
 
+class DraftInputSerializer(serializers.Serializer):
+    force = serializers.BooleanField(
+        default=False, help_text="作成済みのノートも作り直す(編集者が書いた文章は残り、機械の文章は提案になる)"
+    )
+
+
+class DraftResultSerializer(serializers.Serializer):
+    week_start = serializers.DateField()
+    started = serializers.IntegerField(help_text="下書きを開始した論文ノートの数")
+
+
 class IssueFromListResultSerializer(serializers.Serializer):
     week_start = serializers.DateField(source="issue.week_start")
     issue_created = serializers.BooleanField()
@@ -189,12 +200,17 @@ class PipelineRowSerializer(serializers.Serializer):
     arxiv_id = serializers.CharField()
     title = serializers.CharField()
     stage_label = serializers.CharField()
-    status = serializers.CharField()
-    status_label = serializers.CharField()
+    state = serializers.ChoiceField(
+        choices=PipelineRowState.choices, help_text="One word: where the paper is (ingestion, then drafting)."
+    )
+    state_label = serializers.CharField()
     progress = serializers.IntegerField()
     attempts = serializers.IntegerField()
     last_error = serializers.CharField()
+    retry_note = serializers.CharField(help_text="When an automatic retry is pending: which one, and about when.")
     seconds = serializers.FloatField(allow_null=True)
+    calls = serializers.IntegerField(help_text="LLM calls made for this note.")
+    cost_usd = serializers.DecimalField(max_digits=12, decimal_places=6)
 
 
 class PipelineSerializer(serializers.Serializer):

@@ -17,6 +17,7 @@ v1 = [
     re_path(rf"^papers/{ARXIV_ID}/$", public.PaperDetailView.as_view(), name="paper-detail"),
     path("editorial/issues/", editorial.IssueFromListView.as_view(), name="editorial-issue-create"),
     re_path(rf"^editorial/issues/{WEEK}/pipeline/$", editorial.IssuePipelineView.as_view(), name="editorial-pipeline"),
+    re_path(rf"^editorial/issues/{WEEK}/draft/$", editorial.IssueDraftView.as_view(), name="editorial-draft"),
 ]
 
 app_name = "api"

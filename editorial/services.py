@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
+from django.utils.translation import gettext
 
 from papernotes.models import Note, QuestionAnswer, TextSource
 
@@ -44,6 +45,10 @@ def _save_editor_changes(
             setattr(obj, field, "")
             setattr(obj, f"{field}_source", TextSource.EMPTY)
 
+    if isinstance(obj, Note) and obj.issue_id:
+        _require_note_edit(note=obj, user=user if getattr(user, "is_authenticated", False) else None)
+    elif isinstance(obj, QuestionAnswer) and obj.note_id:
+        _require_note_edit(note=obj.note, user=user if getattr(user, "is_authenticated", False) else None)
     changed = [field for field, text in changed_data.items() if obj.set_editor_text(field, normalise_newlines(text))]
     if user is not None and user.is_authenticated:
         # django-simple-history records who made this revision (also outside a request).
@@ -71,3 +76,60 @@ def qa_save_editor_changes(
 ) -> list[str]:
     """Save ``qa`` with the editor's changed ``question``/``answer``; same rules as for notes."""
     return _save_editor_changes(obj=qa, changed_data=changed_data, user=user)
+
+
+# -- review: comments and machine suggestions ------------------------------------------
+
+
+class ReviewError(ValueError):
+    """A review action was refused; the message says why (Japanese). Nothing changed."""
+
+
+def _require_note_edit(*, note: Note, user) -> None:
+    """Editors edit notes of unpublished issues; a published note is a correction (chief editors)."""
+    from editorial import roles
+
+    if user is None:
+        return
+    if not (user.is_active and user.has_perm("papernotes.change_note")):
+        raise ReviewError(gettext("論文ノートを編集する権限がありません。"))
+    if note.issue.was_published and not user.has_perm(roles.PUBLISH_ISSUE):
+        raise ReviewError(gettext("公開済みの号のノートは編集長だけが訂正できます。"))
+
+
+@transaction.atomic
+def note_add_comment(*, note: Note, user, text: str, field: str = "", qa_position: int | None = None):
+    """A reviewer's comment on a note (or one field / one Q&A pair of it)."""
+    from editorial import roles
+    from editorial.models import ReviewComment
+
+    if not text.strip():
+        raise ReviewError(gettext("コメントが空です。"))
+    if not (user.is_active and user.has_perm(roles.REVIEW_NOTE)):
+        raise ReviewError(gettext("コメントを書く権限がありません。"))
+    return ReviewComment.objects.create(
+        note=note, author=user, text=normalise_newlines(text).strip(), field=field, qa_position=qa_position
+    )
+
+
+@transaction.atomic
+def note_accept_machine_draft(*, note: Note, field: str, user) -> bool:
+    """Take the latest machine draft of ``field`` as the current text (marked as the machine's).
+
+    The text it replaces stays in the note's history. Returns whether the text changed.
+    """
+    if field not in Note.provenanced_fields:
+        raise ReviewError(gettext("この欄には機械下書きがありません。"))
+    note = Note.objects.select_for_update().select_related("issue").get(pk=note.pk)
+    _require_note_edit(note=note, user=user)
+    draft = getattr(note, f"{field}_machine_draft")
+    if not draft:
+        raise ReviewError(gettext("この欄の機械下書きはまだありません。"))
+    if getattr(note, field) == draft and note.source_of(field) == TextSource.MACHINE:
+        return False
+    setattr(note, field, draft)
+    setattr(note, f"{field}_source", TextSource.MACHINE)
+    if user is not None:
+        note._history_user = user
+    note.save()
+    return True

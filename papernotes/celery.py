@@ -4,12 +4,14 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "papernotes.settings")
 
 app = Celery("papernotes")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+# Each pipeline keeps its tasks beside it; the apps' own tasks modules are found as usual.
+app.autodiscover_tasks(lambda: [*settings.INSTALLED_APPS, "papernotes.ingestion", "papernotes.drafting"])
 
 
 @app.on_after_configure.connect

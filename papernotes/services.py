@@ -9,13 +9,11 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from papernotes import taxonomy
 from papernotes.ingestion.ids import InvalidArxivId, parse_arxiv_id
 from papernotes.models import (
-    IssueState,
     Note,
     NoteState,
     Paper,
@@ -122,16 +120,28 @@ def _has_editor_text(obj) -> bool:
 def issue_import(*, document: IssueDocument, published_at: datetime.datetime | None = None) -> ImportResult:
     """Import a back issue as published content, updating it in place on re-import.
 
+    A new week is published through the editorial workflow (an audit row, frozen paper
+    metadata). A week that was already published (or withdrawn) is updated in place and
+    keeps its state. A week that exists but was never published is refused
+    (:class:`ImportConflict`): importing must not publish a draft someone is working on.
     An editor's text is never overwritten; notes or Q&A pairs that the file no longer
     has are removed, unless an editor wrote in them (then :class:`ImportConflict`).
     The whole import is one transaction: on any error nothing changes.
     """
+    from editorial.checks.services import note_refresh_findings
+    from editorial.workflow import issue_publish
+
     _check_unique_papers(document)
     issue, created = WeeklyIssue.objects.select_for_update().get_or_create(week_start=document.week_start)
+    if not created and not issue.was_published:
+        raise ImportConflict(
+            _(
+                "{week} の号は未公開({state})で編集中のため、取り込みで上書き・公開できません。"
+                "管理画面でその号の作業を続けるか、号を削除してから取り込んでください"
+            ).format(week=document.week_start.isoformat(), state=issue.get_state_display())
+        )
     result = ImportResult(issue=issue, issue_created=created)
     issue.intro = document.intro
-    issue.state = IssueState.PUBLISHED
-    issue.published_at = issue.published_at or published_at or timezone.now()
     issue.save()
 
     existing = {note.paper_id: note for note in issue.notes.select_related("paper")}
@@ -164,6 +174,17 @@ def issue_import(*, document: IssueDocument, published_at: datetime.datetime | N
             )
         note.delete()
         result.notes_removed += 1
+    for note in issue.notes.all():
+        note_refresh_findings(note_id=note.pk)  # the dashboard's counts and the review screen
+    if created:
+        result.issue = issue_publish(
+            issue=issue,
+            actor=None,
+            published_at=published_at,
+            comment=_("過去の号の取り込み"),
+            # Back issues were published as they are: the checks do not hold them back.
+            override_reason=_("公開済みの過去の号をそのまま取り込みました"),
+        )
     return result
 
 

@@ -207,6 +207,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several serializers have a "state"; name each choice set so the schema is stable.
+    "ENUM_NAME_OVERRIDES": {
+        "IssueStateEnum": "papernotes.models.choices.IssueState",
+        "NoteStateEnum": "papernotes.models.choices.NoteState",
+        "PipelineRowStateEnum": "papernotes.models.choices.PipelineRowState",
+    },
 }
 
 LOGGING = {
@@ -214,6 +220,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # One line per HTTP request and per BM25 index is noise in a worker's log.
+    "loggers": {"httpx": {"level": "WARNING"}, "bm25s": {"level": "WARNING"}},
 }
 
 # --- Production serving and security (issue 9) ----------------------------------------
@@ -283,3 +291,61 @@ PDF_EXTRACT_TIME_LIMIT = env.float("PDF_EXTRACT_TIME_LIMIT", default=120.0)
 # Where the shared rate limiter keeps its state: Redis when REDIS_URL is set, else a
 # lock file under var/ (enough for the processes of one machine).
 RATE_LIMIT_DIR = env.path("RATE_LIMIT_DIR", default=VAR_DIR / "ratelimit")
+
+# Drafting with an LLM (papernotes/drafting). Any OpenAI-compatible server works: set
+# OPENAI_BASE_URL for vLLM, Ollama, llama.cpp or LM Studio (a key is then optional).
+# With neither a key nor a base URL, drafting is off and editors write drafts by hand.
+OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
+OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
+LLM_MODEL = env.str("LLM_MODEL", default="gpt-4o-mini")
+# A model per step; each defaults to LLM_MODEL.
+LLM_MODEL_READ = env.str("LLM_MODEL_READ", default=LLM_MODEL)
+LLM_MODEL_ANSWER = env.str("LLM_MODEL_ANSWER", default=LLM_MODEL)
+LLM_MODEL_REPAIR = env.str("LLM_MODEL_REPAIR", default=LLM_MODEL)
+# Seconds per call; tries per call within a task on 429/5xx/timeouts (Retry-After honoured).
+LLM_TIMEOUT = env.float("LLM_TIMEOUT", default=120.0)
+LLM_RETRY_ATTEMPTS = env.int("LLM_RETRY_ATTEMPTS", default=3)
+LLM_BACKOFF_BASE = env.float("LLM_BACKOFF_BASE", default=2.0)
+LLM_MAX_RETRY_AFTER = env.float("LLM_MAX_RETRY_AFTER", default=60.0)
+# Shared by all workers (Redis when REDIS_URL is set): calls in flight, and per-minute quotas
+# (0: no quota of that kind).
+LLM_MAX_CONCURRENT = env.int("LLM_MAX_CONCURRENT", default=4)
+LLM_REQUESTS_PER_MINUTE = env.int("LLM_REQUESTS_PER_MINUTE", default=0)
+LLM_TOKENS_PER_MINUTE = env.int("LLM_TOKENS_PER_MINUTE", default=0)
+# Output budget per step, and the request parameter that carries it (older servers and
+# models take "max_tokens").
+LLM_MAX_OUTPUT_TOKENS = env.int("LLM_MAX_OUTPUT_TOKENS", default=8000)
+LLM_MAX_TOKENS_PARAMETER = env.str("LLM_MAX_TOKENS_PARAMETER", default="max_completion_tokens")
+# USD per million tokens, per model: {"model": {"input": .., "cached_input": .., "output": ..}}.
+# A model not in the table is recorded at cost 0 and named in the log.
+LLM_PRICES = env.json(
+    "LLM_PRICES",
+    default={
+        "gpt-4o-mini": {"input": 0.15, "cached_input": 0.075, "output": 0.60},
+        "gpt-4o": {"input": 2.50, "cached_input": 1.25, "output": 10.00},
+        "gpt-4.1-mini": {"input": 0.40, "cached_input": 0.10, "output": 1.60},
+        "gpt-4.1": {"input": 2.00, "cached_input": 0.50, "output": 8.00},
+    },
+)
+# What a draft holds: the range of Q&A pairs, the house style of the blog ("blog": sentences
+# end with ".", ASCII ":" "?" "(" ")"; "none": the model's own punctuation), and how much of
+# the paper goes into each call.
+DRAFTING_QA_MIN = env.int("DRAFTING_QA_MIN", default=9)
+DRAFTING_QA_MAX = env.int("DRAFTING_QA_MAX", default=11)
+DRAFTING_HOUSE_STYLE = env.str("DRAFTING_HOUSE_STYLE", default="blog")
+DRAFTING_READ_PASSAGE_CHARS = env.int("DRAFTING_READ_PASSAGE_CHARS", default=12000)
+DRAFTING_PASSAGES_PER_QUESTION = env.int("DRAFTING_PASSAGES_PER_QUESTION", default=3)
+DRAFTING_ANSWER_PASSAGE_CHARS = env.int("DRAFTING_ANSWER_PASSAGE_CHARS", default=40000)
+# Start drafting by itself once a paper's text is extracted (issues not yet published).
+DRAFTING_AUTO_START = env.bool("DRAFTING_AUTO_START", default=True)
+# -- Editorial review (issue 8) --------------------------------------------------------
+# django-import-export: the glossary's CSV import/export. django-celery-beat: scheduled
+# publication; the beat (started by `make run`, or `celery -A papernotes beat` in
+# production) publishes due issues every minute.
+INSTALLED_APPS += ["import_export", "django_celery_beat"]
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "publish-due-issues": {"task": "editorial.tasks.publish_due_issues_task", "schedule": 60.0},
+}
+# How many Q&A pairs a note should have (the qa_count check).
+EDITORIAL_QA_COUNT_RANGE = (env.int("QA_COUNT_MIN", default=8), env.int("QA_COUNT_MAX", default=12))

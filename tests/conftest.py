@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from papernotes.celery import app as celery_app
 from tests.support.arxiv_server import ArxivServer
+from tests.support.openai_server import OpenAIServer
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_ISSUE = REPO / "sample_data" / "weekly-issue-2024-04-29.txt"
@@ -55,3 +57,28 @@ def arxiv_server(settings) -> Iterator[ArxivServer]:
     with ArxivServer() as server:
         settings.ARXIV_API_URL = server.api_url
         yield server
+
+
+@pytest.fixture
+def llm_server(settings) -> Iterator[OpenAIServer]:
+    """The stand-in, with the settings of a fast test run pointing at it."""
+    with OpenAIServer() as server:
+        settings.OPENAI_API_KEY = ""
+        settings.OPENAI_BASE_URL = server.base_url
+        settings.LLM_TIMEOUT = 2.0
+        settings.LLM_RETRY_ATTEMPTS = 3
+        settings.LLM_BACKOFF_BASE = 0.01
+        settings.LLM_MAX_RETRY_AFTER = 5.0
+        settings.LLM_MAX_CONCURRENT = 4
+        settings.LLM_MODEL = settings.LLM_MODEL_READ = settings.LLM_MODEL_ANSWER = "gpt-4o-mini"
+        settings.LLM_MODEL_REPAIR = "gpt-4o-mini"
+        settings.REDIS_URL = ""
+        yield server
+
+
+@pytest.fixture
+def eager_tasks(settings) -> Iterator[None]:
+    # The real task code, run in this process: a retry runs again at once.
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False

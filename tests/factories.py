@@ -4,7 +4,8 @@ import datetime
 
 import factory
 
-from papernotes.models import IssueState, Note, NoteState, Paper, QuestionAnswer, TextSource, WeeklyIssue
+from editorial.models import GlossaryEntry
+from papernotes.models import IssueState, Note, NoteState, Paper, Passage, QuestionAnswer, TextSource, WeeklyIssue
 
 
 class PaperFactory(factory.django.DjangoModelFactory):
@@ -62,3 +63,39 @@ class QuestionAnswerFactory(factory.django.DjangoModelFactory):
     question_source = TextSource.IMPORTED
     answer = "物事がうまくいくことを示したことです."
     answer_source = TextSource.IMPORTED
+
+
+class PassageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Passage
+
+    paper = factory.SubFactory(PaperFactory)
+    position = factory.Sequence(lambda n: n)
+    page_start = 1
+    page_end = 1
+    section = "1 Introduction"
+    text = factory.Sequence(
+        lambda n: (
+            f"Passage {n} of the paper. We train a model with 7 billion parameters on 2 trillion tokens "
+            "and evaluate it on four benchmarks, where it improves accuracy by 3.5 points over the baseline."
+        )
+    )
+
+
+class GlossaryEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GlossaryEntry
+
+    term = factory.Sequence(lambda n: f"term {n}")
+    preferred = factory.Sequence(lambda n: f"用語{n}")
+    forbidden_variants = factory.LazyFunction(list)
+
+
+def set_issue_state(issue: WeeklyIssue, state: str, **fields) -> WeeklyIssue:
+    """Put an issue in ``state`` as test set-up (the workflow's transitions are tested in
+    tests/editorial): the FSM field refuses assignment, so write the row, then save it once
+    as the services do (``updated_at``, a history row, the readers' version stamp)."""
+    WeeklyIssue.objects.filter(pk=issue.pk).update(state=state, **fields)
+    fresh = WeeklyIssue.objects.get(pk=issue.pk)
+    fresh.save()
+    return fresh

@@ -1,5 +1,6 @@
-"""Editors' endpoints (token authentication): create a week's issue from a list, read its
-pipeline status. Thin: each calls the ingestion service or selector that the admin uses."""
+"""Editors' endpoints (token authentication): create a week's issue from a list, start
+drafting it, read its pipeline status. Thin: each calls the service or selector that the
+admin uses."""
 
 import datetime
 
@@ -12,13 +13,17 @@ from rest_framework.views import APIView
 
 from api.permissions import EditorPermission
 from api.serializers import (
+    DraftInputSerializer,
+    DraftResultSerializer,
     ErrorSerializer,
     IssueFromListInputSerializer,
     IssueFromListResultSerializer,
     PipelineSerializer,
 )
+from papernotes.drafting.services import issue_draft_start
 from papernotes.ingestion.selectors import issue_pipeline
 from papernotes.ingestion.services import issue_create_from_list
+from papernotes.models import WeeklyIssue
 
 WEEK_PARAMETER = OpenApiParameter("week", OpenApiTypes.DATE, OpenApiParameter.PATH, description="週の開始日(月曜日)")
 
@@ -66,3 +71,30 @@ class IssuePipelineView(EditorialView):
         if pipeline is None:
             raise Http404
         return Response(PipelineSerializer(pipeline).data)
+
+
+class IssueDraftView(EditorialView):
+    required_permission = "papernotes.change_note"
+
+    @extend_schema(
+        summary="週刊号の論文ノートの下書きを LLM で作成する(作業は Celery で進む)",
+        parameters=[WEEK_PARAMETER],
+        request=DraftInputSerializer,
+        responses={
+            202: DraftResultSerializer,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+        },
+    )
+    def post(self, request, week: str):
+        try:
+            issue = WeeklyIssue.objects.get(week_start=datetime.date.fromisoformat(week))
+        except (ValueError, WeeklyIssue.DoesNotExist) as error:
+            raise Http404 from error
+        payload = DraftInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        started = issue_draft_start(issue_id=issue.pk, force=payload.validated_data["force"], user=request.user)
+        result = {"week_start": issue.week_start, "started": len(started)}
+        return Response(DraftResultSerializer(result).data, status=status.HTTP_202_ACCEPTED)

@@ -10,32 +10,46 @@ import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from papernotes.ingestion.selectors import pipeline_for_issue
+from papernotes.drafting.services import DraftingError, issue_draft_start
+from papernotes.ingestion.selectors import paper_pipeline_rows, pipeline_for_issue
 from papernotes.ingestion.services import IssueListError, issue_create_from_list, issue_retry_failed
-from papernotes.models import IssueSourceList, PaperIngestion, PaperPdf, Passage, WeeklyIssue
+from papernotes.models import (
+    ONCE_PUBLISHED_ISSUE_STATES,
+    IssueSourceList,
+    PaperIngestion,
+    PaperPdf,
+    Passage,
+    WeeklyIssue,
+)
 
 
 def next_monday(today: datetime.date | None = None) -> datetime.date:
-    today = today or datetime.date.today()
-    return today - datetime.timedelta(days=today.weekday())
+    """The coming Monday in settings.TIME_ZONE (today when today is a Monday): the week an
+    editor usually prepares."""
+    today = today or timezone.localdate()
+    return today + datetime.timedelta(days=-today.weekday() % 7)
 
 
 class IssueFromListForm(forms.Form):
     week_start = forms.DateField(
         label=_("週の開始日(月曜日)"),
         required=False,
-        help_text=_("空欄の場合、貼り付けた一覧の見出し(年のあるもの)から決めます。"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_(
+            "次の月曜日が入っています。複数の週を貼り付けた場合はこの週の節を使い、1 つの節だけなら見出しにかかわらず"
+            "この週の号になります。空欄にすると、貼り付けた見出しから週を決めます。"
+        ),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     text = forms.CharField(
         label=_("論文の一覧"),
@@ -45,11 +59,19 @@ class IssueFromListForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("initial", {"week_start": next_monday()})
+        super().__init__(*args, **kwargs)
+
     def clean_week_start(self):
         week = self.cleaned_data["week_start"]
         if week and week.isoweekday() != 1:
             raise forms.ValidationError(gettext("月曜日を指定してください。"))
         return week
+
+    def add_list_error(self, error: IssueListError) -> None:
+        """Show a refusal of the service next to what to correct (the week or the list)."""
+        self.add_error(error.field if error.field in self.fields else None, str(error))
 
 
 def progress_bar(progress: int, label: str = "") -> SafeString:
@@ -60,12 +82,20 @@ def progress_bar(progress: int, label: str = "") -> SafeString:
     )
 
 
+def _answer(request, message: str, *, ok: bool = True, fallback_url: str):
+    """JSON for the page's buttons (fetch); a message and a redirect for a plain form post."""
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"message": message}, status=200 if ok else 400)
+    messages.add_message(request, messages.SUCCESS if ok else messages.ERROR, message)
+    return redirect(fallback_url)
+
+
 class IssuePipelineAdminMixin:
     """Added to the weekly issue admin: the list form, progress and retry."""
 
     change_form_template = "admin/papernotes/weeklyissue/change_form.html"
     change_list_template = "admin/papernotes/weeklyissue/change_list.html"
-    actions = ["retry_failed_action"]
+    actions = ["retry_failed_action", "draft_action"]
 
     def get_urls(self):
         own = [
@@ -80,6 +110,11 @@ class IssuePipelineAdminMixin:
                 name="papernotes_weeklyissue_retry_failed",
             ),
             path(
+                "<int:issue_id>/draft/",
+                self.admin_site.admin_view(self.draft_view),
+                name="papernotes_weeklyissue_draft",
+            ),
+            path(
                 "<int:issue_id>/pipeline/",
                 self.admin_site.admin_view(self.pipeline_fragment_view),
                 name="papernotes_weeklyissue_pipeline",
@@ -87,15 +122,16 @@ class IssuePipelineAdminMixin:
         ]
         return own + super().get_urls()
 
-    @admin.display(description=_("取り込み"))
+    @admin.display(description=_("取り込みと下書き"))
     def pipeline_progress(self, issue: WeeklyIssue) -> str:
-        pipeline = pipeline_for_issue(issue)
+        pipeline = pipeline_for_issue(issue, with_costs=False)
         if not pipeline.total:
             return "—"
-        label = gettext("完了 {done} / 失敗 {failed} / 全 {total}").format(
-            done=pipeline.done, failed=pipeline.failed, total=pipeline.total
+        label = gettext("{progress}% 完了 {done} / 失敗 {failed} / 全 {total}").format(
+            progress=pipeline.progress, done=pipeline.done, failed=pipeline.failed, total=pipeline.total
         )
-        return progress_bar(pipeline.progress, label)
+        bar = render_to_string("editorial/progress_bar.html", {"pipeline": pipeline})
+        return format_html("{} <span>{}</span>", bar, label)
 
     def new_from_list_view(self, request):
         if not self.has_add_permission(request):
@@ -107,7 +143,7 @@ class IssuePipelineAdminMixin:
                     text=form.cleaned_data["text"], week_start=form.cleaned_data["week_start"], user=request.user
                 )
             except IssueListError as error:
-                form.add_error(None, str(error))
+                form.add_list_error(error)
             else:
                 self._report(request, result)
                 return redirect(reverse("admin:papernotes_weeklyissue_change", args=[result.issue.pk]))
@@ -128,6 +164,8 @@ class IssuePipelineAdminMixin:
             ),
             messages.SUCCESS,
         )
+        for notice in result.notices:
+            self.message_user(request, notice, messages.WARNING)
         if result.already_in_issue:
             self.message_user(
                 request,
@@ -165,12 +203,14 @@ class IssuePipelineAdminMixin:
             )
             context["pipeline_url"] = reverse("admin:papernotes_weeklyissue_pipeline", args=[obj.pk])
             context["retry_url"] = reverse("admin:papernotes_weeklyissue_retry_failed", args=[obj.pk])
+            if obj.state not in ONCE_PUBLISHED_ISSUE_STATES:
+                context["draft_url"] = reverse("admin:papernotes_weeklyissue_draft", args=[obj.pk])
             context["source_lists"] = obj.source_lists.all()[:5]
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     @admin.action(description=_("失敗した論文を再試行"))
     def retry_failed_action(self, request, queryset):
-        self._report_retry(request, sum(len(issue_retry_failed(issue=issue)) for issue in queryset))
+        self.message_user(request, _retry_message(sum(len(issue_retry_failed(issue=issue)) for issue in queryset)))
 
     def retry_failed_view(self, request, issue_id: int):
         if request.method != "POST":
@@ -178,16 +218,43 @@ class IssuePipelineAdminMixin:
         issue = get_object_or_404(WeeklyIssue, pk=issue_id)
         if not self.has_change_permission(request, issue):
             raise PermissionDenied
-        self._report_retry(request, len(issue_retry_failed(issue=issue)))
-        return redirect(reverse("admin:papernotes_weeklyissue_change", args=[issue.pk]))
+        message = _retry_message(len(issue_retry_failed(issue=issue)))
+        return _answer(request, message, fallback_url=reverse("admin:papernotes_weeklyissue_change", args=[issue.pk]))
 
-    def _report_retry(self, request, count: int) -> None:
-        if count:
-            self.message_user(
-                request, gettext("{count} 本の論文を再試行します。").format(count=count), messages.SUCCESS
-            )
-        else:
-            self.message_user(request, gettext("失敗した論文はありません。"), messages.INFO)
+    @admin.action(description=_("下書きを作成(LLM)"))
+    def draft_action(self, request, queryset):
+        for issue in queryset:
+            try:
+                started = issue_draft_start(issue_id=issue.pk, user=request.user)
+            except DraftingError as error:
+                self.message_user(request, f"{issue.title}: {error}", messages.WARNING)
+            else:
+                self.message_user(request, f"{issue.title}: {_draft_message(len(started))}")
+
+    def draft_view(self, request, issue_id: int):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        issue = get_object_or_404(WeeklyIssue, pk=issue_id)
+        if not self.has_change_permission(request, issue):
+            raise PermissionDenied
+        back = reverse("admin:papernotes_weeklyissue_change", args=[issue.pk])
+        try:
+            started = issue_draft_start(issue_id=issue.pk, user=request.user)
+        except DraftingError as error:
+            return _answer(request, str(error), ok=False, fallback_url=back)
+        return _answer(request, _draft_message(len(started)), fallback_url=back)
+
+
+def _retry_message(count: int) -> str:
+    if count:
+        return gettext("{count} 本の論文を再試行します。").format(count=count)
+    return gettext("失敗した論文はありません。")
+
+
+def _draft_message(count: int) -> str:
+    if count:
+        return gettext("{count} 本の論文の下書きを作成します。").format(count=count)
+    return gettext("下書きを作る論文はありません(作成中または作成済みです)。")
 
 
 class PaperPipelineAdminMixin:
@@ -200,13 +267,43 @@ class PaperPipelineAdminMixin:
             return "—"
         return progress_bar(state.progress, f"{state.get_stage_display()} / {state.get_status_display()}")
 
+    def get_urls(self):
+        own = [
+            path(
+                "<int:paper_id>/pipeline/",
+                self.admin_site.admin_view(self.paper_pipeline_fragment_view),
+                name="papernotes_paper_pipeline",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def _pipeline_context(self, paper) -> dict:
+        rows = paper_pipeline_rows(paper_id=paper.pk)
+        return {
+            "state": getattr(paper, "ingestion", None),
+            "pdf": getattr(paper, "pdf", None),
+            "passage_count": paper.passages.count(),
+            "paper": paper,
+            "rows": rows,
+            "active": any(row.active for row in rows),
+        }
+
+    def paper_pipeline_fragment_view(self, request, paper_id: int):
+        paper = get_object_or_404(self.model, pk=paper_id)
+        if not self.has_view_permission(request, paper):
+            raise PermissionDenied
+        return TemplateResponse(request, "editorial/paper_pipeline.html", self._pipeline_context(paper))
+
     @admin.display(description=_("取り込みの詳細"))
     def pipeline_details(self, paper) -> str:
-        state = getattr(paper, "ingestion", None)
-        pdf = getattr(paper, "pdf", None)
+        if paper.pk is None:
+            return "—"
         return render_to_string(
-            "editorial/paper_pipeline.html",
-            {"state": state, "pdf": pdf, "passage_count": paper.passages.count(), "paper": paper},
+            "editorial/paper_pipeline_box.html",
+            {
+                **self._pipeline_context(paper),
+                "pipeline_url": reverse("admin:papernotes_paper_pipeline", args=[paper.pk]),
+            },
         )
 
 

@@ -106,20 +106,35 @@ class _WatchedAdapter(HTTPAdapter):
         }
 
 
-@contextlib.contextmanager
-def bounded_session(seconds: float) -> Iterator[tuple[requests.Session, Deadline]]:
-    """A session for one exchange that cannot outlive ``seconds``; use it on this thread only."""
-    deadline = Deadline(seconds)
-    previous = getattr(_active, "deadline", None)
-    _active.deadline = deadline
-    session = requests.Session()
+def watched_session(session: requests.Session | None = None) -> requests.Session:
+    """``session`` (or a new one) whose new connections register with the running :func:`deadline`.
+
+    Only connections opened under a deadline are watched: use a fresh session per bounded
+    exchange, not a pool kept across exchanges.
+    """
+    session = session or requests.Session()
     adapter = _WatchedAdapter(max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    deadline.start()
+    return session
+
+
+@contextlib.contextmanager
+def deadline(seconds: float) -> Iterator[Deadline]:
+    """Bound what runs inside to ``seconds`` of wall time, on this thread's watched sessions."""
+    limit = Deadline(seconds)
+    previous = getattr(_active, "deadline", None)
+    _active.deadline = limit
+    limit.start()
     try:
-        yield session, deadline
+        yield limit
     finally:
-        deadline.cancel()
-        session.close()
+        limit.cancel()
         _active.deadline = previous
+
+
+@contextlib.contextmanager
+def bounded_session(seconds: float) -> Iterator[tuple[requests.Session, Deadline]]:
+    """A fresh session for one exchange that cannot outlive ``seconds``; use it on this thread only."""
+    with deadline(seconds) as limit, watched_session() as session:
+        yield session, limit

@@ -3,9 +3,9 @@
 :func:`fetch_metadata` sends all identifiers of an issue in a single ``id_list`` query
 through the ``arxiv`` package, with our own transport policy on top of it:
 
-* every HTTP request runs inside :func:`~papernotes.ingestion.ratelimit.arxiv_slot`, the
+* every HTTP request runs inside :func:`~papernotes.external.ratelimit.arxiv_slot`, the
   limiter shared by all workers (the package's own per-process delay is switched off);
-* each request has a timeout (``settings.ARXIV_TIMEOUT``), which the package does not set;
+* each request is bounded in time as a whole (``settings.ARXIV_TIMEOUT``), which the package does not do;
 * 5xx, 429, timeouts and connection errors are retried with exponential backoff,
   honouring ``Retry-After``; when retries run out the whole batch fails with
   :class:`ArxivUnavailable`;
@@ -22,7 +22,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 import arxiv
@@ -31,8 +30,11 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from urllib3.exceptions import ReadTimeoutError
 
+from papernotes.external.deadline import deadline, watched_session
+from papernotes.external.errors import ExternalError
+from papernotes.external.http import HttpPolicy, is_retryable_status, parse_retry_after, policy_for
+from papernotes.external.ratelimit import RateLimitError, arxiv_slot, get_limiter
 from papernotes.ingestion.ids import InvalidArxivId, parse_arxiv_id
-from papernotes.ingestion.ratelimit import RateLimitError, arxiv_slot, get_limiter
 
 logger = logging.getLogger(__name__)
 
@@ -46,32 +48,7 @@ _ATOM = "{http://www.w3.org/2005/Atom}"
 
 # Longer batches are split; a weekly issue has ten papers, so one request in practice.
 MAX_IDS_PER_REQUEST = 100
-# 408 and 429 are "try again later"; every 5xx is arXiv's side.
-_RETRYABLE_STATUS = frozenset({408, 429})
-
 FetchErrorCode = Literal["unknown", "withdrawn", "invalid"]
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard to try before declaring arXiv unavailable for this batch."""
-
-    attempts: int = 4
-    backoff_base: float = 2.0
-    backoff_max: float = 60.0
-    # A Retry-After longer than this is not waited out inside a task: the batch fails
-    # with ArxivUnavailable.retry_after set, and the caller reschedules.
-    max_retry_after: float = 120.0
-
-    def delay_before(self, retry: int, retry_after: float | None) -> float:
-        """Seconds to wait before retry number ``retry`` (1-based)."""
-        backoff = min(self.backoff_max, self.backoff_base * 2 ** (retry - 1))
-        return max(backoff, retry_after or 0.0)
-
-
-def retry_policy_from_settings() -> RetryPolicy:
-    """The policy configured by ARXIV_RETRY_ATTEMPTS and ARXIV_BACKOFF_BASE."""
-    return RetryPolicy(attempts=settings.ARXIV_RETRY_ATTEMPTS, backoff_base=settings.ARXIV_BACKOFF_BASE)
 
 
 @dataclass(frozen=True)
@@ -109,7 +86,7 @@ class ArxivFetchError:
     record: ArxivRecord | None = None
 
 
-class ArxivUnavailable(Exception):
+class ArxivUnavailable(ExternalError):
     """The whole batch failed: arXiv could not be reached or kept refusing."""
 
     def __init__(
@@ -120,12 +97,11 @@ class ArxivUnavailable(Exception):
         status: int | None = None,
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        # Retry-After, when arXiv sent one, becomes the countdown of the task's retry.
+        retryable = status is None or is_retryable_status(status)
+        super().__init__("arxiv_unavailable", message, retryable=retryable, retry_after=retry_after)
         self.attempts = attempts
         self.status = status
-        # Seconds arXiv asked us to wait, when it did; a Celery retry can use it as countdown.
-        self.retry_after = retry_after
 
 
 class _TransientFailure(Exception):
@@ -144,22 +120,6 @@ class _RejectedIds(Exception):
     def __init__(self, rejected: dict[str, str]) -> None:
         super().__init__(", ".join(rejected))
         self.rejected = rejected
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP date), None if absent/invalid."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _is_timeout(error: requests.RequestException) -> bool:
@@ -203,8 +163,8 @@ class _ArxivApiClient(arxiv.Client):
         # delay 0 and no retries: spacing is the shared limiter's job, retrying ours.
         super().__init__(page_size=page_size, delay_seconds=0.0, num_retries=0)
         self.query_url_format = f"{api_url}?{{}}"
+        self.timeout = timeout
         self.session = _TimeoutSession(timeout)
-        self._session = self.session
 
     def _results(self, search: arxiv.Search, offset: int = 0) -> Generator[arxiv.Result, None, None]:
         # A batch fits one page by construction. Never ask for a second page: arXiv has been
@@ -214,15 +174,21 @@ class _ArxivApiClient(arxiv.Client):
         yield from feed.results
 
     def _parse_feed(self, url: str, first_page: bool = True, _try_index: int = 0) -> arxiv.ParsedFeed:
-        with arxiv_slot():
+        # ARXIV_TIMEOUT bounds the whole request, however slowly arXiv sends; a fresh
+        # session per request, so that every connection is watched by this deadline.
+        with arxiv_slot(), deadline(self.timeout) as limit:
+            self.session = self._session = watched_session(_TimeoutSession(self.timeout))
             try:
                 feed = super()._parse_feed(url, first_page=first_page, _try_index=_try_index)
             except arxiv.HTTPError as error:
                 raise self._http_failure(error.status) from error
             except requests.RequestException as error:
-                raise _TransientFailure("timeout" if _is_timeout(error) else "connection") from error
+                timed_out = limit.expired or _is_timeout(error)
+                raise _TransientFailure("timeout" if timed_out else "connection") from error
             except arxiv.UnexpectedEmptyPageError as error:
                 raise _TransientFailure("malformed") from error
+            finally:
+                self.session.close()
         if feed.malformed:
             # A 200 whose body is not a feed (truncated, or a proxy's text page).
             raise _TransientFailure("malformed")
@@ -234,7 +200,7 @@ class _ArxivApiClient(arxiv.Client):
             rejected = _rejected_ids(response.content if response is not None else b"")
             if rejected:
                 return _RejectedIds(rejected)
-        if status in _RETRYABLE_STATUS or status >= 500:
+        if is_retryable_status(status):
             header = response.headers.get("Retry-After") if response is not None else None
             retry_after = parse_retry_after(header)
             return _TransientFailure("http", status=status, retry_after=retry_after)
@@ -328,11 +294,11 @@ def _parse_requested(raw: str) -> str | ArxivFetchError:
         return ArxivFetchError(raw.strip(), "invalid", error.message)
 
 
-def _unavailable(failure: _TransientFailure, attempts: int) -> ArxivUnavailable:
+def _unavailable(failure: _TransientFailure, attempts: int, timeout: float) -> ArxivUnavailable:
     if failure.reason == "http":
         cause = _("HTTP {status}").format(status=failure.status)
     elif failure.reason == "timeout":
-        cause = _("{seconds:g} 秒以内に応答がありません").format(seconds=float(settings.ARXIV_TIMEOUT))
+        cause = _("{seconds:g} 秒以内に応答がありません").format(seconds=timeout)
     elif failure.reason == "malformed":
         cause = _("応答を解釈できません")
     else:
@@ -342,16 +308,15 @@ def _unavailable(failure: _TransientFailure, attempts: int) -> ArxivUnavailable:
             cause=cause, seconds=failure.retry_after
         )
     return ArxivUnavailable(
-        _("arXiv に接続できません({cause}、{attempts} 回試行)。しばらくしてから再取得してください").format(
-            cause=cause, attempts=attempts
-        ),
+        # The cause only: whether it will be retried, and when, is the pipeline's to say.
+        _("arXiv に接続できません({cause})").format(cause=cause),
         attempts=attempts,
         status=failure.status,
         retry_after=failure.retry_after,
     )
 
 
-def _request_with_retries(client: _ArxivApiClient, ids: list[str], policy: RetryPolicy) -> list[arxiv.Result]:
+def _request_with_retries(client: _ArxivApiClient, ids: list[str], policy: HttpPolicy) -> list[arxiv.Result]:
     """One batch request, retried on transient failures; ArxivUnavailable when they persist."""
     search = arxiv.Search(id_list=ids, max_results=len(ids))
     for attempt in range(1, policy.attempts + 1):
@@ -365,22 +330,20 @@ def _request_with_retries(client: _ArxivApiClient, ids: list[str], policy: Retry
                 failure.reason,
                 failure.status or "",
             )
-            if attempt == policy.attempts:
-                raise _unavailable(failure, attempt) from failure
-            if failure.retry_after is not None and failure.retry_after > policy.max_retry_after:
-                raise _unavailable(failure, attempt) from failure
+            if policy.gives_up_on(attempt, failure.retry_after):
+                raise _unavailable(failure, attempt, policy.timeout) from failure
             delay = policy.delay_before(attempt, failure.retry_after)
             # Tell the other workers too: arXiv's trouble is not specific to this process.
-            get_limiter().defer(delay)
+            get_limiter("arxiv").defer(delay)
             time.sleep(delay)
     raise AssertionError("unreachable: attempts >= 1")
 
 
-def _fetch_chunk(ids: list[str], policy: RetryPolicy) -> tuple[dict[str, ArxivRecord], dict[str, ArxivFetchError]]:
+def _fetch_chunk(ids: list[str], policy: HttpPolicy) -> tuple[dict[str, ArxivRecord], dict[str, ArxivFetchError]]:
     """Records by bare id for one request's worth of ids, plus ids arXiv rejected as malformed."""
     rejected: dict[str, ArxivFetchError] = {}
     remaining = list(ids)
-    client = _ArxivApiClient(api_url=settings.ARXIV_API_URL, timeout=float(settings.ARXIV_TIMEOUT), page_size=len(ids))
+    client = _ArxivApiClient(api_url=settings.ARXIV_API_URL, timeout=policy.timeout, page_size=len(ids))
     while remaining:
         try:
             results = _request_with_retries(client, remaining, policy)
@@ -407,7 +370,7 @@ def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
 
 
 def fetch_metadata(
-    arxiv_ids: Sequence[str], *, retry: RetryPolicy | None = None
+    arxiv_ids: Sequence[str], *, retry: HttpPolicy | None = None
 ) -> dict[str, ArxivRecord | ArxivFetchError]:
     """Latest arXiv metadata for every id, keyed by the ids exactly as given.
 
@@ -417,7 +380,7 @@ def fetch_metadata(
     returned as :class:`ArxivFetchError`; :class:`ArxivUnavailable` is raised only when
     arXiv as a whole cannot be used.
     """
-    retry = retry or retry_policy_from_settings()
+    retry = retry or policy_for("arxiv")
     requested = {raw: _parse_requested(raw) for raw in arxiv_ids}
     wanted = list(dict.fromkeys(bare for bare in requested.values() if isinstance(bare, str)))
     found: dict[str, ArxivRecord] = {}

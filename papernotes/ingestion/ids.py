@@ -9,7 +9,11 @@ are tolerated):
 - an ``arXiv:`` prefix in any case;
 - ``/abs/``, ``/pdf/`` (with or without ``.pdf``) and ``/html/`` URLs on arxiv.org,
   www.arxiv.org or export.arxiv.org, http or https, with or without a scheme;
-- the arXiv DOI, ``10.48550/arXiv.2405.01535`` or its doi.org URL.
+- the arXiv DOI, ``10.48550/arXiv.2405.01535`` or its doi.org URL;
+- pages about one arXiv paper on the sites the list links to: Hugging Face papers
+  (``huggingface.co/papers/2405.01535``) and alphaXiv (``alphaxiv.org/abs/…``, ``/overview/…``).
+
+Scheme, host and path prefix are read in any case (``HTTPS://ARXIV.ORG/ABS/…``).
 
 The subject class of an old-scheme id (``math.AG/…``) is dropped: arXiv's canonical form of
 ``math.AG/0601001`` is ``math/0601001``, and keeping the class would let one paper count as
@@ -70,8 +74,17 @@ _OLD_ID = r"(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.(?P<subject>[A-Za-z]+(?:-[A-Za-z
 _ID_RE = re.compile(rf"(?:{_NEW_ID}|{_OLD_ID}){_VERSION}")
 _PREFIX_RE = re.compile(r"^arxiv\s*:\s*", re.IGNORECASE)
 _DOI_RE = re.compile(r"^(?:doi\s*:\s*)?10\.48550/arxiv\.", re.IGNORECASE)
-_URL_PATH_RE = re.compile(r"^/(?:abs|pdf|html|ps|format)/(?P<id>.+?)(?:\.pdf)?/?$")
-_HOSTLESS_URL_RE = re.compile(r"^(?:[a-z0-9-]+\.)*(?:arxiv\.org|doi\.org)/", re.IGNORECASE)
+_URL_PATH_RE = re.compile(r"^/(?:abs|pdf|html|ps|format)/(?P<id>.+?)(?:\.pdf)?/?$", re.IGNORECASE)
+# Sites whose page for one paper is named by its arXiv id. Only these paths count: the same
+# hosts also serve models, data sets and blog posts, which are not arXiv papers.
+_MIRROR_PATHS = {
+    "huggingface.co": re.compile(r"^/papers/(?P<id>[^/]+?)/?$", re.IGNORECASE),
+    "hf.co": re.compile(r"^/papers/(?P<id>[^/]+?)/?$", re.IGNORECASE),
+    "alphaxiv.org": re.compile(r"^/(?:abs|overview|pdf)/(?P<id>[^/]+?)(?:\.pdf)?/?$", re.IGNORECASE),
+}
+_HOSTLESS_URL_RE = re.compile(
+    r"^(?:[a-z0-9-]+\.)*(?:arxiv\.org|doi\.org|huggingface\.co|hf\.co|alphaxiv\.org)/", re.IGNORECASE
+)
 # Wrappers an id arrives in when copied from Markdown, chat or e-mail.
 _LEADING_JUNK = "<([{\"'「『"
 _TRAILING_JUNK = ">)]}\"'」』.,;:!?、。"
@@ -123,7 +136,16 @@ def looks_like_arxiv_url(url: str) -> bool:
         return False
     if is_arxiv_host(parts.hostname):
         return True
+    if _mirror_paper_id(parts.hostname, parts.path) is not None:
+        return True
     return (parts.hostname or "").lower() == "doi.org" and bool(_DOI_RE.match(parts.path.lstrip("/")))
+
+
+def _mirror_paper_id(host: str | None, path: str) -> str | None:
+    """The arXiv id in the path of a paper's page on a site that names it so, else None."""
+    pattern = _MIRROR_PATHS.get((host or "").lower().rstrip(".").removeprefix("www."))
+    match = pattern.match(path) if pattern else None
+    return match.group("id") if match else None
 
 
 def parse_arxiv_id(text: str) -> ArxivRef:
@@ -165,12 +187,24 @@ def _candidate_from_url(value: str) -> str:
         if _DOI_RE.match(doi):
             return _DOI_RE.sub("", doi)
         raise InvalidArxivId(value, _("arXiv の URL ではありません: {value}").format(value=value))
+    mirrored = _mirror_paper_id(host, parts.path)
+    if mirrored is not None:
+        return _lower_id(mirrored)
     if not is_arxiv_host(host):
         raise InvalidArxivId(value, _("arXiv の URL ではありません: {value}").format(value=value))
     match = _URL_PATH_RE.match(parts.path)
     if not match:
         raise InvalidArxivId(value, _("arXiv の URL ですが、論文の ID が含まれていません: {value}").format(value=value))
-    return match.group("id")
+    return _lower_id(match.group("id"))
+
+
+def _lower_id(candidate: str) -> str:
+    """An id from a URL typed in capitals ("…/ABS/2405.01535V2") as arXiv writes it.
+
+    Safe for both schemes: archives are lower case, and an old id's subject class
+    ("math.AG"), the only upper-case part, is dropped anyway.
+    """
+    return candidate.lower()
 
 
 def _candidate_from_plain(value: str) -> str:

@@ -6,12 +6,16 @@ Two inputs are understood:
   ``1.`` or ``-`` and Markdown links are tolerated);
 - a section of dair.ai's "ML Papers of the Week" README: week headings
   (``## Top ML Papers of the Week (April 29 - May 5) - 2024``) and table rows
-  ``| 1) **Title** - description | [Paper](url), [Tweet](url) |`` (2024 style) or
+  ``| 1) **Title** - description | [Paper](url), [Tweet](url) |`` (2023–2024 style),
+  ``| 1) Plain Title - description | … |`` (early 2025) or
   ``| 1) Plain Title  description <br>● bullet | [Paper](url), … |`` (2025 style: the title
-  ends at two spaces).
+  ends at two spaces). The paper link may point at arXiv, Hugging Face papers or alphaXiv.
 
 Nothing the editor pasted disappears silently: every row or token that is not an arXiv paper
 comes back in ``rejected`` with a Japanese reason, and repeated papers in ``duplicates``.
+
+Which Monday a heading names, and which section a week picks, is :mod:`.weeks`' job; a
+row's title is :mod:`.row_titles`'.
 """
 
 import re
@@ -27,10 +31,26 @@ from papernotes.ingestion.ids import (
     looks_like_arxiv_url,
     parse_arxiv_id,
 )
+from papernotes.ingestion.row_titles import row_title
+from papernotes.ingestion.weeks import (
+    WeekHeading,
+    WeekNotFound,
+    WeekSection,
+    choose_week,
+    read_week_heading,
+    resolve_weeks,
+)
 
 
 class PaperListError(ValueError):
-    """The pasted text cannot be used at all; ``str()`` is a Japanese message for the editor."""
+    """The pasted text cannot be used at all; ``str()`` is a Japanese message for the editor.
+
+    ``field`` names what to correct: ``"text"`` (the list) or ``"week_start"`` (the week).
+    """
+
+    def __init__(self, message: str, *, field: str = "text") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -65,62 +85,26 @@ class DuplicateEntry:
 
 
 @dataclass(frozen=True)
-class WeekSection:
-    """A "Top ML Papers of the Week" heading; ``start`` is None when the heading has no year."""
-
-    label: str
-    start: date | None
-    line_no: int
-
-
-@dataclass(frozen=True)
 class PaperList:
+    """What was read. ``week_start`` is None when no week can be decided: ``week_problem``
+    then says why, in Japanese. ``notices`` are Japanese remarks for the editor (e.g. a
+    heading overruled by the week they gave)."""
+
     entries: tuple[ListEntry, ...]
     rejected: tuple[RejectedEntry, ...]
     duplicates: tuple[DuplicateEntry, ...]
     week_start: date | None
     weeks: tuple[WeekSection, ...] = ()
+    week_problem: str | None = None
+    notices: tuple[str, ...] = ()
 
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-
-# dair.ai renamed the list over time ("ML", later "AI"), so accept both.
-_WEEK_HEADING_RE = re.compile(
-    r"^#{1,6}\s*Top\s+(?:ML|AI|LLM)\s+Papers\s+of\s+the\s+Week\s*\((?P<range>[^)]*)\)"
-    r"\s*(?:[-–—]\s*(?P<year>\d{4}))?\s*$",
-    re.IGNORECASE,
-)
-_RANGE_RE = re.compile(r"^\s*(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2})\b")
 _TABLE_SEPARATOR_RE = re.compile(r"^\|?[\s:|-]+\|?$")
 _MD_LINK_RE = re.compile(r"\[(?P<label>[^\[\]]*)\]\(\s*<?(?P<url>[^()\s<>]+)>?\s*\)")
 _BARE_URL_RE = re.compile(r"(?:https?://|(?<![\w/.])(?:www\.|export\.)?arxiv\.org/)[^\s<>()\[\]|,]+", re.I)
 _ARXIV_PREFIXED_RE = re.compile(r"\barxiv\s*:\s*\S+", re.IGNORECASE)
-_ROW_NUMBER_RE = re.compile(r"^\s*\d+\s*[).]\s*")
-_BOLD_TITLE_RE = re.compile(r"^\*\*(?P<title>.+?)\*\*|^__(?P<title2>.+?)__")
 _LIST_MARKER_RE = re.compile(r"^\s*(?:[-*+•●]|\d+[.)])\s+")
 _TOKEN_SPLIT_RE = re.compile(r"[\s,、，;；]+")
-_HTML_TAG_RE = re.compile(r"<[^>]+>")
-_TITLE_END_RE = re.compile(r"\s{2,}|<br\s*/?>")
 _SOCIAL_LABELS = frozenset({"tweet", "tweets", "x", "thread", "twitter", "post on x"})
 _SOCIAL_HOSTS = frozenset({"x.com", "twitter.com", "mobile.twitter.com", "nitter.net", "threads.net"})
 
@@ -143,14 +127,22 @@ class _Candidate:
 
 
 def parse_paper_list(text: str, *, week: date | None = None) -> PaperList:
-    """Read what an editor pasted; ``week`` picks one section when several weeks are pasted."""
+    """Read what an editor pasted; ``week`` picks one section when several weeks are pasted,
+    and is the week of a single pasted section whatever its heading says."""
     if not text or not text.strip():
         raise PaperListError(_("貼り付けられたテキストが空です。論文の ID か URL を入力してください。"))
     lines = text.splitlines()
-    weeks = _week_sections(lines)
-    markdown = bool(weeks) or any(_is_table_row(line) for line in lines)
-    candidates = _markdown_candidates(lines) if markdown else _list_candidates(lines)
-    candidates, week_start = _select_week(candidates, weeks, week)
+    candidates, headings = _markdown_candidates(lines)
+    markdown = bool(headings) or any(_is_table_row(line) for line in lines)
+    if not markdown:
+        candidates = _list_candidates(lines)
+    weeks = resolve_weeks(headings, week=week)
+    try:
+        choice = choose_week(weeks, week=week)
+    except WeekNotFound as error:
+        raise PaperListError(str(error), field="week_start") from error
+    if choice.sections is not None:
+        candidates = [candidate for candidate in candidates if candidate.section in choice.sections]
     if not candidates:
         raise PaperListError(
             _(
@@ -171,61 +163,11 @@ def parse_paper_list(text: str, *, week: date | None = None) -> PaperList:
         entries=tuple(unique),
         rejected=tuple(rejected),
         duplicates=tuple(duplicates),
-        week_start=week_start,
+        week_start=choice.week_start,
         weeks=tuple(weeks),
+        week_problem=choice.problem if choice.week_start is None else None,
+        notices=choice.notices,
     )
-
-
-# --- week headings -------------------------------------------------------------------------
-
-
-def _week_sections(lines: list[str]) -> list[WeekSection]:
-    sections = []
-    for line_no, line in enumerate(lines, start=1):
-        match = _WEEK_HEADING_RE.match(line.strip())
-        if match:
-            year = int(match.group("year")) if match.group("year") else None
-            label = line.strip().lstrip("#").strip()
-            sections.append(WeekSection(label, _week_start(match.group("range"), year), line_no))
-    return sections
-
-
-def _week_start(range_text: str, year: int | None) -> date | None:
-    """The Monday a heading's range starts on, or None when it cannot be known for sure."""
-    match = _RANGE_RE.match(range_text)
-    if year is None or not match:
-        return None
-    month = _MONTHS.get(match.group("month").lower())
-    if month is None:
-        return None
-    # A week that straddles New Year may carry either year; the Monday check settles it.
-    for candidate_year in (year, year - 1):
-        try:
-            start = date(candidate_year, month, int(match.group("day")))
-        except ValueError:
-            return None
-        if start.weekday() == 0:
-            return start
-    return None
-
-
-def _select_week(
-    candidates: list[_Candidate], weeks: list[WeekSection], week: date | None
-) -> tuple[list[_Candidate], date | None]:
-    if week is not None and weeks:
-        wanted = {index for index, section in enumerate(weeks) if section.start == week}
-        if not wanted:
-            found = "、".join(section.label for section in weeks)
-            raise PaperListError(
-                _("{week} から始まる週の見出しが見つかりません(貼り付けられた週: {found})。").format(
-                    week=week.isoformat(), found=found
-                )
-            )
-        return [c for c in candidates if c.section in wanted], week
-    if len(weeks) == 1:
-        return candidates, weeks[0].start
-    # Several weeks and no choice made: keep every row but do not claim a week.
-    return candidates, None
 
 
 # --- Markdown (dair.ai README) ------------------------------------------------------------
@@ -235,17 +177,24 @@ def _is_table_row(line: str) -> bool:
     return line.lstrip().startswith("|")
 
 
-def _markdown_candidates(lines: list[str]) -> list[_Candidate]:
+def _markdown_candidates(lines: list[str]) -> tuple[list[_Candidate], list[WeekHeading]]:
+    """Rows and loose arXiv references, each tagged with its section, and the week headings.
+
+    One pass for both, after HTML comments are removed, so a section index always means the
+    same heading on both sides.
+    """
     candidates: list[_Candidate] = []
-    section: int | None = None
+    headings: list[WeekHeading] = []
     in_comment = False
     for line_no, raw in enumerate(lines, start=1):
         line, in_comment = _without_html_comments(raw, in_comment)
         stripped = line.strip()
         if not stripped:
             continue
-        if _WEEK_HEADING_RE.match(stripped):
-            section = 0 if section is None else section + 1
+        section = len(headings) - 1 if headings else None
+        heading = read_week_heading(stripped, line_no)
+        if heading is not None:
+            headings.append(heading)
             continue
         if _is_table_row(stripped):
             candidate = _row_candidate(stripped, line_no, section)
@@ -255,7 +204,7 @@ def _markdown_candidates(lines: list[str]) -> list[_Candidate]:
         # Prose around the table (the README's contents, links to the repository) is not a
         # list of papers, but an arXiv URL or "arXiv:" id in it is one the editor added by hand.
         candidates.extend(_loose_reference_candidates(stripped, line_no, section))
-    return candidates
+    return candidates, headings
 
 
 def _without_html_comments(line: str, in_comment: bool) -> tuple[str, bool]:
@@ -285,25 +234,13 @@ def _row_candidate(row: str, line_no: int, section: int | None) -> _Candidate | 
         return None
     description = " | ".join(cells[:-1]) if len(cells) > 1 else cells[0]
     links = _links_in(row)
-    title = _row_title(description) if len(cells) > 1 else _row_title(_MD_LINK_RE.sub("", description))
+    title = row_title(description) if len(cells) > 1 else row_title(_MD_LINK_RE.sub("", description))
     return _Candidate(line_no, title, row, links, section)
 
 
 def _is_header_row(cells: list[str]) -> bool:
     plain = [cell.strip("*_ ").lower() for cell in cells]
     return "paper" in plain and "links" in plain
-
-
-def _row_title(description: str) -> str | None:
-    text = _ROW_NUMBER_RE.sub("", description, count=1).strip()
-    bold = _BOLD_TITLE_RE.match(text)
-    # 2025 rows: "Plain Title  description <br>● bullet" — the title ends at two spaces or at
-    # the first line break of the cell.
-    title = (bold.group("title") or bold.group("title2")) if bold else _TITLE_END_RE.split(text, maxsplit=1)[0]
-    title = _MD_LINK_RE.sub(lambda m: m.group("label"), title)
-    title = _HTML_TAG_RE.sub("", title).replace("**", "").replace("__", "")
-    title = re.sub(r"\s+", " ", title).strip(" -–—:")
-    return title or None
 
 
 def _links_in(text: str) -> tuple[_Link, ...]:

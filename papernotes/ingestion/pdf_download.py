@@ -34,6 +34,8 @@ from django.utils.translation import gettext as _
 from urllib3.exceptions import ReadTimeoutError
 
 from papernotes.external.deadline import Deadline, bounded_session
+from papernotes.external.errors import ExternalError
+from papernotes.external.http import is_retryable_status
 from papernotes.external.urls import host_allowed, normal_hosts
 
 logger = logging.getLogger(__name__)
@@ -59,27 +61,23 @@ class DownloadedPdf:
     size: int
 
 
-class PdfDownloadError(Exception):
+class PdfDownloadError(ExternalError):
     """The PDF could not be downloaded; ``message`` is for the editor, ``code`` for the code."""
 
     def __init__(self, code: PdfErrorCode, message: str, *, url: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(code, message, retryable=_retryable(code, status))
         self.url = url
         self.status = status
 
-    @property
-    def retryable(self) -> bool:
-        """Worth trying again later (the server or the network, not the URL, is at fault)."""
-        if self.code in ("timeout", "connection"):
-            return True
-        return (
-            self.code == "http_error" and self.status is not None and (self.status >= 500 or self.status in (408, 429))
-        )
-
     def __repr__(self) -> str:
         return f"PdfDownloadError({self.code!r}, {self.message!r}, url={self.url!r})"
+
+
+def _retryable(code: str, status: int | None) -> bool:
+    """Worth trying again later (the server or the network, not the URL, is at fault)."""
+    if code in ("timeout", "connection"):
+        return True
+    return code == "http_error" and status is not None and is_retryable_status(status)
 
 
 def _megabytes(size: int) -> str:
@@ -125,9 +123,7 @@ def _http_error(response: requests.Response, url: str) -> PdfDownloadError:
     if status == 404:
         message = _("PDF が見つかりません(HTTP 404): {url}").format(url=url)
     elif status in (429, 503):
-        message = _("PDF のサーバーが混み合っています(HTTP {status})。しばらくしてから再取得してください").format(
-            status=status
-        )
+        message = _("PDF のサーバーが混み合っています(HTTP {status})").format(status=status)
     else:
         message = _("PDF のサーバーがエラーを返しました(HTTP {status}): {url}").format(status=status, url=url)
     return PdfDownloadError("http_error", message, url=url, status=status)

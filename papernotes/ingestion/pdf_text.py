@@ -33,6 +33,8 @@ import pymupdf
 from django.apps import apps
 from django.utils.translation import gettext
 
+from papernotes.external.errors import ExternalError
+
 # MuPDF writes repair messages for damaged files to stdout, where nobody reads them; a
 # damaged file reaches the editor as ExtractedDocument.warnings or PdfExtractionError.
 pymupdf.TOOLS.mupdf_display_errors(False)
@@ -99,13 +101,14 @@ def _(message: str) -> str:
     return gettext(message) if apps.ready else message
 
 
-class PdfExtractionError(ValueError):
-    """The PDF cannot give usable text. ``code`` is machine-readable; ``str()`` is for an editor."""
+class PdfExtractionError(ExternalError):
+    """The PDF cannot give usable text. ``code`` is machine-readable; ``str()`` is for an editor.
+
+    Never retryable: the same bytes give the same result.
+    """
 
     def __init__(self, code: ErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(code, message)
 
 
 @dataclass(frozen=True)

@@ -1,25 +1,77 @@
-"""Reads of the pipeline state, shared by the admin and ``pipeline_status``."""
+"""Reads of an issue's progress, shared by the admin and ``pipeline_status``.
+
+Each paper of an issue goes through metadata, PDF, text extraction and then drafting (the
+note's machine draft). The view is per issue: ingestion state belongs to the paper and is
+shared by the issues that use it, so a published issue (or one that was published) does
+not show it at all: its notes are what was published, and every row reads as done. In an
+issue being made, a row says where its paper is, whether an automatic retry is pending
+(which one of how many, and about when), or that it failed for good; the issue's percentage
+counts what is done, so a failure never reads as 100%.
+"""
+
+from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from papernotes.models import IngestionStatus, Note, PaperIngestion, WeeklyIssue
+from papernotes.drafting.selectors import call_totals_by_note
+from papernotes.models import (
+    ONCE_PUBLISHED_ISSUE_STATES,
+    DraftingStatus,
+    IngestionStage,
+    IngestionStatus,
+    Note,
+    NoteDrafting,
+    PaperIngestion,
+    PipelineRowState,
+    WeeklyIssue,
+)
+
+# Steps of one paper in an issue being made: three of ingestion, then the draft.
+_INGESTION_STEPS = {
+    IngestionStage.QUEUED: 0,
+    IngestionStage.METADATA: 0,
+    IngestionStage.PDF: 1,
+    IngestionStage.EXTRACTION: 2,
+    IngestionStage.DONE: 3,
+}
+STEPS = 4
+
+
+RowState = PipelineRowState
+# Nothing more will happen by itself to a paper in these states.
+FINISHED_STATES = frozenset({RowState.DONE, RowState.PUBLISHED, RowState.MANUAL})
 
 
 @dataclass(frozen=True)
 class PaperPipelineRow:
     position: int
+    note_id: int
+    paper_id: int
     arxiv_id: str
     title: str
     stage_label: str
-    status: str
-    status_label: str
+    state: str
     progress: int
     attempts: int
     last_error: str
+    retry_note: str
     seconds: float | None
+    calls: int = 0
+    cost_usd: Decimal = Decimal("0")
+
+    @property
+    def state_label(self) -> str:
+        return str(RowState(self.state).label)
+
+    @property
+    def active(self) -> bool:
+        return self.state in (RowState.WAITING, RowState.RUNNING, RowState.RETRYING)
 
 
 @dataclass(frozen=True)
@@ -33,55 +85,168 @@ class IssuePipeline:
 
     @property
     def done(self) -> int:
-        return sum(row.status == IngestionStatus.SUCCEEDED for row in self.rows)
+        return sum(row.state in FINISHED_STATES for row in self.rows)
 
     @property
     def failed(self) -> int:
-        return sum(row.status == IngestionStatus.FAILED for row in self.rows)
+        return sum(row.state == RowState.FAILED for row in self.rows)
+
+    @property
+    def active(self) -> bool:
+        """Work is still going on (the page keeps refreshing while it is)."""
+        return any(row.active for row in self.rows)
 
     @property
     def progress(self) -> int:
-        """Finished papers count fully, failed ones too: nothing more will happen to them."""
+        """Share of the steps done; a failed paper counts only the steps it finished."""
         if not self.rows:
             return 0
-        return round(
-            sum(100 if row.status == IngestionStatus.FAILED else row.progress for row in self.rows) / len(self.rows)
-        )
+        return int(sum(row.progress for row in self.rows) / len(self.rows))
+
+    @property
+    def done_share(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def failed_share(self) -> int:
+        return round(100 * self.failed / self.total) if self.total else 0
+
+    @property
+    def cost_usd(self) -> Decimal:
+        return sum((row.cost_usd for row in self.rows), Decimal("0"))
+
+    @property
+    def calls(self) -> int:
+        return sum(row.calls for row in self.rows)
 
 
-def _row(note, state: PaperIngestion | None) -> PaperPipelineRow:
-    state = state or PaperIngestion(paper=note.paper)
+def _retry_note(retry_number: int, max_retries: int, at: datetime.datetime | None) -> str:
+    if not at:
+        return ""
+    when = timezone.localtime(at).strftime("%H:%M")
+    return _("自動再試行 {n}/{total} 回目・次回 {time} 頃").format(n=retry_number, total=max_retries, time=when)
+
+
+def _seconds(state: PaperIngestion) -> float | None:
     timings = [value for key, value in state.timings.items() if not key.endswith("_started")]
+    return sum(timings) if timings else None
+
+
+def _published_row(note: Note) -> PaperPipelineRow:
+    shown = note.paper_as_shown
     return PaperPipelineRow(
         position=note.position,
+        note_id=note.pk,
+        paper_id=note.paper_id,
         arxiv_id=note.paper.arxiv_id,
-        title=note.paper.title,
-        stage_label=str(state.get_stage_display()),
-        status=state.status,
-        status_label=str(state.get_status_display()),
-        progress=state.progress,
-        attempts=state.attempts,
-        last_error=state.last_error,
-        seconds=sum(timings) if timings else None,
+        title=shown.title or note.paper.title,
+        stage_label=_("公開済み"),
+        state=RowState.PUBLISHED,
+        progress=100,
+        attempts=0,
+        last_error="",
+        retry_note="",
+        seconds=None,
+    )
+
+
+def _ingestion_row_state(state: PaperIngestion) -> str:
+    if state.status == IngestionStatus.FAILED:
+        return RowState.FAILED
+    if state.status == IngestionStatus.RUNNING:
+        return RowState.RUNNING
+    if state.status == IngestionStatus.PENDING and state.next_retry_at and state.last_error:
+        return RowState.RETRYING
+    return RowState.WAITING
+
+
+def _drafting_row_state(drafting: NoteDrafting | None) -> str:
+    if drafting is None or drafting.status == DraftingStatus.NOT_STARTED:
+        return RowState.WAITING
+    return {
+        DraftingStatus.SUCCEEDED: RowState.DONE,
+        DraftingStatus.MANUAL: RowState.MANUAL,
+        DraftingStatus.FAILED: RowState.FAILED,
+        DraftingStatus.RUNNING: RowState.RUNNING,
+    }.get(drafting.status, RowState.RETRYING if drafting.next_retry_at else RowState.WAITING)
+
+
+def _row(note: Note, costs: dict[int, tuple[int, Decimal]]) -> PaperPipelineRow:
+    state = getattr(note.paper, "ingestion", None) or PaperIngestion(paper=note.paper)
+    drafting = getattr(note, "drafting", None)
+    calls, cost = costs.get(note.pk, (0, Decimal("0")))
+    common = {
+        "position": note.position,
+        "note_id": note.pk,
+        "paper_id": note.paper_id,
+        "arxiv_id": note.paper.arxiv_id,
+        "title": note.paper.title,
+        "seconds": _seconds(state),
+        "calls": calls,
+        "cost_usd": cost,
+    }
+    if state.stage != IngestionStage.DONE or state.status != IngestionStatus.SUCCEEDED:
+        row_state = _ingestion_row_state(state)
+        steps = _INGESTION_STEPS[state.stage]
+        return PaperPipelineRow(
+            **common,
+            stage_label=str(state.get_stage_display()),
+            state=row_state,
+            progress=round(100 * steps / STEPS),
+            attempts=state.attempts,
+            last_error=state.last_error,
+            retry_note=_retry_note(state.retry_number, state.max_retries, state.next_retry_at)
+            if row_state == RowState.RETRYING
+            else "",
+        )
+    row_state = _drafting_row_state(drafting)
+    finished = row_state in FINISHED_STATES
+    return PaperPipelineRow(
+        **common,
+        stage_label=_("下書き") if not finished else _("完了"),
+        state=row_state,
+        progress=100 if finished else round(100 * 3 / STEPS),
+        attempts=drafting.attempts if drafting else 0,
+        last_error=(drafting.last_error if drafting else ""),
+        retry_note=_retry_note(drafting.retry_number, drafting.max_retries, drafting.next_retry_at)
+        if drafting and row_state == RowState.RETRYING
+        else "",
     )
 
 
 def with_pipeline(issues: QuerySet[WeeklyIssue]) -> QuerySet[WeeklyIssue]:
-    """Prefetch what ``pipeline_for_issue`` reads, for lists of issues (two queries in all)."""
-    notes = Note.objects.select_related("paper", "paper__ingestion").order_by("position")
+    """Prefetch what ``pipeline_for_issue`` reads, for lists of issues (a fixed number of queries)."""
+    notes = Note.objects.select_related("paper", "paper__ingestion", "drafting").order_by("position")
     return issues.prefetch_related(Prefetch("notes", queryset=notes, to_attr="pipeline_notes"))
 
 
-def pipeline_for_issue(issue: WeeklyIssue) -> IssuePipeline:
+def _costs(issue: WeeklyIssue) -> dict[int, tuple[int, Decimal]]:
+    return {
+        note_id: (totals.calls, totals.cost_usd) for note_id, totals in call_totals_by_note(issue_id=issue.pk).items()
+    }
+
+
+def pipeline_for_issue(issue: WeeklyIssue, *, with_costs: bool = True) -> IssuePipeline:
     notes = getattr(issue, "pipeline_notes", None)
     if notes is None:
-        notes = list(issue.notes.select_related("paper", "paper__ingestion").order_by("position"))
-    return IssuePipeline(
-        issue=issue,
-        rows=tuple(_row(note, getattr(note.paper, "ingestion", None)) for note in notes),
-    )
+        notes = list(issue.notes.select_related("paper", "paper__ingestion", "drafting").order_by("position"))
+    if issue.state in ONCE_PUBLISHED_ISSUE_STATES:
+        return IssuePipeline(issue=issue, rows=tuple(_published_row(note) for note in notes))
+    costs = _costs(issue) if with_costs else {}
+    return IssuePipeline(issue=issue, rows=tuple(_row(note, costs) for note in notes))
 
 
 def issue_pipeline(*, week_start: datetime.date) -> IssuePipeline | None:
     issue = WeeklyIssue.objects.filter(week_start=week_start).first()
     return None if issue is None else pipeline_for_issue(issue)
+
+
+def paper_pipeline_rows(*, paper_id: int) -> list[PaperPipelineRow]:
+    """The paper's row in each issue being made that uses it (for the paper's page)."""
+    notes = (
+        Note.objects.filter(paper_id=paper_id)
+        .exclude(issue__state__in=ONCE_PUBLISHED_ISSUE_STATES)
+        .select_related("paper", "paper__ingestion", "drafting", "issue")
+        .order_by("-issue__week_start")
+    )
+    return [_row(note, {}) for note in notes]

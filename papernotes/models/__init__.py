@@ -3,12 +3,17 @@
 from .choices import (
     ONCE_PUBLISHED_ISSUE_STATES,
     PUBLIC_ISSUE_STATES,
+    DraftingStatus,
+    DraftingStep,
     IngestionStage,
     IngestionStatus,
     IssueState,
+    LlmCallOutcome,
     NoteState,
+    PipelineRowState,
     TextSource,
 )
+from .drafting import AnswerEvidence, LlmCall, NoteDrafting
 from .ingestion import IssueSourceList, PaperIngestion, PaperPdf, Passage
 from .issue import NEWSLETTER_NAME, Note, QuestionAnswer, WeeklyIssue
 from .paper import Paper
@@ -18,17 +23,24 @@ __all__ = [
     "NEWSLETTER_NAME",
     "ONCE_PUBLISHED_ISSUE_STATES",
     "PUBLIC_ISSUE_STATES",
+    "AnswerEvidence",
+    "DraftingStatus",
+    "DraftingStep",
     "IngestionStage",
     "IngestionStatus",
     "IssueSourceList",
     "IssueState",
+    "LlmCall",
+    "LlmCallOutcome",
     "Note",
+    "NoteDrafting",
     "NoteState",
     "Paper",
     "PaperAsShown",
     "PaperIngestion",
     "PaperPdf",
     "Passage",
+    "PipelineRowState",
     "QuestionAnswer",
     "TextSource",
     "WeeklyIssue",

@@ -60,3 +60,44 @@ class IngestionStatus(models.TextChoices):
     RUNNING = "running", _("実行中")
     SUCCEEDED = "succeeded", _("成功")
     FAILED = "failed", _("失敗")
+
+
+class DraftingStatus(models.TextChoices):
+    """Where a note's machine draft is. MANUAL: no LLM is configured, an editor writes it."""
+
+    NOT_STARTED = "not_started", _("未開始")
+    QUEUED = "queued", _("待機中")
+    RUNNING = "running", _("実行中")
+    SUCCEEDED = "succeeded", _("完了")
+    FAILED = "failed", _("失敗")
+    MANUAL = "manual", _("手動で下書き")
+
+
+class DraftingStep(models.TextChoices):
+    """The LLM calls of a draft, in order; REPAIR only when an output needs it."""
+
+    READ = "read", _("読解(概要・要約・質問)")
+    ANSWER = "answer", _("回答")
+    REPAIR = "repair", _("修正")
+
+
+class LlmCallOutcome(models.TextChoices):
+    OK = "ok", _("成功")
+    INVALID = "invalid", _("形式不正")
+    REFUSED = "refused", _("拒否")
+    TRUNCATED = "truncated", _("途中で切れた")
+    HTTP_ERROR = "http_error", _("HTTP エラー")
+    TIMEOUT = "timeout", _("タイムアウト")
+    CONNECTION = "connection", _("接続エラー")
+
+
+class PipelineRowState(models.TextChoices):
+    """What an issue's progress says of one paper, in one word (ingestion, then drafting)."""
+
+    DONE = "done", _("完了")
+    PUBLISHED = "published", _("公開済み")
+    MANUAL = "manual", _("手動で下書き")
+    WAITING = "waiting", _("待機中")
+    RUNNING = "running", _("実行中")
+    RETRYING = "retrying", _("自動再試行待ち")
+    FAILED = "failed", _("失敗")

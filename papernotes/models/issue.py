@@ -6,6 +6,7 @@ from functools import cached_property
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
@@ -17,12 +18,19 @@ from .shown import PaperAsShown
 NEWSLETTER_NAME = "最新論文ノート"
 
 
-class WeeklyIssue(models.Model):
-    """One weekly issue, Monday to Sunday. Readers see it only once published."""
+class WeeklyIssue(FSMModelMixin, models.Model):
+    """One weekly issue, Monday to Sunday. Readers see it only once published.
+
+    ``state`` moves only through the transition methods below (django-fsm-2; direct
+    assignment raises), and those are called only by ``editorial.workflow``, which adds
+    the permission check, the guards and the audit row.
+    """
 
     week_start = models.DateField(_("週の開始日(月曜日)"), unique=True)
     intro = models.TextField(_("前書き"), blank=True, default="")
-    state = models.CharField(_("状態"), max_length=16, choices=IssueState.choices, default=IssueState.COLLECTING)
+    state = FSMField(
+        _("状態"), max_length=16, choices=IssueState.choices, default=IssueState.COLLECTING, protected=True
+    )
     published_at = models.DateTimeField(_("公開日時"), null=True, blank=True)
     corrected_at = models.DateTimeField(
         _("最終訂正日時"), null=True, blank=True, help_text=_("公開後に訂正した最後の日時(読者に「更新」と表示)")
@@ -69,16 +77,61 @@ class WeeklyIssue(models.Model):
         """Visible to readers: published, with or without a later correction."""
         return self.state in PUBLIC_ISSUE_STATES
 
+    @property
+    def was_published(self) -> bool:
+        """Published at some point (its notes show frozen paper metadata)."""
+        return self.state in ONCE_PUBLISHED_ISSUE_STATES
 
-class Note(ProvenancedTextMixin, models.Model):
-    """The Japanese notes on one paper within one weekly issue."""
+    # -- transitions: bodies hold only what the state itself implies -------------------
+
+    @transition(field=state, source=IssueState.COLLECTING, target=IssueState.IN_REVIEW)
+    def submit_for_review(self) -> None:
+        pass
+
+    @transition(field=state, source=[IssueState.READY, IssueState.SCHEDULED], target=IssueState.IN_REVIEW)
+    def return_to_review(self) -> None:
+        pass
+
+    @transition(field=state, source=IssueState.IN_REVIEW, target=IssueState.READY)
+    def mark_ready(self) -> None:
+        pass
+
+    @transition(field=state, source=[IssueState.IN_REVIEW, IssueState.READY], target=IssueState.SCHEDULED)
+    def schedule(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[IssueState.COLLECTING, IssueState.IN_REVIEW, IssueState.READY, IssueState.SCHEDULED],
+        target=IssueState.PUBLISHED,
+    )
+    def publish(self, *, at: datetime.datetime) -> None:
+        self.published_at = at
+
+    @transition(field=state, source=[IssueState.PUBLISHED, IssueState.CORRECTED], target=IssueState.CORRECTED)
+    def correct(self, *, at: datetime.datetime) -> None:
+        self.corrected_at = at
+
+    @transition(field=state, source=[IssueState.PUBLISHED, IssueState.CORRECTED], target=IssueState.WITHDRAWN)
+    def withdraw(self) -> None:
+        pass
+
+
+class Note(FSMModelMixin, ProvenancedTextMixin, models.Model):
+    """The Japanese notes on one paper within one weekly issue.
+
+    ``state`` is the review state; like the issue's, it changes only through the
+    transition methods, called by ``editorial.workflow``.
+    """
 
     provenanced_fields = ("summary", "abstract_ja")
 
     issue = models.ForeignKey(WeeklyIssue, on_delete=models.CASCADE, related_name="notes", verbose_name=_("週刊号"))
     paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="notes", verbose_name=_("論文"))
     position = models.PositiveSmallIntegerField(_("順番"))
-    state = models.CharField(_("状態"), max_length=20, choices=NoteState.choices, default=NoteState.AWAITING_DRAFT)
+    state = FSMField(
+        _("状態"), max_length=20, choices=NoteState.choices, default=NoteState.AWAITING_DRAFT, protected=True
+    )
     summary = MarkdownxField(_("一行要約"), blank=True, default="")
     summary_source = source_field()
     summary_machine_draft = machine_draft_field()
@@ -124,6 +177,40 @@ class Note(ProvenancedTextMixin, models.Model):
     def anchor(self) -> str:
         return f"paper-{self.position}"
 
+    # -- transitions ---------------------------------------------------------------------
+
+    @transition(field=state, source=NoteState.AWAITING_DRAFT, target=NoteState.DRAFTED)
+    def mark_drafted(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[NoteState.AWAITING_DRAFT, NoteState.DRAFTED, NoteState.CHANGES_REQUESTED],
+        target=NoteState.IN_REVIEW,
+    )
+    def start_review(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[NoteState.DRAFTED, NoteState.IN_REVIEW, NoteState.APPROVED],
+        target=NoteState.CHANGES_REQUESTED,
+    )
+    def request_changes(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[NoteState.DRAFTED, NoteState.IN_REVIEW, NoteState.CHANGES_REQUESTED],
+        target=NoteState.APPROVED,
+    )
+    def approve(self) -> None:
+        pass
+
+    @transition(field=state, source=NoteState.APPROVED, target=NoteState.IN_REVIEW)
+    def reopen(self) -> None:
+        pass
+
     @cached_property
     def paper_as_shown(self) -> PaperAsShown:
         """The metadata this note's issue shows: frozen once set, else the paper's current one."""
@@ -145,6 +232,9 @@ class QuestionAnswer(ProvenancedTextMixin, models.Model):
     answer = MarkdownxField(_("回答"), blank=True, default="")
     answer_source = source_field()
     answer_machine_draft = machine_draft_field()
+    search_terms = models.JSONField(
+        _("検索語(英語)"), default=list, blank=True, help_text=_("回答の根拠を本文から探すための英語の語")
+    )
 
     history = HistoricalRecords()
 

@@ -8,7 +8,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from papernotes.models import IssueState, NoteState
-from tests.factories import NoteFactory, PaperFactory, QuestionAnswerFactory, WeeklyIssueFactory
+from tests.factories import NoteFactory, PaperFactory, QuestionAnswerFactory, WeeklyIssueFactory, set_issue_state
 
 MONDAY = datetime.date(2024, 4, 29)
 SECRET = "SECRET-DRAFT-TEXT"
@@ -52,9 +52,9 @@ def archive():
         )
         QuestionAnswerFactory(note=hidden, position=1, question=f"{SECRET} 質問", answer=f"{SECRET} 回答 評価")
     corrected = WeeklyIssueFactory(week_start=MONDAY - datetime.timedelta(weeks=1), published=True)
-    corrected.state = IssueState.CORRECTED
-    corrected.corrected_at = datetime.datetime(2024, 5, 1, tzinfo=datetime.UTC)
-    corrected.save()
+    corrected = set_issue_state(
+        corrected, IssueState.CORRECTED, corrected_at=datetime.datetime(2024, 5, 1, tzinfo=datetime.UTC)
+    )
     NoteFactory(issue=corrected, position=1, state=NoteState.APPROVED, paper=PaperFactory(title="Corrected Paper"))
     hidden_weeks = []
     for offset, state in enumerate(
@@ -90,7 +90,7 @@ def _user(username: str, *, staff: bool, permissions: tuple[str, ...] = ()) -> U
 
 @pytest.fixture
 def editor_api() -> APIClient:
-    user = _user("editor", staff=True, permissions=("add_weeklyissue", "view_weeklyissue"))
+    user = _user("editor", staff=True, permissions=("add_weeklyissue", "view_weeklyissue", "change_note"))
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     return client

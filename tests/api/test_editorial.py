@@ -3,6 +3,7 @@
 import pytest
 
 from papernotes.models import WeeklyIssue
+from tests.drafting.conftest import make_note
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +56,41 @@ def test_editorial_endpoints_refuse_non_editors(api, reader_api, who):
     assert created.status_code in (401, 403)
     assert status.status_code in (401, 403)
     assert not WeeklyIssue.objects.exists()
+
+
+@pytest.mark.usefixtures("eager_tasks")
+def test_an_editor_starts_drafting_a_week(editor_api, llm_server, django_capture_on_commit_callbacks):
+    note = make_note()
+    week = note.issue.week_start.isoformat()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_api.post(f"/api/v1/editorial/issues/{week}/draft/", {}, format="json")
+
+    assert response.status_code == 202
+    assert response.json() == {"week_start": week, "started": 1}
+    pipeline = editor_api.get(f"/api/v1/editorial/issues/{week}/pipeline/").json()
+    assert pipeline["done"] == 1 and pipeline["rows"][0]["state"] == "done" and pipeline["rows"][0]["calls"] == 2
+    # Again, with nothing to do, and for a week that does not exist
+    again = editor_api.post(f"/api/v1/editorial/issues/{week}/draft/", {}, format="json")
+    assert again.json()["started"] == 0
+    assert editor_api.post("/api/v1/editorial/issues/2031-01-06/draft/", {}, format="json").status_code == 404
+
+
+def test_drafting_without_an_llm_is_a_400_saying_why(editor_api, settings):
+    settings.OPENAI_API_KEY = settings.OPENAI_BASE_URL = ""
+    note = make_note()
+
+    response = editor_api.post(f"/api/v1/editorial/issues/{note.issue.week_start}/draft/", {}, format="json")
+
+    assert response.status_code == 400 and "OPENAI_API_KEY" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "reader"])
+def test_starting_drafting_is_refused_to_non_editors(api, reader_api, llm_server, who):
+    client = api if who == "anonymous" else reader_api
+    note = make_note()
+
+    response = client.post(f"/api/v1/editorial/issues/{note.issue.week_start}/draft/", {}, format="json")
+
+    assert response.status_code in (401, 403)
+    assert llm_server.calls == []

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from editorial.services import note_save_editor_changes
-from papernotes.models import Note, QuestionAnswer, TextSource
+from papernotes.models import IssueState, Note, QuestionAnswer, TextSource
 from tests.factories import NoteFactory, PaperFactory, QuestionAnswerFactory, WeeklyIssueFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def note():
-    issue = WeeklyIssueFactory(published=True)
+    issue = WeeklyIssueFactory(state=IssueState.IN_REVIEW)
     note = NoteFactory(
         issue=issue,
         position=1,
@@ -143,10 +143,8 @@ def test_issue_page_lists_its_notes_with_links(admin_client, note):
     # when the chief editor opens the issue
     html = admin_client.get(_change_url(note.issue)).content.decode()
 
-    # then its notes are listed, linking to the note and to the paper
-    assert _change_url(note) in html
-    assert _change_url(note.paper) in html
-    assert "Prometheus 2" in html
+    # then each note is listed with its title linking to the note's review screen
+    assert f'<a href="{_change_url(note)}" class="review-link">Prometheus 2</a>' in html
 
 
 def test_editing_an_issue_keeps_its_notes(admin_client, note):
@@ -168,10 +166,10 @@ def test_note_page_shows_sources_and_machine_drafts(admin_client, note):
     # when an editor opens a note
     html = admin_client.get(_change_url(note)).content.decode()
 
-    # then they see who wrote each text, and the last machine draft
-    assert "機械下書き" in html  # summary_source
-    assert "取り込み" in html  # abstract_ja_source
-    assert "最新の機械下書き" in html
+    # then they see who wrote each text, under unambiguous labels, and the machine draft
+    assert "要約の出典: <strong>機械下書き</strong>" in html
+    assert "概要の出典: <strong>取り込み</strong>" in html
+    assert "機械下書き(現在の文章と同じ)" in html
     assert "機械が書いた要約." in html
 
 
@@ -235,14 +233,14 @@ def test_saving_a_note_without_changes_changes_no_source(admin_client, note):
     # given the note's change form
     data = _form_data(admin_client.get(_change_url(note)))
 
-    # when the editor only changes the state and saves
+    # when the editor saves, with a forged "state" in the request
     data["state"] = "approved"
     response = admin_client.post(_change_url(note), data)
 
-    # then no text changed hands
+    # then no text changed hands, and the state moved only through the workflow: not at all
     assert response.status_code == 302
     note.refresh_from_db()
-    assert note.state == "approved"
+    assert note.state == "drafted"
     assert (note.summary_source, note.abstract_ja_source) == (TextSource.MACHINE, TextSource.IMPORTED)
     assert set(note.qas.values_list("question_source", "answer_source")) == {(TextSource.IMPORTED, TextSource.IMPORTED)}
 
@@ -405,25 +403,23 @@ def test_reverting_a_note_in_history_restores_its_text_as_the_editors(admin_clie
     assert (note.abstract_ja, note.abstract_ja_source) == ("取り込んだ概要.", TextSource.IMPORTED)
 
 
-def test_publishing_without_a_time_is_refused_with_a_message(admin_client):
+def test_the_issue_form_cannot_set_the_state(admin_client):
     # Given a draft issue
     issue = WeeklyIssueFactory(week_start=datetime.date(2025, 3, 3))
     url = reverse("admin:papernotes_weeklyissue_change", args=[issue.pk])
-    # When the state is set to 公開済み with no 公開日時
+    # When a forged form posts 公開済み
     response = admin_client.post(
         url,
         {
             "week_start": "2025-03-03",
             "intro": "",
             "state": "published",
-            "published_at_0": "",
-            "published_at_1": "",
             "notes-TOTAL_FORMS": "0",
             "notes-INITIAL_FORMS": "0",
         },
     )
-    # Then the form says why, and nothing changed
-    assert response.status_code == 200
-    assert "公開済みの号には公開日時が必要です" in response.content.decode()
+    # Then the issue is saved but not published: only the workflow publishes
+    assert response.status_code == 302, response.content.decode()
     issue.refresh_from_db()
     assert issue.state == "collecting"
+    assert issue.published_at is None

@@ -7,20 +7,20 @@ from datetime import date
 
 import pytest
 
+from papernotes.external.http import HttpPolicy, parse_retry_after
 from papernotes.ingestion.arxiv_client import (
     ArxivFetchError,
     ArxivRecord,
     ArxivUnavailable,
-    RetryPolicy,
     fetch_metadata,
-    parse_retry_after,
 )
 from tests.support.arxiv_server import FIXTURE, ArxivServer
+from tests.support.drip_server import DripServer
 
 FIXTURE_PAPERS = json.loads(FIXTURE.read_text(encoding="utf-8"))["papers"]
 ISSUE_IDS = [paper["arxiv_id"] for paper in FIXTURE_PAPERS]
 # Retries without the production backoff, so failure tests take milliseconds.
-FAST_RETRY = RetryPolicy(attempts=3, backoff_base=0.01, backoff_max=0.05, max_retry_after=5.0)
+FAST_RETRY = HttpPolicy("arxiv", attempts=3, backoff_base=0.01, backoff_max=0.05, max_retry_after=5.0)
 
 
 def _record(result: object) -> ArxivRecord:
@@ -213,11 +213,13 @@ def test_a_retry_after_too_long_to_wait_fails_at_once_and_says_when(arxiv_server
 
 def test_a_slow_arxiv_times_out(arxiv_server: ArxivServer, settings):
     settings.ARXIV_TIMEOUT = 0.2
+    settings.ARXIV_RETRY_ATTEMPTS = 2
+    settings.ARXIV_BACKOFF_BASE = 0.01
     arxiv_server.behave("/api/query", delay=2.0)
 
     started = time.monotonic()
     with pytest.raises(ArxivUnavailable) as caught:
-        fetch_metadata(ISSUE_IDS, retry=RetryPolicy(attempts=2, backoff_base=0.01))
+        fetch_metadata(ISSUE_IDS)
 
     assert time.monotonic() - started < 1.5
     assert "0.2 秒以内に応答がありません" in caught.value.message
@@ -225,10 +227,9 @@ def test_a_slow_arxiv_times_out(arxiv_server: ArxivServer, settings):
 
 
 def test_one_slow_answer_is_retried(arxiv_server: ArxivServer, settings):
-    settings.ARXIV_TIMEOUT = 0.2
     arxiv_server.behave("/api/query", delay=1.0, times=1)
 
-    results = fetch_metadata(["2405.01535"], retry=FAST_RETRY)
+    results = fetch_metadata(["2405.01535"], retry=HttpPolicy("arxiv", timeout=0.2, attempts=3, backoff_base=0.01))
 
     assert isinstance(results["2405.01535"], ArxivRecord)
 
@@ -259,7 +260,7 @@ def test_nothing_listening_is_a_connection_error(settings):
     settings.ARXIV_API_URL = f"http://127.0.0.1:{port}/api/query"
 
     with pytest.raises(ArxivUnavailable) as caught:
-        fetch_metadata(["2405.01535"], retry=RetryPolicy(attempts=2, backoff_base=0.01))
+        fetch_metadata(["2405.01535"], retry=HttpPolicy("arxiv", attempts=2, backoff_base=0.01))
 
     assert "接続エラー" in caught.value.message
 
@@ -280,3 +281,18 @@ def test_consecutive_batches_are_spaced_by_the_shared_limiter(arxiv_server: Arxi
 )
 def test_parse_retry_after(header, expected):
     assert parse_retry_after(header) == expected
+
+
+def test_a_feed_sent_a_byte_at_a_time_ends_at_the_timeout(settings):
+    # Each byte is far within the read timeout; only a bound on the whole request ends it.
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/atom+xml\r\nContent-Length: 5000\r\n\r\n"
+    with DripServer(head=head, body=b"<" * 5000, body_delay=0.05) as server:
+        settings.ARXIV_API_URL = server.url("/api/query")
+        started = time.monotonic()
+        with pytest.raises(ArxivUnavailable) as caught:
+            fetch_metadata(["2405.01535"], retry=HttpPolicy("arxiv", timeout=0.5, attempts=1))
+        elapsed = time.monotonic() - started
+
+    assert elapsed < 1.5, elapsed
+    assert "0.5 秒以内に応答がありません" in caught.value.message
+    assert caught.value.retryable

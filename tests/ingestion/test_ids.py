@@ -38,6 +38,19 @@ from papernotes.ingestion.ids import ArxivRef, InvalidArxivId, looks_like_arxiv_
         ("(2405.01535),", "2405.01535", None),
         ("https://arxiv.org/abs/2405.01535.", "2405.01535", None),
         ("2405.01535v2.pdf", "2405.01535", 2),
+        # Capitals, as some editors and chat tools write URLs
+        ("HTTPS://ARXIV.ORG/ABS/2405.01535", "2405.01535", None),
+        ("Https://Arxiv.org/Pdf/2405.01535V2.PDF", "2405.01535", 2),
+        ("HTTPS://ARXIV.ORG/ABS/HEP-TH/9901001", "hep-th/9901001", None),
+        # Pages about one arXiv paper on the sites the list links to
+        ("https://huggingface.co/papers/2405.01535", "2405.01535", None),
+        ("https://huggingface.co/papers/2405.01535#community", "2405.01535", None),
+        ("huggingface.co/papers/2405.01535", "2405.01535", None),
+        ("https://hf.co/papers/2405.01535", "2405.01535", None),
+        ("https://www.alphaxiv.org/abs/2405.01535", "2405.01535", None),
+        ("https://alphaxiv.org/abs/2405.01535v3", "2405.01535", 3),
+        ("https://www.alphaxiv.org/overview/2405.01535", "2405.01535", None),
+        ("alphaxiv.org/overview/2405.01535", "2405.01535", None),
     ],
 )
 def test_accepts_every_common_form(text, arxiv_id, version):
@@ -75,6 +88,13 @@ def test_old_style_subject_class_does_not_make_a_second_paper():
         ("https://example.org/abs/2405.01535", "arXiv の URL ではありません: https://example.org/abs/2405.01535"),
         ("https://arxiv.org/list/cs.CL/recent", "論文の ID が含まれていません"),
         ("ftp://arxiv.org/abs/2405.01535", "arXiv の URL ではありません"),
+        # The same sites also host models, data sets and blogs: those are not papers
+        ("https://huggingface.co/CohereForAI/c4ai-command-a-03-2025", "arXiv の URL ではありません"),
+        ("https://huggingface.co/papers", "arXiv の URL ではありません"),
+        ("https://huggingface.co/datasets/2405.01535", "arXiv の URL ではありません"),
+        ("https://huggingface.co/papers/2405.0153", "桁数が正しくありません"),
+        ("https://www.alphaxiv.org/explore", "arXiv の URL ではありません"),
+        ("https://huggingface.co.example.com/papers/2405.01535", "arXiv の URL ではありません"),
     ],
 )
 def test_rejects_with_a_japanese_message_naming_the_input(text, fragment):
@@ -106,6 +126,11 @@ def test_empty_input_is_refused(text):
         ("https://example.org/post", False),
         ("https://notarxiv.org/abs/2405.01535", False),
         ("https://x.com/omarsar0/status/1", False),
+        ("HTTPS://ARXIV.ORG/ABS/2405.01535", True),
+        ("https://huggingface.co/papers/2405.01535", True),
+        ("https://www.alphaxiv.org/overview/2405.01535", True),
+        ("https://huggingface.co/meta-llama/Llama-3-8B", False),  # a model, not a paper
+        ("https://huggingface.co/blog/some-post", False),
         ("2405.01535", False),
         ("", False),
     ],

@@ -10,6 +10,7 @@ from pathlib import Path
 import pymupdf
 import pytest
 
+from papernotes.external.errors import ExternalError
 from papernotes.ingestion.pdf_text import (
     MAX_PASSAGE_CHARS,
     MIN_PASSAGE_CHARS,
@@ -209,7 +210,8 @@ def test_unusable_pdfs_are_refused_with_a_code_and_a_japanese_message(make, code
     # Then the code says why and the message tells the editor in Japanese
     assert info.value.code == code
     assert fragment in str(info.value)
-    assert isinstance(info.value, ValueError)
+    # ...and the pipeline's one error type, final: the same bytes fail the same way again.
+    assert isinstance(info.value, ExternalError) and not info.value.retryable
 
 
 def test_too_many_pages_is_refused_before_reading():

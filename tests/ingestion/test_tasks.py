@@ -7,8 +7,8 @@ import pytest
 
 from papernotes.celery import app as celery_app
 from papernotes.ingestion.services import issue_create_from_list, issue_retry_failed
+from papernotes.ingestion.tasks import ingest_issue_task
 from papernotes.models import IngestionStage, IngestionStatus, Note, Paper, PaperIngestion, PaperPdf, Passage
-from papernotes.tasks import ingest_issue_task
 from tests.support import pdfgen
 
 pytestmark = pytest.mark.django_db

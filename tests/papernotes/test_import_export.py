@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from papernotes.ingestion.arxiv_client import ArxivRecord
-from papernotes.ingestion.services import paper_apply_metadata
+from papernotes.ingestion.pipeline import paper_apply_metadata
 from papernotes.models import IssueState, Note, Paper, QuestionAnswer, TextSource, WeeklyIssue
 from papernotes.textformat import render_document
 from tests.textformat.samples import make_document

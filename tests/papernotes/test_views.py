@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from papernotes.models import IssueState, NoteState, WeeklyIssue
-from tests.factories import NoteFactory, PaperFactory, QuestionAnswerFactory, WeeklyIssueFactory
+from tests.factories import NoteFactory, PaperFactory, QuestionAnswerFactory, WeeklyIssueFactory, set_issue_state
 
 pytestmark = pytest.mark.django_db
 
@@ -242,9 +242,8 @@ def test_issue_page_shows_only_approved_notes(client):
 def test_corrected_issue_shows_the_update_notice(client):
     # given an issue corrected after publication
     issue = _published_issue_with_papers(1)
-    issue.state = IssueState.CORRECTED
-    issue.corrected_at = datetime.datetime(2024, 5, 8, 15, 30, tzinfo=datetime.UTC)  # 5/9 00:30 in Tokyo
-    issue.save()
+    corrected_at = datetime.datetime(2024, 5, 8, 15, 30, tzinfo=datetime.UTC)  # 5/9 00:30 in Tokyo
+    issue = set_issue_state(issue, IssueState.CORRECTED, corrected_at=corrected_at)
 
     # when a reader opens it, then the 更新 notice gives the date in Japan time
     text = _text(client.get(_detail_url("2024-04-29")).content.decode())
@@ -371,8 +370,7 @@ def test_a_withdrawn_issue_is_gone_at_once_even_after_being_cached(client):
         assert client.get(url).status_code == 200
 
     # when it is withdrawn
-    issue.state = IssueState.WITHDRAWN
-    issue.save()
+    issue = set_issue_state(issue, IssueState.WITHDRAWN)
 
     # then its page and exports answer 410 Gone in Japanese, and nothing links to it
     for url in (_detail_url("2024-04-29"), _text_url("2024-04-29"), _markdown_url("2024-04-29")):
@@ -578,9 +576,9 @@ def test_feed_reads_back_in_a_feed_parser(client):
     # given two published issues, one corrected
     _published_issue_with_papers(2)
     corrected = _published_issue_with_papers(1, week_start=MONDAY - datetime.timedelta(weeks=1))
-    corrected.state = IssueState.CORRECTED
-    corrected.corrected_at = datetime.datetime(2024, 5, 3, tzinfo=datetime.UTC)
-    corrected.save()
+    corrected = set_issue_state(
+        corrected, IssueState.CORRECTED, corrected_at=datetime.datetime(2024, 5, 3, tzinfo=datetime.UTC)
+    )
 
     # when a feed reader parses the feed
     feed = feedparser.parse(client.get(reverse("papernotes:feed")).content)

@@ -1,18 +1,24 @@
 """``manage.py new_issue --week 2024-04-29 ID_OR_FILE...``: start a week's issue from a list.
 
 Each argument is an arXiv id or URL, or a file holding ids or a pasted section of the
-"ML Papers of the Week" list. Ingestion runs in the Celery worker; follow it with
+"ML Papers of the Week" list. An argument that looks like a path (a ``.md``/``.txt`` name, a
+directory, or a path that is not an arXiv id or URL) but is not a readable file is an error
+naming it, never an id. Ingestion runs in the Celery worker; follow it with
 ``manage.py pipeline_status WEEK``.
 """
 
 import datetime
+import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from papernotes.ingestion.ids import InvalidArxivId, parse_arxiv_id
 from papernotes.ingestion.services import IssueListError, issue_create_from_list
+
+_LIST_SUFFIXES = (".md", ".markdown", ".txt")
 
 
 def _week(value: str) -> datetime.date:
@@ -20,6 +26,35 @@ def _week(value: str) -> datetime.date:
         return datetime.date.fromisoformat(value)
     except ValueError as error:
         raise CommandError(_("週の指定は YYYY-MM-DD 形式の日付にしてください: {value}").format(value=value)) from error
+
+
+def _is_file_argument(item: str) -> bool:
+    """Whether ``item`` names a file; raise when it looks like a path but is no readable file.
+
+    Old-style ids ("hep-th/9901001") and URLs contain "/" too, so a path separator alone does
+    not make a path: only what is not an arXiv id or URL either.
+    """
+    path = Path(item)
+    if path.is_file():
+        return True
+    if path.is_dir():
+        raise CommandError(_("{path} はディレクトリです。論文リストのファイルを指定してください。").format(path=item))
+    separators = {os.sep, "/", *([os.altsep] if os.altsep else [])}
+    if item.lower().endswith(_LIST_SUFFIXES) or (any(sep in item for sep in separators) and not _is_arxiv(item)):
+        raise CommandError(
+            _("ファイル {path} が見つかりません(arXiv の ID や URL としても読めません)。").format(path=item)
+        )
+    return False
+
+
+def _is_arxiv(item: str) -> bool:
+    if "://" in item:
+        return True  # a URL: the list reports it back if it is not an arXiv paper
+    try:
+        parse_arxiv_id(item)
+    except InvalidArxivId:
+        return False
+    return True
 
 
 def _read(path: Path) -> str:
@@ -40,8 +75,9 @@ class Command(BaseCommand):
         week_start = _week(week) if week else None
         # Each file is its own list (it may hold several weeks' sections); the ids given
         # on the command line together make one more. All of them, or none, are applied.
-        ids = [item for item in items if not Path(item).is_file()]
-        texts = [_read(Path(item)) for item in items if Path(item).is_file()]
+        is_file = {item: _is_file_argument(item) for item in items}
+        ids = [item for item in items if not is_file[item]]
+        texts = [_read(Path(item)) for item in items if is_file[item]]
         if ids:
             texts.append("\n".join(ids))
         try:
@@ -59,6 +95,8 @@ class Command(BaseCommand):
                 _("{title}: {count} 本の論文を追加しました。").format(title=issue.title, count=len(result.added))
             )
         )
+        for notice in result.notices:
+            self.stdout.write(self.style.WARNING("  " + notice))
         for arxiv_id in result.already_in_issue:
             self.stdout.write(_("  既にこの号にあります: {id}").format(id=arxiv_id))
         for duplicate in result.duplicates:

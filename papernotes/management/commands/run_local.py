@@ -39,6 +39,10 @@ class Command(BaseCommand):
                     "2",
                     "--loglevel",
                     "INFO",
+                    # Embedded Celery beat: publishes scheduled issues when due.
+                    "--beat",
+                    "--scheduler",
+                    "django_celery_beat.schedulers:DatabaseScheduler",
                 ],
                 cwd=settings.BASE_DIR,
             )

@@ -18,8 +18,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from papernotes.ingestion import ratelimit
-from papernotes.ingestion.ratelimit import (
+from papernotes.external import ratelimit
+from papernotes.external.ratelimit import (
     FileLimiter,
     Limiter,
     RateLimitTimeout,
@@ -250,3 +250,107 @@ def test_redis_down_is_a_clear_backend_error():
     with pytest.raises(ratelimit.RateLimitBackendError) as caught:
         _take(limiter, 1)
     assert "Redis" in caught.value.message
+
+
+# -- limits of services that allow more than one call at a time (the LLM) --------------------
+
+
+def _limiter(kind: str, where: str, **limits) -> Limiter:
+    if kind == "file":
+        return FileLimiter(where, "llm", **limits)
+    return RedisLimiter(redis.Redis.from_url(REDIS_URL), where, name="llm", **limits)
+
+
+@pytest.fixture(params=["file", "redis"])
+def backend(request, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    if request.param == "file":
+        yield "file", str(tmp_path)
+        return
+    client = require_redis(REDIS_URL)
+    prefix = f"papernotes-test:ratelimit:{uuid.uuid4().hex}"
+    yield "redis", prefix
+    client.delete(*client.keys(f"{prefix}:*") or [f"{prefix}:none"])
+
+
+def test_at_most_max_concurrent_calls_are_in_flight(backend):
+    # Given a service that allows three calls at once, and six callers
+    limiter = _limiter(*backend, max_concurrent=3)
+    lock = threading.Lock()
+    in_flight, peak = 0, 0
+
+    def call() -> None:
+        nonlocal in_flight, peak
+        with limiter.slot(max_wait=10):
+            with lock:
+                in_flight += 1
+                peak = max(peak, in_flight)
+            time.sleep(0.15)
+            with lock:
+                in_flight -= 1
+
+    # When they all call together
+    threads = [threading.Thread(target=call) for _ in range(6)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Then three ran at a time: never more, and not one by one either
+    assert peak == 3
+    assert time.monotonic() - started < 0.15 * 6 - 0.2
+
+
+def test_requests_per_window_make_the_next_call_wait(backend):
+    limiter = _limiter(*backend, max_concurrent=5, requests_per_minute=2, window=0.5)
+    starts = []
+    for _ in range(3):
+        with limiter.slot(max_wait=5):
+            starts.append(time.monotonic())
+
+    assert starts[1] - starts[0] < 0.2  # two fit the window
+    assert starts[2] - starts[0] >= 0.45  # the third waits for the first to leave it
+
+
+def test_tokens_per_window_count_what_was_really_spent(backend):
+    limiter = _limiter(*backend, max_concurrent=5, tokens_per_minute=1000, window=0.5)
+    # A call expected to use 900 tokens that really used 100 leaves room for another 900.
+    with limiter.slot(max_wait=5, tokens=900) as reservation:
+        reservation.settle(100)
+    started = time.monotonic()
+    with limiter.slot(max_wait=5, tokens=900):
+        pass
+    assert time.monotonic() - started < 0.2
+    # ...but now 1000 are spent: the next call of 500 waits for the window to move on.
+    started = time.monotonic()
+    with limiter.slot(max_wait=5, tokens=500):
+        pass
+    assert time.monotonic() - started >= 0.3
+
+
+def test_a_call_that_does_not_fit_the_wait_fails_at_once(backend):
+    limiter = _limiter(*backend, max_concurrent=5, requests_per_minute=1, window=5)
+    with limiter.slot(max_wait=1):
+        pass
+
+    started = time.monotonic()
+    with pytest.raises(RateLimitTimeout) as caught:
+        _take(limiter, 1.0)
+    assert time.monotonic() - started < 0.5
+    assert "LLM" in caught.value.message
+
+
+def test_limits_are_read_per_service(settings, tmp_path: Path):
+    settings.REDIS_URL = ""
+    settings.RATE_LIMIT_DIR = tmp_path
+    settings.ARXIV_MIN_INTERVAL = 3.0
+    settings.LLM_MIN_INTERVAL = 0
+    settings.LLM_MAX_CONCURRENT = 4
+    settings.LLM_REQUESTS_PER_MINUTE = 500
+    settings.LLM_TOKENS_PER_MINUTE = 200_000
+
+    arxiv, llm = get_limiter("arxiv"), get_limiter("llm")
+
+    assert (arxiv.limits.min_interval, arxiv.limits.max_concurrent, arxiv.limits.windowed) == (3.0, 1, False)
+    assert (llm.limits.min_interval, llm.limits.max_concurrent) == (0.0, 4)
+    assert (llm.limits.requests_per_minute, llm.limits.tokens_per_minute) == (500, 200_000)

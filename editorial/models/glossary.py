@@ -1,4 +1,4 @@
-"""Models of the editors' side. The glossary steers drafting and the quality checks."""
+"""The glossary (term base): steers drafting and the quality checks."""
 
 from django.db import models
 from django.db.models.functions import Lower

@@ -1,0 +1,322 @@
+"""The weekly issue in the admin: reviewed as one edition.
+
+The issue page lists every note with its state, assignee, check counts and ingestion
+progress (one edit link per row, to the note's review screen), bulk actions on the
+selected notes, what still blocks publication, and the workflow buttons: review,
+ready, publish now or schedule, correct, withdraw. Each button calls one service of
+``editorial.workflow``; the state itself is never a form field.
+"""
+
+import datetime
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_fsm import can_proceed
+from simple_history.admin import SimpleHistoryAdmin
+
+from editorial import roles
+from editorial.admin.ingestion import IssuePipelineAdminMixin, progress_bar
+from editorial.checks.selectors import with_finding_counts
+from editorial.choices import Severity
+from editorial.models import ScheduledPublication
+from editorial.selectors import issue_publication_blockers
+from editorial.workflow import (
+    WorkflowError,
+    issue_mark_ready,
+    issue_publish,
+    issue_record_correction,
+    issue_return_to_review,
+    issue_schedule,
+    issue_submit_for_review,
+    issue_withdraw,
+    note_approve,
+    note_assign,
+    note_start_review,
+    reviewers,
+)
+from papernotes.ingestion.selectors import with_pipeline
+from papernotes.models import Note, NoteState, WeeklyIssue
+
+# Buttons of the issue's workflow panel: value → (label, model transition, permission).
+ISSUE_ACTIONS = {
+    "submit_for_review": (_("レビューに回す"), "submit_for_review", roles.MANAGE_ISSUE),
+    "mark_ready": (_("公開準備完了にする"), "mark_ready", roles.MANAGE_ISSUE),
+    "return_to_review": (_("レビューに戻す"), "return_to_review", roles.MANAGE_ISSUE),
+    "publish": (_("今すぐ公開"), "publish", roles.PUBLISH_ISSUE),
+    "schedule": (_("公開を予約"), "schedule", roles.PUBLISH_ISSUE),
+    "correct": (_("訂正を記録"), "correct", roles.PUBLISH_ISSUE),
+    "withdraw": (_("取り下げる"), "withdraw", roles.PUBLISH_ISSUE),
+}
+BULK_NOTE_ACTIONS = {
+    "approve": _("選択したノートを承認"),
+    "start_review": _("選択したノートのレビューを開始"),
+    "assign": _("選択したノートの担当者を変更"),
+}
+
+
+class IssueNoteInline(admin.TabularInline):
+    """The issue's notes at a glance; each row links to the note's review screen."""
+
+    model = Note
+    fields = ("select", "position", "note_link", "state", "assignee", "checks", "ingestion")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    ordering = ("position",)
+    verbose_name_plural = _("論文ノート")
+
+    def get_queryset(self, request):
+        notes = super().get_queryset(request).select_related("paper", "paper__ingestion", "assignment__assignee")
+        return with_finding_counts(notes).annotate(qa_count=Count("qas", distinct=True))
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="")
+    def select(self, note: Note) -> str:
+        # Belongs to the bulk-action form outside the issue's own form (HTML form attribute).
+        return format_html(
+            '<input type="checkbox" name="note_ids" value="{}" form="issue-notes-bulk" aria-label="{}">',
+            note.pk,
+            gettext("選択"),
+        )
+
+    @admin.display(description=_("論文(レビュー画面へ)"))
+    def note_link(self, note: Note) -> str:
+        url = reverse("admin:papernotes_note_change", args=[note.pk])
+        return format_html(
+            '<a href="{}" class="review-link">{}</a> <span class="muted">Q&amp;A {}</span>',
+            url,
+            note.paper.title or note.paper.arxiv_id,
+            note.qa_count,
+        )
+
+    @admin.display(description=_("担当者"))
+    def assignee(self, note: Note) -> str:
+        assignment = getattr(note, "assignment", None)
+        return str(assignment.assignee) if assignment else "—"
+
+    @admin.display(description=_("チェック"))
+    def checks(self, note: Note) -> str:
+        return format_html(
+            '<span class="count count--blocking">{}</span> <span class="count count--warning">{}</span>',
+            gettext("要修正 %(n)d") % {"n": note.blocking_count},
+            gettext("注意 %(n)d") % {"n": note.warning_count},
+        )
+
+    @admin.display(description=_("取り込み"))
+    def ingestion(self, note: Note) -> str:
+        state = getattr(note.paper, "ingestion", None)
+        return progress_bar(state.progress) if state else "—"
+
+
+@admin.register(WeeklyIssue)
+class WeeklyIssueAdmin(IssuePipelineAdminMixin, SimpleHistoryAdmin):
+    list_display = (
+        "title_display",
+        "week_start",
+        "state",
+        "note_count",
+        "approved_count",
+        "blocking_count",
+        "pipeline_progress",
+        "published_at",
+    )
+    list_display_links = ("title_display",)
+    list_filter = ("state",)
+    date_hierarchy = "week_start"
+    search_fields = ("intro",)
+    readonly_fields = (
+        "title_display",
+        "state",
+        "published_at",
+        "corrected_at",
+        "reader_link",
+        "created_at",
+        "updated_at",
+    )
+    fields = (
+        "title_display",
+        "week_start",
+        "intro",
+        "state",
+        "published_at",
+        "corrected_at",
+        "reader_link",
+        "created_at",
+        "updated_at",
+    )
+    inlines = (IssueNoteInline,)
+
+    def get_queryset(self, request):
+        issues = (
+            super()
+            .get_queryset(request)
+            .annotate(
+                note_count=Count("notes", distinct=True),
+                approved_note_count=Count("notes", filter=Q(notes__state=NoteState.APPROVED), distinct=True),
+                blocking_finding_count=Count(
+                    "notes__findings", filter=Q(notes__findings__severity=Severity.BLOCKING), distinct=True
+                ),
+            )
+        )
+        return with_pipeline(issues)
+
+    @admin.display(description=_("タイトル"), ordering="week_start")
+    def title_display(self, issue: WeeklyIssue) -> str:
+        return issue.title if issue.week_start else ""
+
+    @admin.display(description=_("論文数"), ordering="note_count")
+    def note_count(self, issue: WeeklyIssue) -> int:
+        return issue.note_count
+
+    @admin.display(description=_("承認済み"), ordering="approved_note_count")
+    def approved_count(self, issue: WeeklyIssue) -> str:
+        return f"{issue.approved_note_count} / {issue.note_count}"
+
+    @admin.display(description=_("要修正の指摘"), ordering="blocking_finding_count")
+    def blocking_count(self, issue: WeeklyIssue) -> int:
+        return issue.blocking_finding_count
+
+    @admin.display(description=_("公開ページ"))
+    def reader_link(self, issue: WeeklyIssue) -> str:
+        if not issue.is_published:
+            return gettext("(未公開)")
+        return format_html('<a href="{0}">{0}</a>', issue.get_absolute_url())
+
+    # -- workflow panel -----------------------------------------------------------------
+
+    def get_urls(self):
+        own = [
+            path(
+                "<int:issue_id>/workflow/",
+                self.admin_site.admin_view(self.workflow_view),
+                name="papernotes_weeklyissue_workflow",
+            ),
+            path(
+                "<int:issue_id>/notes-action/",
+                self.admin_site.admin_view(self.notes_action_view),
+                name="papernotes_weeklyissue_notes_action",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(self._workflow_context(request, obj))
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def _workflow_context(self, request, issue: WeeklyIssue) -> dict:
+        actions = [
+            (value, label)
+            for value, (label, method, permission) in ISSUE_ACTIONS.items()
+            if request.user.has_perm(permission) and can_proceed(getattr(issue, method), check_conditions=False)
+        ]
+        may_review = request.user.has_perm(roles.REVIEW_NOTE)
+        return {
+            "issue_actions": actions,
+            "issue_blockers": [] if issue.was_published else issue_publication_blockers(issue=issue),
+            "may_override": request.user.has_perm(roles.OVERRIDE_CHECKS),
+            "schedule": ScheduledPublication.objects.filter(issue=issue).first(),
+            "issue_events": issue.workflow_events.select_related("actor", "note__paper")[:30],
+            "workflow_url": reverse("admin:papernotes_weeklyissue_workflow", args=[issue.pk]),
+            "notes_action_url": reverse("admin:papernotes_weeklyissue_notes_action", args=[issue.pk]),
+            "bulk_note_actions": BULK_NOTE_ACTIONS.items() if may_review else (),
+            "reviewers": reviewers() if may_review else (),
+            "default_publish_at": (timezone.localtime() + datetime.timedelta(days=1)).strftime("%Y-%m-%dT09:00"),
+        }
+
+    def workflow_view(self, request, issue_id: int):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        issue = get_object_or_404(WeeklyIssue, pk=issue_id)
+        if not self.has_view_permission(request, issue):
+            raise PermissionDenied
+        action = request.POST.get("action", "")
+        comment = request.POST.get("comment", "")
+        override = request.POST.get("override_reason", "")
+        actor = request.user
+        try:
+            if action == "submit_for_review":
+                issue_submit_for_review(issue=issue, actor=actor, comment=comment)
+            elif action == "mark_ready":
+                issue_mark_ready(issue=issue, actor=actor, override_reason=override)
+            elif action == "return_to_review":
+                issue_return_to_review(issue=issue, actor=actor, comment=comment)
+            elif action == "publish":
+                issue_publish(issue=issue, actor=actor, override_reason=override, comment=comment)
+            elif action == "schedule":
+                issue_schedule(issue=issue, actor=actor, publish_at=self._publish_at(request), override_reason=override)
+            elif action == "correct":
+                issue_record_correction(issue=issue, actor=actor, comment=comment)
+            elif action == "withdraw":
+                issue_withdraw(issue=issue, actor=actor, comment=comment)
+            else:
+                raise WorkflowError(gettext("不明な操作です。"))
+        except WorkflowError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            label = ISSUE_ACTIONS[action][0]
+            self.message_user(request, gettext("「%(action)s」を実行しました。") % {"action": label}, messages.SUCCESS)
+        return redirect(reverse("admin:papernotes_weeklyissue_change", args=[issue.pk]))
+
+    @staticmethod
+    def _publish_at(request) -> datetime.datetime:
+        raw = request.POST.get("publish_at", "")
+        try:
+            naive = datetime.datetime.fromisoformat(raw)
+        except ValueError as error:
+            raise WorkflowError(gettext("公開予定日時を「2024-05-06T09:00」の形で指定してください。")) from error
+        # Entered in Japan time (TIME_ZONE), like every time the admin shows.
+        return timezone.make_aware(naive) if timezone.is_naive(naive) else naive
+
+    def notes_action_view(self, request, issue_id: int):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        issue = get_object_or_404(WeeklyIssue, pk=issue_id)
+        if not self.has_view_permission(request, issue):
+            raise PermissionDenied
+        notes = list(issue.notes.filter(pk__in=request.POST.getlist("note_ids")).select_related("paper"))
+        action = request.POST.get("bulk_action", "")
+        if not notes:
+            self.message_user(request, gettext("ノートを選択してください。"), messages.WARNING)
+            return redirect(reverse("admin:papernotes_weeklyissue_change", args=[issue.pk]))
+        assignee = None
+        if action == "assign" and request.POST.get("assignee"):
+            assignee = get_user_model().objects.filter(pk=request.POST["assignee"]).first()
+        done = 0
+        for note in notes:
+            try:
+                if action == "approve":
+                    note_approve(note=note, actor=request.user)
+                elif action == "start_review":
+                    note_start_review(note=note, actor=request.user)
+                elif action == "assign":
+                    note_assign(note=note, assignee=assignee, actor=request.user)
+                else:
+                    raise WorkflowError(gettext("不明な操作です。"))
+            except WorkflowError as error:
+                self.message_user(request, f"{note.position}. {note.paper.title}: {error}", messages.WARNING)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                gettext("%(count)d 件のノートに「%(action)s」を行いました。")
+                % {"count": done, "action": BULK_NOTE_ACTIONS.get(action, action)},
+                messages.SUCCESS,
+            )
+        return redirect(reverse("admin:papernotes_weeklyissue_change", args=[issue.pk]))

@@ -1,0 +1,76 @@
+"""What the admin index shows: where the work is.
+
+This week's issue (state, notes by state, what blocks publication), notes waiting for
+review, notes assigned to me, papers whose ingestion failed, and notes with blocking
+findings. Read only; every item links to the screen where it is dealt with.
+"""
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from editorial.checks.selectors import with_finding_counts
+from editorial.selectors import issue_publication_blockers
+from papernotes.models import (
+    ONCE_PUBLISHED_ISSUE_STATES,
+    IngestionStatus,
+    Note,
+    NoteState,
+    PaperIngestion,
+    WeeklyIssue,
+)
+
+REVIEW_STATES = (NoteState.DRAFTED, NoteState.IN_REVIEW, NoteState.CHANGES_REQUESTED)
+LIMIT = 20
+
+
+@dataclass
+class Dashboard:
+    issue: WeeklyIssue | None
+    note_states: list[tuple[str, int]] = field(default_factory=list)
+    blockers: list[str] = field(default_factory=list)
+    waiting: list[Note] = field(default_factory=list)
+    mine: list[Note] = field(default_factory=list)
+    failed_ingestion: list[PaperIngestion] = field(default_factory=list)
+    blocking: list[Note] = field(default_factory=list)
+
+
+def _notes() -> QuerySet[Note]:
+    return with_finding_counts(
+        Note.objects.exclude(issue__state__in=ONCE_PUBLISHED_ISSUE_STATES).select_related(
+            "issue", "paper", "assignment__assignee"
+        )
+    ).order_by("-issue__week_start", "position")
+
+
+def this_weeks_issue(today: datetime.date | None = None) -> WeeklyIssue | None:
+    """The issue of the current week (Japan time), else the newest one still in progress, else the newest."""
+    today = today or timezone.localdate()
+    monday = today - datetime.timedelta(days=today.weekday())
+    return (
+        WeeklyIssue.objects.filter(week_start=monday).first()
+        or WeeklyIssue.objects.exclude(state__in=ONCE_PUBLISHED_ISSUE_STATES).order_by("-week_start").first()
+        or WeeklyIssue.objects.order_by("-week_start").first()
+    )
+
+
+def dashboard_for(*, user) -> Dashboard:
+    issue = this_weeks_issue()
+    board = Dashboard(issue=issue)
+    if issue is not None:
+        counts = Counter(issue.notes.values_list("state", flat=True))
+        board.note_states = [(label, counts[value]) for value, label in NoteState.choices if counts[value]]
+        if not issue.was_published:
+            board.blockers = issue_publication_blockers(issue=issue)
+    board.waiting = list(_notes().filter(state__in=REVIEW_STATES)[:LIMIT])
+    board.mine = list(_notes().filter(assignment__assignee=user).exclude(state=NoteState.APPROVED)[:LIMIT])
+    board.failed_ingestion = list(
+        PaperIngestion.objects.filter(status=IngestionStatus.FAILED)
+        .select_related("paper")
+        .order_by("-updated_at")[:LIMIT]
+    )
+    board.blocking = list(_notes().filter(blocking_count__gt=0)[:LIMIT])
+    return board

@@ -1,0 +1,253 @@
+"""The one module that owns the LLM client (the official ``openai`` package).
+
+Calls go to the Chat Completions endpoint (``/v1/chat/completions``) with a strict
+``json_schema`` response format: that is what OpenAI and the OpenAI-compatible servers
+(vLLM, Ollama, llama.cpp, LM Studio) have in common, so ``OPENAI_BASE_URL`` can point at a
+local model. The client's own retries are off: retries follow the project's HTTP policy
+for the ``llm`` service (429, 5xx, timeouts; ``Retry-After`` honoured), and every call
+waits for a slot of the shared ``llm`` rate limiter (concurrent calls, requests and
+tokens per minute, across workers).
+
+Every HTTP attempt, failed ones included, is reported to the caller's ``on_call`` as a
+:class:`CallRecord` (tokens, latency, outcome), which drafting stores with its cost. What
+the model returned is classified here: a refusal and ``finish_reason=length`` are
+outcomes of their own, and content is parsed and validated against the pydantic model.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import openai
+from django.conf import settings
+from django.utils.translation import gettext as _
+from pydantic import BaseModel, ValidationError
+
+from papernotes.drafting.schemas import response_format
+from papernotes.external.errors import ExternalError
+from papernotes.external.http import is_retryable_status, parse_retry_after, policy_for
+from papernotes.external.ratelimit import get_limiter, service_slot
+from papernotes.models import LlmCallOutcome
+
+logger = logging.getLogger(__name__)
+
+SERVICE = "llm"
+# Characters per token of the English-heavy prompts, to reserve tokens before a call;
+# the reservation is settled with the real count afterwards.
+_CHARS_PER_TOKEN = 3
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One HTTP attempt, as recorded: what it used and how it ended."""
+
+    step: str
+    model: str
+    attempt: int
+    outcome: str
+    latency_ms: int
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    output_tokens: int = 0
+    status_code: int | None = None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class LlmReply:
+    """A completed call: the raw content, and the parsed output or why it could not be used."""
+
+    content: str
+    outcome: str  # ok, invalid or truncated (refusals raise)
+    parsed: BaseModel | None
+    problems: list[str] = field(default_factory=list)
+    record: CallRecord | None = None
+
+
+class LlmError(ExternalError):
+    """The LLM could not give an answer (after this run's retries), or refused to."""
+
+
+def llm_configured() -> bool:
+    """Drafting is on when a key or a base URL (a local server may need no key) is set."""
+    return bool(settings.OPENAI_API_KEY or settings.OPENAI_BASE_URL)
+
+
+def not_configured_reason() -> str:
+    return _(
+        "LLM が設定されていないため、機械下書きは作られません"
+        "(OPENAI_API_KEY または OPENAI_BASE_URL を設定してください)。編集者が手で下書きを書いてください。"
+    )
+
+
+def model_for(step: str) -> str:
+    return {
+        "read": settings.LLM_MODEL_READ,
+        "answer": settings.LLM_MODEL_ANSWER,
+        "repair": settings.LLM_MODEL_REPAIR,
+    }.get(step, settings.LLM_MODEL)
+
+
+@lru_cache(maxsize=4)
+def _client(api_key: str, base_url: str, timeout: float) -> openai.OpenAI:
+    return openai.OpenAI(
+        # A local server may accept any key; the package insists on one.
+        api_key=api_key or "not-needed",
+        base_url=base_url or None,
+        timeout=timeout,
+        max_retries=0,
+    )
+
+
+def _estimate_tokens(messages: list[dict], max_output_tokens: int) -> int:
+    return sum(len(message["content"]) for message in messages) // _CHARS_PER_TOKEN + max_output_tokens // 2
+
+
+def _validate(content: str, schema: type[BaseModel]) -> tuple[BaseModel | None, list[str]]:
+    try:
+        return schema.model_validate(json.loads(content)), []
+    except json.JSONDecodeError as error:
+        return None, [f"The output is not valid JSON ({error.msg} at line {error.lineno} column {error.colno})."]
+    except ValidationError as error:
+        problems = []
+        for item in error.errors()[:20]:
+            where = ".".join(str(part) for part in item["loc"]) or "(root)"
+            problems.append(f"{where}: {item['msg']}")
+        return None, problems
+
+
+def _status_failure(error: openai.APIStatusError) -> tuple[LlmError, int]:
+    status = error.status_code
+    headers = error.response.headers if error.response is not None else {}
+    retry_after = parse_retry_after(headers.get("retry-after"))
+    if retry_after is None and headers.get("retry-after-ms"):
+        retry_after = (parse_retry_after(headers.get("retry-after-ms")) or 0.0) / 1000.0
+    if status in (401, 403):
+        message = _("LLM の API がリクエストを拒否しました(HTTP {status})。API キーと権限を確認してください。")
+    elif status == 404:
+        message = _(
+            "LLM の API にモデルまたはエンドポイントが見つかりません(HTTP 404)。"
+            "モデル名と OPENAI_BASE_URL を確認してください。"
+        )
+    elif status == 429:
+        message = _("LLM の API が混み合っているか、利用上限に達しました(HTTP 429)。")
+    elif status >= 500:
+        message = _("LLM の API がエラーを返しました(HTTP {status})。")
+    else:
+        message = _("LLM の API がリクエストを受け付けませんでした(HTTP {status})。")
+    failure = LlmError(
+        "llm_http_error",
+        message.format(status=status),
+        retryable=is_retryable_status(status),
+        retry_after=retry_after,
+    )
+    return failure, status
+
+
+def complete(
+    *,
+    step: str,
+    messages: list[dict],
+    schema: type[BaseModel],
+    on_call: Callable[[CallRecord], None],
+    max_output_tokens: int | None = None,
+) -> LlmReply:
+    """One logical call of ``step``, retried on transient failures within this run.
+
+    Returns an :class:`LlmReply` whose outcome is ``ok``, ``invalid`` (the content does not
+    fit ``schema``: ``problems`` says why) or ``truncated`` (``finish_reason=length``).
+    Raises :class:`LlmError` for a refusal, for a failure that is not transient, or when
+    retries run out (``retryable`` and ``retry_after`` then tell the task when to come back).
+    """
+    policy = policy_for(SERVICE)
+    model = model_for(step)
+    budget = max_output_tokens or settings.LLM_MAX_OUTPUT_TOKENS
+    client = _client(settings.OPENAI_API_KEY, settings.OPENAI_BASE_URL, policy.timeout)
+    options: dict = {settings.LLM_MAX_TOKENS_PARAMETER: budget}
+    if not settings.OPENAI_BASE_URL:
+        # OpenAI routes requests with the same key to the same cache; other servers may
+        # refuse parameters they do not know.
+        options["extra_body"] = {"prompt_cache_key": f"papernotes-{step}"}
+    for attempt in range(1, policy.attempts + 1):
+        started = time.monotonic()
+        failure: LlmError | None = None
+        with service_slot(SERVICE, tokens=_estimate_tokens(messages, budget)) as reservation:
+            try:
+                completion = client.chat.completions.create(
+                    model=model, messages=messages, response_format=response_format(schema), **options
+                )
+            except openai.APIStatusError as error:
+                failure, status = _status_failure(error)
+                outcome, detail = LlmCallOutcome.HTTP_ERROR, f"HTTP {status}"
+            except openai.APITimeoutError:
+                failure = LlmError(
+                    "llm_timeout",
+                    _("LLM の応答が {seconds:g} 秒以内にありませんでした。").format(seconds=policy.timeout),
+                    retryable=True,
+                )
+                status, outcome, detail = None, LlmCallOutcome.TIMEOUT, "timeout"
+            except openai.APIConnectionError as error:
+                failure = LlmError("llm_connection", _("LLM の API に接続できません。"), retryable=True)
+                status, outcome, detail = None, LlmCallOutcome.CONNECTION, str(error)
+            latency_ms = int((time.monotonic() - started) * 1000)
+            if failure is None:
+                usage = completion.usage
+                input_tokens = usage.prompt_tokens if usage else 0
+                output_tokens = usage.completion_tokens if usage else 0
+                details = getattr(usage, "prompt_tokens_details", None) if usage else None
+                cached = (getattr(details, "cached_tokens", 0) or 0) if details else 0
+                reservation.settle(input_tokens + output_tokens)
+            else:
+                reservation.settle(0)
+        if failure is not None:
+            on_call(CallRecord(step, model, attempt, outcome, latency_ms, status_code=status, error=detail[:500]))
+            if failure.retry_after and status == 429:
+                # The quota is shared: every worker waits, not only this one.
+                get_limiter(SERVICE).defer(min(failure.retry_after, policy.max_retry_after))
+            if not failure.retryable or policy.gives_up_on(attempt, failure.retry_after):
+                raise failure
+            time.sleep(policy.delay_before(attempt, failure.retry_after))
+            continue
+        return _classify(
+            completion,
+            schema,
+            CallRecord(step, model, attempt, "", latency_ms, input_tokens, cached, output_tokens),
+            on_call,
+        )
+    raise AssertionError("unreachable: attempts >= 1")
+
+
+def _classify(
+    completion, schema: type[BaseModel], record: CallRecord, on_call: Callable[[CallRecord], None]
+) -> LlmReply:
+    choice = completion.choices[0] if completion.choices else None
+    message = choice.message if choice else None
+    refusal = getattr(message, "refusal", None) if message else None
+    content = (message.content or "") if message else ""
+
+    def done(outcome: str, error: str = "") -> CallRecord:
+        final = CallRecord(**{**record.__dict__, "outcome": outcome, "error": error[:500]})
+        on_call(final)
+        return final
+
+    if refusal:
+        done(LlmCallOutcome.REFUSED, refusal)
+        raise LlmError(
+            "llm_refusal",
+            _("LLM が回答を拒否しました: {refusal}").format(refusal=refusal[:200]),
+            retryable=False,
+        )
+    if choice is not None and choice.finish_reason == "length":
+        final = done(LlmCallOutcome.TRUNCATED, "finish_reason=length")
+        return LlmReply(content=content, outcome=LlmCallOutcome.TRUNCATED, parsed=None, problems=[], record=final)
+    parsed, problems = _validate(content, schema)
+    if parsed is None:
+        final = done(LlmCallOutcome.INVALID, "; ".join(problems))
+        return LlmReply(content=content, outcome=LlmCallOutcome.INVALID, parsed=None, problems=problems, record=final)
+    final = done(LlmCallOutcome.OK)
+    return LlmReply(content=content, outcome=LlmCallOutcome.OK, parsed=parsed, record=final)

@@ -1,0 +1,94 @@
+"""The shapes of the LLM's answers, as pydantic models, and their strict JSON schemas.
+
+The schema sent with ``response_format`` (type ``json_schema``, strict) has only what
+strict mode and OpenAI-compatible servers accept: objects with every property required and
+no others, strings, integers, arrays. Counts and cross-references (9 to 11 questions, a
+passage id that exists) are checked after parsing (``steps``), and a failure there is
+what a repair call is for.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DraftQuestion(_Strict):
+    question: str = Field(description="A question a reader would ask, in Japanese")
+    search_terms: list[str] = Field(description="English words and phrases to find the answer in the paper")
+
+
+class ReadOutput(_Strict):
+    """The read step: translation, summary, questions."""
+
+    abstract_ja: str = Field(description="Faithful Japanese translation of the whole English abstract")
+    summary_ja: str = Field(description="One Japanese sentence for the table of contents")
+    questions: list[DraftQuestion]
+
+
+class EvidenceQuote(_Strict):
+    passage_id: str = Field(description="The id of the passage, e.g. P12")
+    quote: str = Field(description="A short English quote copied exactly from that passage")
+
+
+class DraftAnswer(_Strict):
+    question_number: int = Field(description="The number of the question answered, from 1")
+    answer: str = Field(description="The answer in Japanese, based only on the given passages")
+    evidence: list[EvidenceQuote]
+
+
+class AnswerOutput(_Strict):
+    """The answer step: one answer per question, with evidence."""
+
+    answers: list[DraftAnswer]
+
+
+class QuoteFix(_Strict):
+    question_number: int
+    evidence: list[EvidenceQuote]
+
+
+class QuoteRepairOutput(_Strict):
+    """The repair of evidence: corrected quotes for the answers whose quotes were not found."""
+
+    fixes: list[QuoteFix]
+
+
+# Keywords strict mode rejects or servers ignore; the constraints they express are checked
+# after parsing instead.
+_DROPPED_KEYWORDS = frozenset({"title", "default", "minItems", "maxItems", "minLength", "maxLength", "pattern"})
+
+
+def _strict(node: Any) -> Any:
+    """A schema node made strict; ``properties`` and ``$defs`` map names (kept) to nodes."""
+    if isinstance(node, dict):
+        node = {
+            key: value if key in ("properties", "$defs") else _strict(value)
+            for key, value in node.items()
+            if key not in _DROPPED_KEYWORDS
+        }
+        for mapping in ("properties", "$defs"):
+            if mapping in node:
+                node[mapping] = {name: _strict(child) for name, child in node[mapping].items()}
+        if node.get("type") == "object":
+            node["additionalProperties"] = False
+            node["required"] = list(node.get("properties", {}))
+        return node
+    if isinstance(node, list):
+        return [_strict(item) for item in node]
+    return node
+
+
+def response_format(model: type[BaseModel]) -> dict:
+    """The ``response_format`` parameter for ``model``: a strict ``json_schema``."""
+    schema = _strict(copy.deepcopy(model.model_json_schema()))
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": model.__name__, "strict": True, "schema": schema},
+    }

@@ -1,0 +1,129 @@
+"""Reads of drafting: what a draft is made from, and what drafting did and cost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, QuerySet, Sum
+
+from editorial.selectors import glossary_entries_for_text
+from papernotes.drafting.retrieval import Candidate
+from papernotes.drafting.steps import GlossaryTerm, PaperInput
+from papernotes.models import DraftingStep, LlmCall, LlmCallOutcome, Note, Passage
+
+
+def body_passages(paper_id: int) -> QuerySet[Passage]:
+    """The passages a draft may quote: the body, not references (nor figure text, once marked)."""
+    passages = Passage.objects.filter(paper_id=paper_id, is_reference=False)
+    if any(field.name == "is_figure_text" for field in Passage._meta.get_fields()):
+        passages = passages.filter(is_figure_text=False)
+    return passages.order_by("position")
+
+
+def glossary_for_text(text: str) -> list[GlossaryTerm]:
+    """Glossary entries whose term occurs in ``text`` (whole words, any case), for the prompts."""
+    return [
+        GlossaryTerm(
+            term=entry.term,
+            preferred=entry.preferred,
+            forbidden=tuple(entry.forbidden_variants or ()),
+            note=entry.note,
+        )
+        for entry in glossary_entries_for_text(text=text)
+    ]
+
+
+def paper_input(note: Note) -> PaperInput:
+    """What drafting sends of the note's paper. Without extracted text, the abstract stands in."""
+    paper = note.paper
+    candidates = tuple(
+        Candidate(
+            key=f"P{passage.position + 1}",
+            passage_id=passage.pk,
+            page_start=passage.page_start,
+            page_end=passage.page_end,
+            section=passage.section,
+            text=passage.text,
+        )
+        for passage in body_passages(paper.pk)
+    )
+    if not candidates and paper.abstract_en:
+        candidates = (Candidate("A", None, None, None, "Abstract", paper.abstract_en),)
+    source_text = " ".join([paper.title, paper.abstract_en, *(c.text for c in candidates)])
+    return PaperInput(
+        arxiv_id=paper.arxiv_id,
+        title=paper.title,
+        authors=tuple(paper.authors),
+        abstract_en=paper.abstract_en,
+        candidates=candidates,
+        glossary=tuple(glossary_for_text(source_text)),
+    )
+
+
+def repairs_used(*, note_id: int, run: int) -> int:
+    """Repair calls already answered in this run (a retried task must not spend another)."""
+    return (
+        LlmCall.objects.filter(note_id=note_id, run=run, step=DraftingStep.REPAIR, target="")
+        .exclude(outcome__in=[LlmCallOutcome.HTTP_ERROR, LlmCallOutcome.TIMEOUT, LlmCallOutcome.CONNECTION])
+        .count()
+    )
+
+
+@dataclass(frozen=True)
+class CallTotals:
+    calls: int
+    input_tokens: int
+    cached_input_tokens: int
+    output_tokens: int
+    cost_usd: Decimal
+
+    @classmethod
+    def of(cls, calls: QuerySet[LlmCall]) -> CallTotals:
+        totals = calls.aggregate(
+            calls=Count("id"),
+            input_tokens=Sum("input_tokens"),
+            cached_input_tokens=Sum("cached_input_tokens"),
+            output_tokens=Sum("output_tokens"),
+            cost_usd=Sum("cost_usd"),
+        )
+        return cls(
+            calls=totals["calls"] or 0,
+            input_tokens=totals["input_tokens"] or 0,
+            cached_input_tokens=totals["cached_input_tokens"] or 0,
+            output_tokens=totals["output_tokens"] or 0,
+            cost_usd=totals["cost_usd"] or Decimal("0"),
+        )
+
+
+def note_call_totals(*, note_id: int) -> CallTotals:
+    return CallTotals.of(LlmCall.objects.filter(note_id=note_id))
+
+
+def issue_call_totals(*, issue_id: int) -> CallTotals:
+    return CallTotals.of(LlmCall.objects.filter(note__issue_id=issue_id))
+
+
+def call_totals_by_note(*, issue_id: int) -> dict[int, CallTotals]:
+    """Per note of the issue, in one query."""
+    rows = (
+        LlmCall.objects.filter(note__issue_id=issue_id)
+        .values("note_id")
+        .annotate(
+            calls=Count("id"),
+            input_tokens=Sum("input_tokens"),
+            cached_input_tokens=Sum("cached_input_tokens"),
+            output_tokens=Sum("output_tokens"),
+            cost_usd=Sum("cost_usd"),
+        )
+    )
+    return {
+        row["note_id"]: CallTotals(
+            calls=row["calls"],
+            input_tokens=row["input_tokens"] or 0,
+            cached_input_tokens=row["cached_input_tokens"] or 0,
+            output_tokens=row["output_tokens"] or 0,
+            cost_usd=row["cost_usd"] or Decimal("0"),
+        )
+        for row in rows
+    }

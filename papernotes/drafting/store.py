@@ -1,0 +1,377 @@
+"""What drafting writes: each note's drafting state, every call, and the drafted texts.
+
+Texts reach a note only through the provenance rule (``set_machine_text``): a machine
+result fills a field that is empty or still holds the machine's previous text; over an
+editor's or an imported text it is kept as the field's machine draft, a suggestion the
+editor can accept. The rule is applied to rows locked for the write, the same locks the
+editors' saves take, so it compares against what is stored at that moment, never against
+a copy read earlier.
+
+A drafting task carries the run it belongs to (``NoteDrafting.run``); a regeneration of
+one field or Q&A carries its own number (``NoteDrafting.regenerations``). Results are
+stored only while they are still the latest asked for, so a late, repeated or concurrent
+task never replaces the text of a newer one. Nothing is written to a note of an issue
+that has been published.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from editorial.workflow import note_mark_drafted
+from papernotes.drafting.llm import CallRecord
+from papernotes.drafting.pricing import call_cost
+from papernotes.drafting.steps import AnsweredPair, AnswerResult, ReadResult
+from papernotes.external.retries import FailureOutcome
+from papernotes.models import (
+    ONCE_PUBLISHED_ISSUE_STATES,
+    AnswerEvidence,
+    DraftingStatus,
+    LlmCall,
+    Note,
+    NoteDrafting,
+    QuestionAnswer,
+    TextSource,
+)
+
+logger = logging.getLogger(__name__)
+
+READ_FIELDS = ("abstract_ja", "summary")
+_ACTIVE = (DraftingStatus.QUEUED, DraftingStatus.RUNNING)
+
+
+def _locked(note_id: int) -> NoteDrafting:
+    drafting, _created = NoteDrafting.objects.select_for_update().get_or_create(note_id=note_id)
+    return drafting
+
+
+def _published(note: Note) -> bool:
+    return note.issue.state in ONCE_PUBLISHED_ISSUE_STATES
+
+
+# -- state ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def drafting_queue(
+    *, note_ids: list[int], force: bool = False, user: AbstractBaseUser | None = None
+) -> list[tuple[int, int]]:
+    """Start a new run for each note that needs one; returns (note id, run) pairs to enqueue.
+
+    A note of a published issue is never drafted. Without ``force``, a note already queued,
+    running or drafted is left alone; with it, a finished draft is drafted again (its texts
+    still go through the provenance rule), and a run in progress is superseded.
+    """
+    started = []
+    notes = (
+        Note.objects.filter(pk__in=note_ids)
+        .select_related("issue")
+        .exclude(issue__state__in=ONCE_PUBLISHED_ISSUE_STATES)
+    )
+    for note in notes.order_by("pk"):
+        drafting = _locked(note.pk)
+        if not force and (drafting.status in _ACTIVE or drafting.status == DraftingStatus.SUCCEEDED):
+            continue
+        drafting.run += 1
+        drafting.status = DraftingStatus.QUEUED
+        drafting.step = ""
+        drafting.attempts = 0
+        drafting.error_code = drafting.last_error = ""
+        drafting.retry_number = drafting.max_retries = 0
+        drafting.next_retry_at = None
+        drafting.read_result = {}
+        drafting.flags = []
+        drafting.started_at = drafting.finished_at = None
+        drafting.requested_by = user if user is not None and user.is_authenticated else None
+        drafting.save()
+        started.append((note.pk, drafting.run))
+    return started
+
+
+@transaction.atomic
+def drafting_mark_manual(*, note_ids: list[int], reason: str) -> int:
+    """Notes that will get no machine draft (no LLM configured): say why, leave them to editors."""
+    count = 0
+    for note_id in note_ids:
+        drafting = _locked(note_id)
+        if drafting.status in _ACTIVE or drafting.status == DraftingStatus.SUCCEEDED:
+            continue
+        drafting.status = DraftingStatus.MANUAL
+        drafting.error_code = "not_configured"
+        drafting.last_error = reason
+        drafting.save()
+        count += 1
+    return count
+
+
+def drafting_is_due(*, note_id: int, run: int) -> bool:
+    """Whether a task of ``run`` should work: the run is the latest and not finished.
+
+    A task delivered again after it finished (``acks_late``), or one of a superseded run,
+    finds False and does nothing.
+    """
+    return NoteDrafting.objects.filter(note_id=note_id, run=run, status__in=_ACTIVE).exists()
+
+
+@transaction.atomic
+def drafting_step_start(*, note_id: int, run: int, step: str) -> bool:
+    """Record that ``step`` of ``run`` is under way; False when the run was superseded."""
+    drafting = _locked(note_id)
+    if drafting.run != run:
+        return False
+    if drafting.status != DraftingStatus.RUNNING:
+        drafting.attempts += 1
+    drafting.status = DraftingStatus.RUNNING
+    drafting.step = step
+    drafting.started_at = drafting.started_at or timezone.now()
+    drafting.next_retry_at = None
+    drafting.save()
+    return True
+
+
+@transaction.atomic
+def drafting_fail(*, note_id: int, run: int, outcome: FailureOutcome) -> None:
+    """A failed run: final, or waiting for an automatic retry (with its number and time)."""
+    drafting = _locked(note_id)
+    if drafting.run != run:
+        return
+    drafting.error_code = outcome.error.code[:32]
+    drafting.last_error = outcome.error.message
+    if outcome.final:
+        drafting.status = DraftingStatus.FAILED
+        drafting.finished_at = timezone.now()
+        drafting.next_retry_at = None
+    else:
+        drafting.status = DraftingStatus.QUEUED
+        drafting.retry_number = outcome.retry
+        drafting.max_retries = outcome.max_retries
+        drafting.next_retry_at = timezone.now() + datetime.timedelta(seconds=outcome.countdown or 0)
+    drafting.save()
+
+
+@transaction.atomic
+def drafting_succeed(*, note_id: int, run: int, flags: list[str], prompt_tags: list[str], models: list[str]) -> bool:
+    """The run is done: its flags are what the editor should check. Moves the note on to 'drafted'."""
+    drafting = _locked(note_id)
+    if drafting.run != run:
+        return False
+    drafting.status = DraftingStatus.SUCCEEDED
+    drafting.step = ""
+    drafting.error_code = drafting.last_error = ""
+    drafting.next_retry_at = None
+    drafting.flags = flags
+    drafting.prompt_version = ",".join(prompt_tags)[:100]
+    drafting.models_used = ",".join(dict.fromkeys(models))[:200]
+    drafting.finished_at = timezone.now()
+    drafting.save()
+    # A note waiting for its draft has one now (the workflow's own transition, audited);
+    # a note in any later state is the editors' business and stays where it is.
+    note_mark_drafted(note_id=note_id)
+    return True
+
+
+def llm_call_record(*, note_id: int, run: int, target: str, prompt_tag: str, record: CallRecord) -> LlmCall:
+    """Keep one HTTP attempt with its tokens and cost (failed attempts too)."""
+    return LlmCall.objects.create(
+        note_id=note_id,
+        run=run,
+        step=record.step,
+        target=target,
+        model=record.model[:100],
+        prompt_version=prompt_tag[:40],
+        attempt=record.attempt,
+        input_tokens=record.input_tokens,
+        cached_input_tokens=record.cached_input_tokens,
+        output_tokens=record.output_tokens,
+        latency_ms=record.latency_ms,
+        cost_usd=call_cost(
+            model=record.model,
+            input_tokens=record.input_tokens,
+            cached_input_tokens=record.cached_input_tokens,
+            output_tokens=record.output_tokens,
+        ),
+        outcome=record.outcome,
+        status_code=record.status_code,
+        error=record.error,
+    )
+
+
+# -- texts ----------------------------------------------------------------------------------
+
+
+def _locked_note(note_id: int) -> Note | None:
+    note = Note.objects.select_for_update().select_related("issue").get(pk=note_id)
+    return None if _published(note) else note
+
+
+def _save_machine(obj, reason: str) -> None:
+    obj._change_reason = reason
+    obj.save()
+
+
+@transaction.atomic
+def note_store_read(*, note_id: int, run: int, read: ReadResult) -> list[str] | None:
+    """Keep the read step's result on the run, and put the abstract and summary on the note.
+
+    Returns the fields whose current text changed, or None when the run was superseded.
+    """
+    drafting = _locked(note_id)
+    if drafting.run != run:
+        return None
+    drafting.read_result = read.to_json()
+    drafting.save(update_fields=["read_result", "updated_at"])
+    note = _locked_note(note_id)
+    if note is None:
+        return None
+    texts = {"abstract_ja": read.abstract_ja, "summary": read.summary_ja}
+    changed = [name for name, text in texts.items() if note.set_machine_text(name, text)]
+    _save_machine(note, _("機械下書き(読解)"))
+    return changed
+
+
+def _replace_evidence(qa: QuestionAnswer, pair: AnsweredPair) -> None:
+    qa.evidence.all().delete()
+    AnswerEvidence.objects.bulk_create(
+        AnswerEvidence(
+            qa=qa,
+            position=position,
+            passage_id=item.candidate.passage_id if item.candidate else None,
+            page_start=item.candidate.page_start if item.candidate else None,
+            page_end=item.candidate.page_end if item.candidate else None,
+            section=(item.candidate.section if item.candidate else "")[:300],
+            quote=item.quote,
+            verified=item.verified,
+        )
+        for position, item in enumerate(pair.evidence, start=1)
+    )
+
+
+def _untouched_machine_pair(qa: QuestionAnswer) -> bool:
+    return all(
+        qa.source_of(name) in (TextSource.MACHINE, TextSource.EMPTY)
+        and getattr(qa, name) == getattr(qa, f"{name}_machine_draft")
+        for name in qa.provenanced_fields
+    )
+
+
+def _apply_pair(qa: QuestionAnswer, pair: AnsweredPair, *, question_too: bool = True) -> bool:
+    """Returns whether the answer became the machine's (False: kept as a suggestion)."""
+    if question_too:
+        qa.set_machine_text("question", pair.question)
+        qa.search_terms = list(pair.search_terms)
+    applied = qa.set_machine_text("answer", pair.answer)
+    _save_machine(qa, _("機械下書き(回答)"))
+    _replace_evidence(qa, pair)
+    return applied
+
+
+def _new_pair_position(note: Note, wanted: int) -> int:
+    taken = set(note.qas.values_list("position", flat=True))
+    if wanted not in taken:
+        return wanted
+    return (max(taken, default=0)) + 1
+
+
+@transaction.atomic
+def note_store_answers(*, note_id: int, run: int, result: AnswerResult) -> bool:
+    """Put the drafted Q&A on the note, pair by pair in order, each with its evidence.
+
+    A pair at the same position is updated through the provenance rule (an editor's
+    question or answer stays; the machine's becomes its suggestion); missing pairs are
+    added; older machine pairs beyond the new count are removed only if nobody touched them.
+    """
+    drafting = _locked(note_id)
+    if drafting.run != run:
+        return False
+    note = _locked_note(note_id)
+    if note is None:
+        return False
+    existing = {qa.position: qa for qa in QuestionAnswer.objects.select_for_update().filter(note=note)}
+    for position, pair in enumerate(result.pairs, start=1):
+        qa = existing.get(position)
+        if qa is None:
+            try:
+                with transaction.atomic():
+                    qa = QuestionAnswer(note=note, position=_new_pair_position(note, position))
+                    _apply_pair(qa, pair)
+            except IntegrityError:
+                # An editor added a pair at that position a moment ago: go after the last one.
+                last = note.qas.aggregate(last=Max("position"))["last"] or 0
+                qa = QuestionAnswer(note=note, position=last + 1)
+                _apply_pair(qa, pair)
+            continue
+        _apply_pair(qa, pair)
+    for position, qa in existing.items():
+        if position > len(result.pairs) and _untouched_machine_pair(qa):
+            qa.delete()
+    return True
+
+
+@transaction.atomic
+def drafting_regeneration_start(*, note_id: int, target: str, user: AbstractBaseUser | None = None) -> int:
+    """A new number for regenerating ``target`` ("abstract_ja", "summary" or "qa:<id>"), queued."""
+    drafting = _locked(note_id)
+    token = int(drafting.regenerations.get(target, {}).get("token", 0)) + 1
+    by = user.get_username() if user is not None and user.is_authenticated else ""
+    _set_regeneration(drafting, target, token=token, status="queued", message="", by=by)
+    return token
+
+
+def _set_regeneration(drafting: NoteDrafting, target: str, **state) -> None:
+    entry = {**drafting.regenerations.get(target, {}), **state, "at": timezone.now().isoformat()}
+    drafting.regenerations = {**drafting.regenerations, target: entry}
+    drafting.save(update_fields=["regenerations", "updated_at"])
+
+
+def _regeneration_current(drafting: NoteDrafting, target: str, token: int) -> bool:
+    return int(drafting.regenerations.get(target, {}).get("token", 0)) == token
+
+
+@transaction.atomic
+def regeneration_fail(*, note_id: int, target: str, token: int, outcome: FailureOutcome) -> None:
+    drafting = _locked(note_id)
+    if _regeneration_current(drafting, target, token):
+        status = "failed" if outcome.final else "queued"
+        _set_regeneration(drafting, target, status=status, message=outcome.error.message)
+
+
+def _regeneration_done(drafting: NoteDrafting, target: str, changed: bool) -> None:
+    message = "" if changed else _("編集者が変更した文章はそのままにし、新しい下書きを提案として保存しました。")
+    _set_regeneration(drafting, target, status="done", message=message, changed=changed)
+
+
+@transaction.atomic
+def note_store_regenerated_field(*, note_id: int, field: str, token: int, text: str) -> bool | None:
+    """Store a regenerated abstract or summary: the text if the editor has not changed it,
+    else as the suggestion. Returns whether the current text changed (None: superseded)."""
+    drafting = _locked(note_id)
+    if not _regeneration_current(drafting, field, token):
+        return None
+    note = _locked_note(note_id)
+    if note is None:
+        return None
+    changed = note.set_machine_text(field, text)
+    _save_machine(note, _("機械下書き(再生成)"))
+    _regeneration_done(drafting, field, changed)
+    return changed
+
+
+@transaction.atomic
+def qa_store_regenerated_answer(*, qa_id: int, token: int, pair: AnsweredPair) -> bool | None:
+    """Store a regenerated answer (and its evidence) for one Q&A pair, by the same rule."""
+    qa = QuestionAnswer.objects.select_for_update().select_related("note__issue").filter(pk=qa_id).first()
+    if qa is None:
+        return None  # the pair was deleted meanwhile
+    drafting = _locked(qa.note_id)
+    if not _regeneration_current(drafting, f"qa:{qa_id}", token) or _published(qa.note):
+        return None
+    changed = _apply_pair(qa, pair, question_too=False)
+    _regeneration_done(drafting, f"qa:{qa_id}", changed)
+    return changed

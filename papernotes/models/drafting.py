@@ -1,0 +1,132 @@
+"""What machine drafting stores: each note's drafting state, every LLM call, and evidence.
+
+Drafting fills the Japanese texts of a note (``papernotes.drafting``) through the
+provenance rule; these models keep what it did and what it cost, so an editor can see
+why a draft is missing, what the machine based an answer on, and what a week cost.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .choices import DraftingStatus, DraftingStep, LlmCallOutcome
+from .ingestion import Passage
+from .issue import Note, QuestionAnswer
+
+
+class NoteDrafting(models.Model):
+    """The drafting state of one note: status, the run in force, and what is left to check.
+
+    ``run`` counts the drafting runs started for the note. A task carries the run it
+    belongs to and stores its results only while that run is still the current one, so a
+    late or repeated task never replaces the results of a newer run.
+    """
+
+    note = models.OneToOneField(Note, on_delete=models.CASCADE, related_name="drafting", verbose_name=_("論文ノート"))
+    status = models.CharField(
+        _("状態"), max_length=16, choices=DraftingStatus.choices, default=DraftingStatus.NOT_STARTED
+    )
+    step = models.CharField(_("段階"), max_length=16, choices=DraftingStep.choices, blank=True, default="")
+    run = models.PositiveIntegerField(_("実行番号"), default=0)
+    attempts = models.PositiveIntegerField(_("試行回数"), default=0, help_text=_("現在の実行でタスクを試した回数"))
+    error_code = models.CharField(_("エラーの種類"), max_length=32, blank=True, default="")
+    last_error = models.TextField(_("最後のエラー"), blank=True, default="")
+    retry_number = models.PositiveSmallIntegerField(_("自動再試行の回数"), default=0)
+    max_retries = models.PositiveSmallIntegerField(_("自動再試行の上限"), default=0)
+    next_retry_at = models.DateTimeField(_("次の自動再試行"), null=True, blank=True)
+    prompt_version = models.CharField(_("プロンプトの版"), max_length=100, blank=True, default="")
+    models_used = models.CharField(_("モデル"), max_length=200, blank=True, default="")
+    read_result = models.JSONField(
+        _("読解の結果"), default=dict, blank=True, help_text=_("再試行で読解をやり直さないための途中結果")
+    )
+    flags = models.JSONField(_("要確認の点"), default=list, blank=True, help_text=_("編集者が確かめるべき点"))
+    regenerations = models.JSONField(
+        _("再生成の番号"), default=dict, blank=True, help_text=_("欄や Q&A ごとに最後に頼まれた再生成の番号")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("開始した人"),
+    )
+    started_at = models.DateTimeField(_("開始日時"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("下書きの状況")
+        verbose_name_plural = _("下書きの状況")
+
+    def __str__(self) -> str:
+        return f"{self.note}: {self.get_status_display()}"
+
+
+class LlmCall(models.Model):
+    """One HTTP call to the LLM (every attempt, failed ones too), with its tokens and cost."""
+
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="llm_calls", verbose_name=_("論文ノート"))
+    run = models.PositiveIntegerField(_("実行番号"), default=0)
+    step = models.CharField(_("段階"), max_length=16, choices=DraftingStep.choices)
+    target = models.CharField(
+        _("対象"), max_length=40, blank=True, default="", help_text=_("一部だけの再生成なら、その欄や Q&A")
+    )
+    model = models.CharField(_("モデル"), max_length=100)
+    prompt_version = models.CharField(_("プロンプトの版"), max_length=40)
+    attempt = models.PositiveSmallIntegerField(_("試行"), default=1)
+    input_tokens = models.PositiveIntegerField(_("入力トークン"), default=0)
+    cached_input_tokens = models.PositiveIntegerField(_("キャッシュされた入力トークン"), default=0)
+    output_tokens = models.PositiveIntegerField(_("出力トークン"), default=0)
+    latency_ms = models.PositiveIntegerField(_("所要時間(ミリ秒)"), default=0)
+    cost_usd = models.DecimalField(_("費用(USD)"), max_digits=12, decimal_places=6, default=Decimal("0"))
+    outcome = models.CharField(_("結果"), max_length=16, choices=LlmCallOutcome.choices)
+    status_code = models.PositiveSmallIntegerField(_("HTTP ステータス"), null=True, blank=True)
+    error = models.TextField(_("エラー"), blank=True, default="")
+    created_at = models.DateTimeField(_("日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("LLM 呼び出し")
+        verbose_name_plural = _("LLM 呼び出し")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["note", "created_at"], name="llmcall_note_created")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(cost_usd__gte=0), name="llmcall_cost_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.note_id} {self.step} {self.model} {self.get_outcome_display()}"
+
+
+class AnswerEvidence(models.Model):
+    """A passage the machine based an answer on, with a short English quote copied from it.
+
+    ``verified`` says whether the quote really occurs in the passage (after normalising
+    whitespace, ligatures and hyphenation). Pages are kept even if the passage is later
+    replaced by a new extraction.
+    """
+
+    qa = models.ForeignKey(QuestionAnswer, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("Q&A"))
+    position = models.PositiveSmallIntegerField(_("順番"))
+    passage = models.ForeignKey(
+        Passage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("本文パッセージ")
+    )
+    page_start = models.PositiveIntegerField(_("開始ページ"), null=True, blank=True)
+    page_end = models.PositiveIntegerField(_("終了ページ"), null=True, blank=True)
+    section = models.CharField(_("節"), max_length=300, blank=True, default="")
+    quote = models.TextField(_("引用(英語)"))
+    verified = models.BooleanField(_("本文で確認済み"), default=False)
+
+    class Meta:
+        verbose_name = _("回答の根拠")
+        verbose_name_plural = _("回答の根拠")
+        ordering = ["qa", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["qa", "position"], name="evidence_unique_position"),
+        ]
+
+    def __str__(self) -> str:
+        pages = f"p.{self.page_start}" if self.page_start else ""
+        return f"{pages} “{self.quote[:60]}”"
