@@ -16,7 +16,7 @@ import time
 
 import scratch_django
 
-scratch_django.setup()
+scratch_django.setup(SECURE_SSL_REDIRECT="false")  # the test client speaks plain HTTP
 REPO = scratch_django.REPO
 
 from django.conf import settings
