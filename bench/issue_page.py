@@ -1,8 +1,10 @@
-"""Time to serve the sample issue's page, against its plain-text export as the baseline.
+"""Time to render the sample issue's page, against its plain-text export as the baseline.
 
-Prints figures, not a verdict. Both go through the test client and the same selector
-(same three queries); the page adds templates and Markdown → sanitised HTML for about
-120 texts. A scratch SQLite database holds the sample issue.
+Prints figures, not a verdict. Both go through the test client and the same selector;
+the page adds templates and Markdown → sanitised HTML with phrase breaks for about 120
+texts. The page cache is emptied before every request (rendering is what is measured;
+bench/web.py measures the cached pages under gunicorn). A scratch SQLite database holds
+the sample issue.
 
 Usage: .venv/bin/python bench/issue_page.py [--requests 50]
 """
@@ -14,18 +16,23 @@ import time
 
 import scratch_django
 
-scratch_django.setup()
+scratch_django.setup(SECURE_SSL_REDIRECT="false")  # the test client speaks plain HTTP
 REPO = scratch_django.REPO
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.test.utils import setup_test_environment
+
+from papernotes.caching import local_pages
 
 SAMPLE = REPO / "sample_data" / "weekly-issue-2024-04-29.txt"
 
 
 def timed(client: Client, url: str) -> float:
+    cache.clear()
+    local_pages._entries.clear()
     started = time.perf_counter()
     response = client.get(url)
     elapsed = time.perf_counter() - started

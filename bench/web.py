@@ -346,12 +346,22 @@ def fetch(path: str) -> bytes:
 def wrk(path: str, *, connections: int, duration: int) -> dict[str, float]:
     threads = 1 if connections == 1 else 2
     result = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", f"http://127.0.0.1:{PORT}{path}"],
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--timeout",
+            "10s",
+            "--latency",
+            f"http://127.0.0.1:{PORT}{path}",
+        ],
         capture_output=True,
         text=True,
         check=True,
     )
     out = result.stdout
+    time.sleep(1)  # let the server finish what the closed connections had queued
 
     def ms(label: str) -> float:
         value, unit = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
@@ -373,6 +383,7 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/11")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="page/static run pairs per row (medians)")
     parser.add_argument("--search-runs", type=int, default=30)
     parser.add_argument("--skip-build", action="store_true", help="reuse the archive of a previous run")
     args = parser.parse_args()
@@ -412,7 +423,8 @@ def main() -> None:
     try:
         print(
             f"\ngunicorn {args.workers} workers x {args.threads} threads, PostgreSQL, Redis cache; "
-            f"wrk {args.duration} s per run; static = same bytes served by WhiteNoise"
+            f"wrk {args.duration} s per run, medians of {args.rounds} page/static pairs; "
+            f"static = same bytes served by WhiteNoise; load average {os.getloadavg()[0]:.1f}"
         )
         print(
             f"{'':<17}{'bytes':>8} {'first':>8} | {'c':>3} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}"
@@ -424,15 +436,25 @@ def main() -> None:
             assert len(fetch(static_path)) == size
             for connections in (1, 32):
                 wrk(path, connections=connections, duration=1)  # warm
-                page = wrk(path, connections=connections, duration=args.duration)
-                static = wrk(static_path, connections=connections, duration=args.duration)
+                # Alternate page and static runs, so load from elsewhere on the machine hits both.
+                runs = [
+                    (
+                        wrk(path, connections=connections, duration=args.duration),
+                        wrk(static_path, connections=connections, duration=args.duration),
+                    )
+                    for _ in range(args.rounds)
+                ]
+                page = {key: statistics.median(run[0][key] for run in runs) for key in ("rps", "p50", "p99")}
+                static = {key: statistics.median(run[1][key] for run in runs) for key in ("rps", "p50", "p99")}
+                errors = sum(run[0]["errors"] for run in runs)
+                ratio = statistics.median(run[0]["rps"] / run[1]["rps"] if run[1]["rps"] else 0.0 for run in runs)
                 print(
                     f"{name:<17}{size:>8} {cold[name]:>6.0f}ms | {connections:>3} {page['rps']:>8.0f} "
                     f"{page['p50']:>7.2f} {page['p99']:>7.2f} | {static['rps']:>12.0f} {static['p50']:>7.2f} | "
-                    f"{page['rps'] / static['rps']:>5.2f}" + (f"  ({page['errors']} errors)" if page["errors"] else "")
+                    f"{ratio:>5.2f}" + (f"  ({errors} errors)" if errors else "")
                 )
         keys = redis.Redis.from_url(args.redis).dbsize()
-        print(f"\nRedis cache keys after the run: {keys}")
+        print(f"\nRedis cache keys after the run: {keys}; load average {os.getloadavg()[0]:.1f}")
     finally:
         stop_server(server)
         shutil.rmtree(static_root, ignore_errors=True)

@@ -1,8 +1,11 @@
-"""PostgreSQL: ``pg_trgm`` GIN indexes on the note, Q&A and paper-title texts.
+"""PostgreSQL: ``pg_trgm`` GIN indexes on the note, Q&A and paper-title texts, and bigram
+GIN indexes for two-character terms.
 
-``ILIKE '%term%'`` uses a trigram index for terms of three characters or more; a shorter
-term is checked on the rows the other terms selected, or by a scan when it is alone. The
-expressions below must stay exactly those of the indexes (migration 0001).
+``LIKE``/``ILIKE '%term%'`` uses a trigram index for terms of three characters or more.
+Two-character words are common in Japanese (評価, 推論) and have no trigram, so each text
+also has an index of its distinct character bigrams (``search_bigrams()``, migration 0002):
+``search_bigrams(text) @> ARRAY['評価']`` is exactly "contains 評価", from the index alone.
+The expressions below must stay exactly those of the indexes.
 """
 
 from django.db.models.expressions import RawSQL
@@ -29,7 +32,16 @@ def _operator(term: str) -> str:
     return "LIKE" if term.lower() == term.upper() else "ILIKE"
 
 
+BIGRAM = 2
+
+
 def _all_terms(expression: str, terms: tuple[str, ...]) -> tuple[str, list[str]]:
+    """Every term in ``expression``: through the trigram index when a term has three
+    characters or more (shorter ones are then checked with LIKE on the rows it found), else
+    through the bigram index, which answers "contains all these two-character words" alone.
+    The bigram function is never evaluated row by row: computing it is the index's job."""
+    if all(len(term) == BIGRAM for term in terms):
+        return f"search_bigrams({expression}) @> %s::text[]", [[term.lower() for term in terms]]
     return " AND ".join(f"{expression} {_operator(t)} %s" for t in terms), [like_pattern(t) for t in terms]
 
 
@@ -56,3 +68,32 @@ def create_index_sql() -> list[str]:
 
 def drop_index_sql() -> list[str]:
     return [f'DROP INDEX IF EXISTS "{name}"' for name in INDEXES]
+
+
+# Distinct bigrams of the lower-cased text. IMMUTABLE as an index needs (lower() follows
+# the database's fixed collation).
+BIGRAM_FUNCTION = """
+CREATE OR REPLACE FUNCTION search_bigrams(t text) RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT coalesce(array_agg(DISTINCT substr(lower(t), i, 2)), '{}')
+  FROM generate_series(1, char_length(t) - 1) AS i
+$$
+"""
+BIGRAM_INDEXES = {
+    "search_note_text_bigram": ("papernotes_note", NOTE_TEXT),
+    "search_qa_text_bigram": ("papernotes_questionanswer", QA_TEXT),
+    "search_paper_title_bigram": ("papernotes_paper", PAPER_TEXT),
+}
+
+
+def create_bigram_index_sql() -> list[str]:
+    statements = [BIGRAM_FUNCTION]
+    for name, (table, expression) in BIGRAM_INDEXES.items():
+        statements.append(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin (search_bigrams({expression}))')
+    return statements
+
+
+def drop_bigram_index_sql() -> list[str]:
+    return [f'DROP INDEX IF EXISTS "{name}"' for name in BIGRAM_INDEXES] + [
+        "DROP FUNCTION IF EXISTS search_bigrams(text)"
+    ]
