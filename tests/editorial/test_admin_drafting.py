@@ -132,3 +132,29 @@ def test_the_review_screen_queries_do_not_grow_with_answers(
 
     with django_assert_max_num_queries(len(ten_pairs.captured_queries)):
         _page(admin_client, big)
+
+
+def test_an_editor_starts_drafting_from_the_issue_page(
+    editor_client, llm_server, django_capture_on_commit_callbacks
+):
+    note = make_note()
+    page = editor_client.get(reverse("admin:papernotes_weeklyissue_change", args=[note.issue_id])).content.decode()
+    draft_url = reverse("admin:papernotes_weeklyissue_draft", args=[note.issue_id])
+    assert f'data-post="{draft_url}"' in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(draft_url, headers={"Accept": "application/json"})
+
+    assert response.status_code == 200 and response.json() == {"message": "1 本の論文の下書きを作成します。"}
+    assert NoteDrafting.objects.get(note=note).status == DraftingStatus.SUCCEEDED
+
+
+def test_a_user_who_may_not_edit_notes_cannot_start_drafting(client, django_user_model, llm_server):
+    note = make_note()
+    viewer = django_user_model.objects.create_user("viewer", password="x", is_staff=True)
+    client.force_login(viewer)
+
+    response = client.post(reverse("admin:papernotes_weeklyissue_draft", args=[note.issue_id]))
+
+    assert response.status_code == 403
+    assert llm_server.calls == []
