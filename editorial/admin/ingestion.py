@@ -244,7 +244,6 @@ class IssuePipelineAdminMixin:
             return _answer(request, str(error), ok=False, fallback_url=back)
         return _answer(request, _draft_message(len(started)), fallback_url=back)
 
-
     def has_draft_permission(self, request) -> bool:
         return _may_draft(request.user)
 

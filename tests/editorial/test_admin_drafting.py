@@ -134,9 +134,7 @@ def test_the_review_screen_queries_do_not_grow_with_answers(
         _page(admin_client, big)
 
 
-def test_an_editor_starts_drafting_from_the_issue_page(
-    editor_client, llm_server, django_capture_on_commit_callbacks
-):
+def test_an_editor_starts_drafting_from_the_issue_page(editor_client, llm_server, django_capture_on_commit_callbacks):
     note = make_note()
     page = editor_client.get(reverse("admin:papernotes_weeklyissue_change", args=[note.issue_id])).content.decode()
     draft_url = reverse("admin:papernotes_weeklyissue_draft", args=[note.issue_id])

@@ -240,9 +240,7 @@ def generate_paper(
     )
 
 
-def _figure(
-    layout: "_Layout", text: "_TextSource", paragraphs: list, section: str, *, number: int, wide: bool
-) -> None:
+def _figure(layout: "_Layout", text: "_TextSource", paragraphs: list, section: str, *, number: int, wide: bool) -> None:
     """Place figure ``number`` and its caption, a paragraph marked ``FG000n``."""
     marker = f"FG{number:04d}"
     caption = f"Figure {number}: " + text.paragraph(marker)
