@@ -9,6 +9,8 @@ admin's lists, as saving a note does.
 
 import datetime
 import json
+import os
+import sys
 from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
@@ -39,6 +41,20 @@ class Command(BaseCommand):
         if issue is None:
             raise CommandError(_("{week} の週刊号はありません").format(week=week_start.isoformat()))
 
+        try:
+            counts, dismissed = self._check(issue, as_json=json, store=store)
+        except BrokenPipeError:
+            # The reader (`| head`) stopped reading: stop quietly, as command-line tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return
+        summary = ", ".join(f"{code} {count}" for code, count in sorted(counts.items())) or _("なし")
+        self.stderr.write(
+            _("{title}: 指摘 {total} 件({summary})、却下済み {dismissed} 件").format(
+                title=issue.title, total=sum(counts.values()), summary=summary, dismissed=dismissed
+            )
+        )
+
+    def _check(self, issue: WeeklyIssue, *, as_json: bool, store: bool) -> tuple[Counter[str], int]:
         counts: Counter[str] = Counter()
         dismissed = 0
         for note in issue.notes.select_related("paper").order_by("position"):
@@ -49,16 +65,10 @@ class Command(BaseCommand):
                     dismissed += 1
                     continue
                 counts[found.code] += 1
-                self.stdout.write(self._line(found, note.paper.arxiv_id, as_json=json))
+                self.stdout.write(self._line(found, note.paper.arxiv_id, as_json=as_json))
             if store:
                 note_refresh_findings(note_id=note.pk)
-
-        summary = ", ".join(f"{code} {count}" for code, count in sorted(counts.items())) or _("なし")
-        self.stderr.write(
-            _("{title}: 指摘 {total} 件({summary})、却下済み {dismissed} 件").format(
-                title=issue.title, total=sum(counts.values()), summary=summary, dismissed=dismissed
-            )
-        )
+        return counts, dismissed
 
     def _line(self, found, arxiv_id: str, *, as_json: bool) -> str:
         if as_json:
