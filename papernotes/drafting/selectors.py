@@ -88,6 +88,9 @@ class CallTotals:
         )
 
 
+NO_CALLS = CallTotals(calls=0, input_tokens=0, cached_input_tokens=0, output_tokens=0, cost_usd=Decimal("0"))
+
+
 def note_call_totals(*, note_id: int) -> CallTotals:
     return CallTotals.of(LlmCall.objects.filter(note_id=note_id))
 

@@ -19,7 +19,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from papernotes.drafting.selectors import call_totals_by_note
+from papernotes.drafting.selectors import NO_CALLS, CallTotals, call_totals_by_note
 from papernotes.models import (
     ONCE_PUBLISHED_ISSUE_STATES,
     DraftingStatus,
@@ -62,8 +62,15 @@ class PaperPipelineRow:
     last_error: str
     retry_note: str
     seconds: float | None
-    calls: int = 0
-    cost_usd: Decimal = Decimal("0")
+    llm: CallTotals = NO_CALLS
+
+    @property
+    def calls(self) -> int:
+        return self.llm.calls
+
+    @property
+    def cost_usd(self) -> Decimal:
+        return self.llm.cost_usd
 
     @property
     def state_label(self) -> str:
@@ -114,6 +121,14 @@ class IssuePipeline:
     @property
     def cost_usd(self) -> Decimal:
         return sum((row.cost_usd for row in self.rows), Decimal("0"))
+
+    @property
+    def input_tokens(self) -> int:
+        return sum(row.llm.input_tokens for row in self.rows)
+
+    @property
+    def output_tokens(self) -> int:
+        return sum(row.llm.output_tokens for row in self.rows)
 
     @property
     def calls(self) -> int:
@@ -171,10 +186,9 @@ def _drafting_row_state(drafting: NoteDrafting | None) -> str:
     }.get(drafting.status, RowState.RETRYING if drafting.next_retry_at else RowState.WAITING)
 
 
-def _row(note: Note, costs: dict[int, tuple[int, Decimal]]) -> PaperPipelineRow:
+def _row(note: Note, costs: dict[int, CallTotals]) -> PaperPipelineRow:
     state = getattr(note.paper, "ingestion", None) or PaperIngestion(paper=note.paper)
     drafting = getattr(note, "drafting", None)
-    calls, cost = costs.get(note.pk, (0, Decimal("0")))
     common = {
         "position": note.position,
         "note_id": note.pk,
@@ -182,8 +196,7 @@ def _row(note: Note, costs: dict[int, tuple[int, Decimal]]) -> PaperPipelineRow:
         "arxiv_id": note.paper.arxiv_id,
         "title": note.paper.title,
         "seconds": _seconds(state),
-        "calls": calls,
-        "cost_usd": cost,
+        "llm": costs.get(note.pk, NO_CALLS),
     }
     if state.stage != IngestionStage.DONE or state.status != IngestionStatus.SUCCEEDED:
         row_state = _ingestion_row_state(state)
@@ -220,10 +233,8 @@ def with_pipeline(issues: QuerySet[WeeklyIssue]) -> QuerySet[WeeklyIssue]:
     return issues.prefetch_related(Prefetch("notes", queryset=notes, to_attr="pipeline_notes"))
 
 
-def _costs(issue: WeeklyIssue) -> dict[int, tuple[int, Decimal]]:
-    return {
-        note_id: (totals.calls, totals.cost_usd) for note_id, totals in call_totals_by_note(issue_id=issue.pk).items()
-    }
+def _costs(issue: WeeklyIssue) -> dict[int, CallTotals]:
+    return call_totals_by_note(issue_id=issue.pk)
 
 
 def pipeline_for_issue(issue: WeeklyIssue, *, with_costs: bool = True) -> IssuePipeline:

@@ -156,3 +156,17 @@ def test_a_user_who_may_not_edit_notes_cannot_start_drafting(client, django_user
 
     assert response.status_code == 403
     assert llm_server.calls == []
+
+
+def test_the_issue_page_shows_the_weeks_calls_tokens_and_cost(
+    admin_client, llm_server, django_capture_on_commit_callbacks
+):
+    note = _drafted(django_capture_on_commit_callbacks)
+    calls = list(LlmCall.objects.filter(note=note))
+
+    text = admin_client.get(reverse("admin:papernotes_weeklyissue_pipeline", args=[note.issue_id])).content.decode()
+
+    inputs, outputs = sum(c.input_tokens for c in calls), sum(c.output_tokens for c in calls)
+    cost = sum(c.cost_usd for c in calls)
+    assert f"LLM 呼び出し 2 回、入力 {inputs} / 出力 {outputs} トークン、{cost:.4f} USD" in text
+    assert f"2 回 / {inputs}+{outputs} トークン / {cost:.4f} USD" in text
