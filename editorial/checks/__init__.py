@@ -4,7 +4,8 @@
 stores the findings of a note (on save, on demand) and records dismissals.
 """
 
-from . import glossary, names, numbers, qa, text  # noqa: F401  (registers the checks)
+# Importing the modules registers their checks in REGISTRY.
+from . import glossary, names, numbers, qa, text
 from .base import REGISTRY, Finding, GlossaryTerm, NoteText, QAText
 
 
@@ -15,4 +16,16 @@ def run_checks(note: NoteText) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.qa_position or 0, field_order.get(f.field, 9), f.code))
 
 
-__all__ = ["REGISTRY", "Finding", "GlossaryTerm", "NoteText", "QAText", "run_checks"]
+__all__ = [
+    "REGISTRY",
+    "Finding",
+    "GlossaryTerm",
+    "NoteText",
+    "QAText",
+    "glossary",
+    "names",
+    "numbers",
+    "qa",
+    "run_checks",
+    "text",
+]
