@@ -35,6 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import accumulate, count
+from operator import itemgetter
 from typing import Literal
 
 import pymupdf
@@ -79,6 +80,7 @@ _TEXT_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_COLLECT_VECTORS
 _BOLD_FLAG = pymupdf.TEXT_FONT_BOLD
 _MATH_FLAGS = pymupdf.TEXT_FONT_ITALIC | pymupdf.TEXT_FONT_SUPERSCRIPT
 _VECTOR_BLOCK = 3
+_SIZE_OF, _TEXT_OF = itemgetter("size"), itemgetter("text")
 _BOLD, _MATH, _PLAIN = 1, 2, 3  # styles of a span
 # Fonts of TeX math and symbols: a span in one of them inside a bold heading is its formula.
 _MATH_FONT_RE = re.compile(r"cmmi|cmsy|cmex|msbm|msam|eufm|rsfs|math|symbol|italic|oblique", re.IGNORECASE)
@@ -319,50 +321,56 @@ def _read_pages(document: pymupdf.Document, started: float, time_limit: float) -
 
 
 def _page_of(content: dict, page_number: int) -> _Page:
+    """The page's vector outlines, and its lines but for blank and rotated ones.
+
+    This runs for every line of every page, the bulk of our own cost: the common lines are
+    read here without a further call, and spans with ``map`` rather than a Python loop.
+    """
     page = _Page(page_number, content["height"], content["width"])
+    add_line, add_path = page.lines.append, page.paths.append
     for block in content["blocks"]:
         kind = block.get("type", 0)
-        if kind == _VECTOR_BLOCK:
-            page.paths.append(block["bbox"])
-            continue
         if kind != 0:
+            if kind == _VECTOR_BLOCK:
+                add_path(block["bbox"])
             continue
         for line in block["lines"]:
             cos, sin = line["dir"]
             if cos <= 0 or abs(sin) > 0.05:
                 continue  # rotated text: margin stamps such as arXiv's, axis labels
-            parsed = _line_from_spans(line["spans"])
-            if parsed is None:
-                continue
-            text, baseline, size, bold, math = parsed
-            x0, y0, x1, y1 = line["bbox"]
-            page.lines.append(_Line(page_number, x0, y0, x1, y1, baseline, text, size, bold, math))
+            spans = line["spans"]
+            first = spans[0]
+            text = first["text"]
+            if text and not text.isspace():
+                flags = first["flags"]
+                style = _BOLD if flags & _BOLD_FLAG else _MATH if flags & _MATH_FLAGS else _font_style(first["font"])
+                if len(spans) == 1:  # numbers, labels, short lines: no mixing of styles to weigh
+                    x0, y0, x1, y1 = line["bbox"]
+                    baseline, size, bold, math = first["origin"][1], first["size"], style == _BOLD, style == _MATH
+                    add_line(_Line(page_number, x0, y0, x1, y1, baseline, _clean(text), size, bold, math))
+                    continue
+                if style == _PLAIN:
+                    # Most lines of a paper: upright text from the start is neither a heading's
+                    # bold nor a formula, whatever follows. Only the size needs every span.
+                    size = max(map(_SIZE_OF, spans))
+                    if first["size"] > size - _SCRIPT_SHRINK:
+                        x0, y0, x1, y1 = line["bbox"]
+                        text = _clean("".join(map(_TEXT_OF, spans)))
+                        add_line(_Line(page_number, x0, y0, x1, y1, first["origin"][1], text, size, False, False))
+                        continue
+            parsed = _mixed_line(spans)
+            if parsed is not None:
+                add_line(_Line(page_number, *line["bbox"], *parsed))
     return page
 
 
-def _line_from_spans(spans: list[dict]) -> tuple[str, float, float, bool, bool] | None:
-    """(text, baseline, largest size, bold, math) of a line's spans; None for a blank line.
+def _mixed_line(spans: list[dict]) -> tuple[float, str, float, bool, bool] | None:
+    """(baseline, text, largest size, bold, math) of a line's spans; None for a blank line.
 
     A line is bold when its first word is and nothing in it is upright roman: a formula in
     a heading ("3.1 Scaling with N_params", the N in a math italic, "params" smaller) keeps
     it a heading, while a bold run-in head followed by ordinary text does not.
-
-    One pass over the spans: this runs for every span of every page, the bulk of our cost.
     """
-    first = spans[0]
-    text = first["text"]
-    if text and not text.isspace():
-        flags = first["flags"]
-        style = _BOLD if flags & _BOLD_FLAG else _MATH if flags & _MATH_FLAGS else _font_style(first["font"])
-        if len(spans) == 1:  # numbers, labels, short lines: no mixing of styles to weigh
-            return _clean(text), first["origin"][1], first["size"], style == _BOLD, style == _MATH
-        if style == _PLAIN:
-            # Most lines of a paper: upright text from the start is neither a heading's bold
-            # nor a formula, whatever follows. Only the size needs every span.
-            size = max([span["size"] for span in spans])
-            if first["size"] > size - _SCRIPT_SHRINK:
-                text = _clean("".join([span["text"] for span in spans]))
-                return text, first["origin"][1], size, False, False
     baseline: float | None = None
     size = 0.0
     first_bold = has_bold = False
@@ -391,8 +399,7 @@ def _line_from_spans(spans: list[dict]) -> tuple[str, float, float, bool, bool] 
     if baseline is None:
         return None
     plain = largest_plain > size - _SCRIPT_SHRINK
-    text = _clean("".join([span["text"] for span in spans]))
-    return text, baseline, size, first_bold and not plain, not has_bold and not plain
+    return baseline, _clean("".join(map(_TEXT_OF, spans))), size, first_bold and not plain, not has_bold and not plain
 
 
 @cache
