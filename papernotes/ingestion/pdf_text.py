@@ -34,8 +34,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cache
-from itertools import accumulate, count
-from operator import itemgetter
+from itertools import accumulate, chain, count
+from operator import attrgetter, itemgetter
 from typing import Literal
 
 import pymupdf
@@ -81,6 +81,7 @@ _BOLD_FLAG = pymupdf.TEXT_FONT_BOLD
 _MATH_FLAGS = pymupdf.TEXT_FONT_ITALIC | pymupdf.TEXT_FONT_SUPERSCRIPT
 _VECTOR_BLOCK = 3
 _SIZE_OF, _TEXT_OF = itemgetter("size"), itemgetter("text")
+_ROW_KEY, _X0 = attrgetter("baseline", "x0"), attrgetter("x0")
 _BOLD, _MATH, _PLAIN = 1, 2, 3  # styles of a span
 # Fonts of TeX math and symbols: a span in one of them inside a bold heading is its formula.
 _MATH_FONT_RE = re.compile(r"cmmi|cmsy|cmex|msbm|msam|eufm|rsfs|math|symbol|italic|oblique", re.IGNORECASE)
@@ -108,6 +109,7 @@ _INLINE_ABSTRACT_RE = re.compile(r"^(?P<head>abstract)\s*[.:—–-]\s*(?P<rest>
 _DECIMAL_RE = re.compile(r"\d+\.\d+")
 # "1 INTRODUCTION" in plain type: words of capitals only (not "CARD32 OFFSET_LIST").
 _CAPS_TITLE_RE = re.compile(r"[A-Z]{2,}(?:[ &'’-]+[A-Z]{2,})*")
+_DIGITS_RE = re.compile(r"\d+")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 _TERMINAL_PUNCTUATION = (".", "!", "?", ":")
 _HYPHENS = ("-", "\u2010", "\u00ad")
@@ -198,9 +200,9 @@ def _extract(data: bytes, max_pages: int, time_limit: float) -> ExtractedDocumen
         pages = _read_pages(document, started, time_limit)
         for page in pages:
             _set_aside_margin_numbers_and_figures(page)
-        body_size = _body_size(line for page in pages for line in page.lines)
+        body_size = _body_size(chain.from_iterable(page.lines for page in pages))
         _drop_running_text(pages, body_size)
-        if sum(len(line.text) for page in pages for line in page.lines) < MIN_DOCUMENT_CHARS:
+        if not _has_text(pages):
             raise _no_text_error(document)
         warnings: tuple[str, ...] = ()
         if document.is_repaired:
@@ -438,30 +440,46 @@ def _drop_running_text(pages: list[_Page], body_size: float) -> None:
     """Remove page numbers, text repeated in the top/bottom margins of many pages, and
     small-type lines heading a page after the first (a running header seen only once or twice
     in a short paper)."""
-
-    def in_margin(line: _Line, page: _Page) -> bool:
-        band = page.height * MARGIN_BAND
-        return line.y1 <= band or line.y0 >= page.height - band
-
-    def running(line: _Line, page: _Page) -> bool:
-        if not in_margin(line, page):
-            return False
-        if _PAGE_NUMBER_RE.match(line.text) or seen_on[_running_key(line.text)] >= threshold:
-            return True
-        in_top = line.y1 <= page.height * MARGIN_BAND
-        return in_top and page.number > 1 and line.size <= body_size - 0.5
-
+    # Only the few lines in the margins are looked at twice (counted, then judged).
+    margins = [_margin_lines(page) for page in pages]
     seen_on: Counter[str] = Counter()
-    for page in pages:
-        seen_on.update({_running_key(line.text) for line in page.lines if in_margin(line, page)})
+    for lines in margins:
+        seen_on.update({_running_key(line.text) for line in lines})
     threshold = max(2, round(len(pages) * RUNNING_TEXT_SHARE))
+    for page, lines in zip(pages, margins, strict=True):
+        top = page.height * MARGIN_BAND
+        running = [
+            line
+            for line in lines
+            if _PAGE_NUMBER_RE.match(line.text)
+            or seen_on[_running_key(line.text)] >= threshold
+            or (line.y1 <= top and page.number > 1 and line.size <= body_size - 0.5)
+        ]
+        if running:
+            gone = set(map(id, running))
+            page.lines = [line for line in page.lines if id(line) not in gone]
+
+
+def _margin_lines(page: _Page) -> list[_Line]:
+    top = page.height * MARGIN_BAND
+    bottom = page.height - top
+    return [line for line in page.lines if line.y1 <= top or line.y0 >= bottom]
+
+
+def _has_text(pages: list[_Page]) -> bool:
+    """Whether the pages hold at least MIN_DOCUMENT_CHARS characters (counted until they do)."""
+    chars = 0
     for page in pages:
-        page.lines = [line for line in page.lines if not running(line, page)]
+        for line in page.lines:
+            chars += len(line.text)
+            if chars >= MIN_DOCUMENT_CHARS:
+                return True
+    return False
 
 
 def _running_key(text: str) -> str:
     # Page numbers inside a header ("Short title 7") change from page to page.
-    return re.sub(r"\d+", "#", text.lower())
+    return _DIGITS_RE.sub("#", text.lower())
 
 
 # --- reading order ------------------------------------------------------------------------
@@ -469,25 +487,43 @@ def _running_key(text: str) -> str:
 
 def _reading_order(page: _Page) -> list[_Line]:
     """The page's lines in reading order, each row of a column merged into one line."""
-    if not page.lines:
+    lines = page.lines
+    if not lines:
         return []
     groups = count()
-    gutter = _gutter(page)
-    if gutter is None:
-        return _merge_rows(page.lines, group=(page.number, next(groups)))
-    wide = sorted((ln for ln in page.lines if ln.x0 < gutter - 1 and ln.x1 > gutter + 1), key=_row_key)
-    wide_baselines = [line.baseline for line in wide]
-    bands: list[tuple[list[_Line], list[_Line]]] = [([], []) for _ in range(len(wide) + 1)]
-    for line in page.lines:
-        band = bands[bisect_right(wide_baselines, line.baseline)]
-        if line.x1 <= gutter + 1:
-            band[0].append(line)
-        elif line.x0 >= gutter - 1:
-            band[1].append(line)
+    gutter = _least_covered_x(page)
+    # One pass sorts the lines to the sides of the gutter and weighs them (see _gutter).
+    left: list[_Line] = []
+    right: list[_Line] = []
+    wide: list[_Line] = []
+    left_chars = right_chars = total = 0
+    before, after = gutter - 1, gutter + 1
+    for line in lines:
+        length = len(line.text)
+        total += length
+        if line.x1 <= after:
+            left_chars += length
+            left.append(line)
+        elif line.x0 >= before:
+            right_chars += length
+            right.append(line)
+        elif line.x0 < before and line.x1 > after:
+            wide.append(line)  # full width: title, abstract, wide captions
+    if not _two_columns(left_chars, right_chars, total):
+        return _merge_rows(lines, group=(page.number, next(groups)))
+    if wide:
+        wide.sort(key=_ROW_KEY)
+        wide_baselines = [line.baseline for line in wide]
+        bands: list[tuple[list[_Line], list[_Line]]] = [([], []) for _ in range(len(wide) + 1)]
+        for side, column in ((0, left), (1, right)):
+            for line in column:
+                bands[bisect_right(wide_baselines, line.baseline)][side].append(line)
+    else:
+        bands = [(left, right)]
     ordered: list[_Line] = []
     wide_group = None
-    for index, (left, right) in enumerate(bands):
-        for column in (left, right):
+    for index, (left_column, right_column) in enumerate(bands):
+        for column in (left_column, right_column):
             if column:
                 ordered.extend(_merge_rows(column, group=(page.number, next(groups))))
                 wide_group = None
@@ -498,12 +534,11 @@ def _reading_order(page: _Page) -> list[_Line]:
     return ordered
 
 
-def _gutter(page: _Page) -> float | None:
-    """The x of the gap between two columns, or None when the page reads as one column.
+def _least_covered_x(page: _Page) -> float:
+    """Where the gutter is, if the page has two columns (see :func:`_two_columns`).
 
-    Coverage is counted in 2-point bins over the middle of the page; the least covered x
-    is the gutter when enough text lies entirely on each side of it. Full-width lines cross
-    the gutter, so they lower the contrast but do not hide it.
+    Coverage is counted in 2-point bins over the middle of the page; the gutter is the least
+    covered x. Full-width lines cross the gutter, so they lower the contrast but do not hide it.
     """
     bins = int(page.width // 2) + 2
     coverage = [0] * (bins + 1)
@@ -516,25 +551,17 @@ def _gutter(page: _Page) -> float | None:
         coverage[end] -= 1
     profile = list(accumulate(coverage))
     low, high, centre = int(page.width * 0.35 // 2), int(page.width * 0.65 // 2), page.width / 4
-    # Least covered bin; among equals, the one nearest the page centre.
-    best_bin = min(range(low, min(high, bins) + 1), key=lambda i: (profile[i], abs(i - centre)))
-    gutter = best_bin * 2 + 1.0
-    left = right = total = 0
-    for line in page.lines:
-        length = len(line.text)
-        total += length
-        if line.x1 <= gutter + 1:
-            left += length
-        elif line.x0 >= gutter - 1:
-            right += length
+    middle = range(low, min(high, bins) + 1)
+    # Least covered bin; among equals, the one nearest the page centre (the first of those).
+    least = min([profile[i] for i in middle])
+    best_bin = min([i for i in middle if profile[i] == least], key=lambda i: abs(i - centre))
+    return best_bin * 2 + 1.0
+
+
+def _two_columns(left: int, right: int, total: int) -> bool:
+    """Whether enough of the page's text (in characters) lies entirely on each side of the gutter."""
     columns = left + right
-    if columns < 0.25 * total or left < 0.2 * columns or right < 0.2 * columns:
-        return None
-    return gutter
-
-
-def _row_key(line: _Line) -> tuple[float, float]:
-    return (line.baseline, line.x0)
+    return not (columns < 0.25 * total or left < 0.2 * columns or right < 0.2 * columns)
 
 
 def _merge_rows(lines: list[_Line], *, group: tuple[int, int]) -> list[_Line]:
@@ -543,14 +570,18 @@ def _merge_rows(lines: list[_Line], *, group: tuple[int, int]) -> list[_Line]:
     Justified text with wide word gaps reaches us as several "lines" on one baseline.
     """
     rows: list[list[_Line]] = []
-    for line in sorted(lines, key=_row_key):
-        row = rows[-1] if rows else None
-        if row is not None and abs(line.baseline - row[0].baseline) <= 0.3 * min(line.size, row[0].size):
+    row: list[_Line] = []
+    baseline = size = 0.0  # of the row's first piece
+    for line in sorted(lines, key=_ROW_KEY):
+        smaller = size if size < line.size else line.size  # min(line.size, size), inlined
+        if row and abs(line.baseline - baseline) <= 0.3 * smaller:
             row.append(line)
         else:
-            rows.append([line])
+            row = [line]
+            rows.append(row)
+            baseline, size = line.baseline, line.size
     merged = [_merge_row(row) if len(row) > 1 else row[0] for row in rows]
-    edge_x0 = min(line.x0 for line in merged)
+    edge_x0 = min(map(_X0, merged))
     for line in merged:
         line.group, line.edge_x0 = group, edge_x0
     return merged
@@ -592,9 +623,17 @@ class _Paragraph:
 
 
 def _body_size(lines: Iterable[_Line]) -> float:
-    sizes: Counter[float] = Counter()
+    """The size, to half a point, of most of the text."""
+    # Summed per exact size first: a paper has a handful of sizes, so rounding (and the
+    # Counter) run for each size rather than each line. Sizes keep the order in which lines
+    # first show them, which is how most_common breaks ties.
+    chars_by_size: dict[float, int] = {}
     for line in lines:
-        sizes[round(line.size * 2) / 2] += len(line.text)
+        size = line.size
+        chars_by_size[size] = chars_by_size.get(size, 0) + len(line.text)
+    sizes: Counter[float] = Counter()
+    for size, chars in chars_by_size.items():
+        sizes[round(size * 2) / 2] += chars
     return sizes.most_common(1)[0][0] if sizes else 10.0
 
 
