@@ -671,11 +671,25 @@ def _paragraphs(lines: list[_Line], body_size: float, figures: list[_Figure]) ->
     section, section_index, in_references = "", 0, False
     current: _Paragraph | None = None
     previous: _Line | None = None
-    extent = (0.0, 0.0)  # left and right of the current paragraph's lines in the current column
+    # Left and right of the current paragraph's lines in the current column.
+    extent_x0 = extent_x1 = 0.0
+    styled_size = body_size + 0.5
     for line in lines:
         if waiting:
             waiting = _place_figures(waiting, line, section)
-        heading, rest = _heading(line, body_size, seen_heading=section_index > 0)
+        text = line.text
+        # _heading's first test, inlined: most lines are plain body text, too long for a
+        # heading in plain type.
+        if len(text) > 100 or (
+            len(text) > 40
+            and not line.bold
+            and not line.size >= styled_size
+            and not text.isupper()
+            and (section_index > 0 or line.page > 2)
+        ):
+            heading = None
+        else:
+            heading, rest = _heading(line, body_size, seen_heading=section_index > 0)
         if heading is not None:
             section, section_index = heading, section_index + 1
             in_references = _is_reference_heading(heading)
@@ -685,14 +699,22 @@ def _paragraphs(lines: list[_Line], body_size: float, figures: list[_Figure]) ->
             if rest is None:
                 continue
             line = replace(line, text=rest)
-        if current is None or previous is None or _starts_paragraph(line, previous, extent, in_references):
+        if (
+            current is None
+            or previous is None
+            or _starts_paragraph(line, previous, extent_x0, extent_x1, in_references)
+        ):
             current = _Paragraph(section, section_index, in_references, line.page, line.page)
             paragraphs.append(current)
-            extent = (line.x0, line.x1)
+            extent_x0, extent_x1 = line.x0, line.x1
         elif line.group != previous.group:
-            extent = (line.x0, line.x1)
+            extent_x0, extent_x1 = line.x0, line.x1
         else:
-            extent = (min(extent[0], line.x0), max(extent[1], line.x1))
+            # min() and max(), inlined: this runs for most lines.
+            if line.x0 < extent_x0:
+                extent_x0 = line.x0
+            if line.x1 > extent_x1:
+                extent_x1 = line.x1
         current.lines.append(line.text)
         current.page_end = line.page
         previous = line
@@ -766,46 +788,49 @@ def _is_reference_heading(heading: str) -> bool:
     return name in _REFERENCE_NAMES
 
 
-def _starts_paragraph(line: _Line, previous: _Line, extent: tuple[float, float], in_references: bool) -> bool:
+def _starts_paragraph(line: _Line, previous: _Line, extent_x0: float, extent_x1: float, in_references: bool) -> bool:
     """Whether ``line`` opens a new paragraph after ``previous``.
 
-    ``extent`` spans the current paragraph's lines in ``previous``'s column, so indents and
-    short lines are judged against the paragraph itself (an abstract set narrower than the
-    body is not "indented"); on a column change the new column's edge is the reference.
+    The extent (``extent_x0`` to ``extent_x1``) spans the current paragraph's lines in
+    ``previous``'s column, so indents and short lines are judged against the paragraph itself
+    (an abstract set narrower than the body is not "indented"); on a column change the new
+    column's edge is the reference.
     """
     same_group = line.group == previous.group
-    if same_group and line.baseline - previous.baseline > 1.45 * max(line.size, previous.size):
+    size, previous_size = line.size, previous.size
+    larger = previous_size if previous_size > size else size  # max(), inlined
+    if same_group and line.baseline - previous.baseline > 1.45 * larger:
         return True
-    left = extent[0] if same_group else line.edge_x0
+    left = extent_x0 if same_group else line.edge_x0
     indent = line.x0 - left
     if in_references:
         # Entries start with a label ("[12]", "12.") or, in author–year lists with hanging
         # indents, back at the column edge.
         if _REFERENCE_START_RE.match(line.text):
             return True
-        return indent < 0.5 * line.size and previous.x0 - extent[0] > 0.5 * previous.size
-    if previous.text.endswith(_HYPHENS):
+        return indent < 0.5 * size and previous.x0 - extent_x0 > 0.5 * previous_size
+    previous_text = previous.text
+    if previous_text.endswith(_HYPHENS):
         return False
-    if abs(line.size - previous.size) >= 1.0:
+    if abs(size - previous_size) >= 1.0:
         return True
-    if not previous.text.endswith(_TERMINAL_PUNCTUATION):
+    if not previous_text.endswith(_TERMINAL_PUNCTUATION):
         return False
-    right = max(extent[1], line.x1) if same_group else extent[1]
-    short_previous = previous.x1 < right - 2 * previous.size
-    return short_previous or indent > 0.5 * line.size
+    right = (line.x1 if line.x1 > extent_x1 else extent_x1) if same_group else extent_x1
+    short_previous = previous.x1 < right - 2 * previous_size
+    return short_previous or indent > 0.5 * size
 
 
 def _join_lines(lines: list[str]) -> str:
     """Join a paragraph's lines, undoing end-of-line hyphenation but keeping compounds."""
-    parts: list[str] = []
-    for line in lines:
-        if not parts:
-            parts.append(line)
-            continue
-        previous = parts[-1]
-        if previous.endswith("\u00ad"):
+    previous = lines[0]
+    parts = [previous]
+    for line in lines[1:]:
+        if not previous.endswith(_HYPHENS):  # most line ends, with one test
+            parts.append(" ")
+        elif previous.endswith("\u00ad"):
             parts[-1] = previous[:-1]
-        elif previous.endswith(_HYPHENS) and len(previous) > 1 and previous[-2].isalpha():
+        elif len(previous) > 1 and previous[-2].isalpha():
             fragment = previous.rsplit(" ", 1)[-1][:-1]
             following = line.split(" ", 1)[0]
             # "repre-/sentation" is one word; "state-of-/the-art" and "GPT-/4" keep the hyphen.
@@ -814,6 +839,7 @@ def _join_lines(lines: list[str]) -> str:
         else:
             parts.append(" ")
         parts.append(line)
+        previous = line
     return "".join(parts)
 
 
