@@ -34,6 +34,8 @@ _MAX_FIGURE_SHARE = 0.6
 # Label lines are taken up to this far (points) from a figure or its labels already taken.
 _LABEL_REACH = 8.0
 _MIN_LINE_NUMBERS = 5
+# Up to this many paths on a page, drawings are merged by comparing paths pairwise.
+_PAIRWISE_BOXES = 100
 
 _CAPTION_RE = re.compile(r"^(?:fig\.?|figure|table|tab\.|algorithm|listing)\s*[A-Z]?\d", re.IGNORECASE)
 _SENTENCE_END_RE = re.compile(r"[A-Za-z)\]][.!?]$")
@@ -151,12 +153,20 @@ def _area(box: Box) -> float:
 def _merge_boxes(boxes: Sequence[Box]) -> list[Box]:
     """Unions of boxes that touch or lie within about _PATH_GAP of each other.
 
-    A chart can have thousands of paths (a scatter plot's markers), so rather than compare
-    boxes pairwise, each box marks the cells of a coarse grid it covers and connected cells
-    make one drawing; its box is the union of its own boxes, not of the cells.
+    Boxes are near when they share a cell of a coarse grid, once grown by half the gap; those
+    that are connected that way make one drawing, whose box is the union of its own boxes
+    (not of the cells).
     """
     cell = _PATH_GAP * 2
-    owner: dict[tuple[int, int], int] = {}
+    cells = [
+        (
+            int((x0 - _PATH_GAP / 2) // cell),
+            int((x1 + _PATH_GAP / 2) // cell),
+            int((y0 - _PATH_GAP / 2) // cell),
+            int((y1 + _PATH_GAP / 2) // cell),
+        )
+        for x0, y0, x1, y1 in boxes
+    ]
     parent = list(range(len(boxes)))
 
     def root(index: int) -> int:
@@ -165,12 +175,33 @@ def _merge_boxes(boxes: Sequence[Box]) -> list[Box]:
             index = parent[index]
         return index
 
-    for index, (x0, y0, x1, y1) in enumerate(boxes):
-        for column in range(int((x0 - _PATH_GAP / 2) // cell), int((x1 + _PATH_GAP / 2) // cell) + 1):
-            for row in range(int((y0 - _PATH_GAP / 2) // cell), int((y1 + _PATH_GAP / 2) // cell) + 1):
-                other = owner.setdefault((column, row), index)
-                if other != index:
+    if len(boxes) <= _PAIRWISE_BOXES:
+        # Few boxes: compare their ranges of cells pairwise, rather than mark every cell of
+        # a chart's frame.
+        for index, (left, right, top, bottom) in enumerate(cells):
+            if left > right or top > bottom:
+                continue  # covers no cell
+            for other in range(index):
+                other_left, other_right, other_top, other_bottom = cells[other]
+                if (
+                    other_left <= right
+                    and left <= other_right
+                    and other_top <= bottom
+                    and top <= other_bottom
+                    and other_left <= other_right
+                    and other_top <= other_bottom
+                ):
                     parent[root(other)] = root(index)
+    else:
+        # A chart can have thousands of paths (a scatter plot's markers): each box marks
+        # the cells it covers, and meets the boxes that marked them before.
+        owner: dict[tuple[int, int], int] = {}
+        for index, (left, right, top, bottom) in enumerate(cells):
+            for column in range(left, right + 1):
+                for row in range(top, bottom + 1):
+                    other = owner.setdefault((column, row), index)
+                    if other != index:
+                        parent[root(other)] = root(index)
     merged: dict[int, Box] = {}
     for index, box in enumerate(boxes):
         key = root(index)
