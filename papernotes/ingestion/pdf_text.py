@@ -80,6 +80,7 @@ _TEXT_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_COLLECT_VECTORS
 _BOLD_FLAG = pymupdf.TEXT_FONT_BOLD
 _MATH_FLAGS = pymupdf.TEXT_FONT_ITALIC | pymupdf.TEXT_FONT_SUPERSCRIPT
 _VECTOR_BLOCK = 3
+_HORIZONTAL = (1.0, 0.0)  # a line's "dir": the common case, tested at once
 _SIZE_OF, _TEXT_OF = itemgetter("size"), itemgetter("text")
 _ROW_KEY, _X0 = attrgetter("baseline", "x0"), attrgetter("x0")
 _BOLD, _MATH, _PLAIN = 1, 2, 3  # styles of a span
@@ -337,9 +338,11 @@ def _page_of(content: dict, page_number: int) -> _Page:
                 add_path(block["bbox"])
             continue
         for line in block["lines"]:
-            cos, sin = line["dir"]
-            if cos <= 0 or abs(sin) > 0.05:
-                continue  # rotated text: margin stamps such as arXiv's, axis labels
+            direction = line["dir"]
+            if direction != _HORIZONTAL:
+                cos, sin = direction
+                if cos <= 0 or abs(sin) > 0.05:
+                    continue  # rotated text: margin stamps such as arXiv's, axis labels
             spans = line["spans"]
             first = spans[0]
             text = first["text"]
