@@ -85,21 +85,24 @@ def _columns_by_x(x0s: list[float], x1s: list[float], indexes: list[int]) -> lis
     """Group numbers that overlap horizontally: one column whether they are set flush left
     ("9" over "10") or flush right."""
     columns: list[list[int]] = []
+    column: list[int] = []
     right = float("-inf")
     for index in sorted(indexes, key=x0s.__getitem__):
-        if columns and x0s[index] < right:
-            columns[-1].append(index)
-            right = max(right, x1s[index])
+        x1 = x1s[index]
+        if column and x0s[index] < right:
+            column.append(index)
+            if x1 > right:  # max(), inlined
+                right = x1
         else:
-            columns.append([index])
-            right = x1s[index]
+            column = [index]
+            columns.append(column)
+            right = x1
     return columns
 
 
 def _counts_up(lines: Sequence[L], column: list[int]) -> bool:
     """Top to bottom the numbers rise by one steady step (1, or 5 when every fifth is printed)."""
-    ordered = sorted([lines[i] for i in column], key=_BASELINE)
-    values = [int(line.text) for line in ordered]
+    values = list(map(int, map(_TEXT, sorted([lines[i] for i in column], key=_BASELINE))))
     steps = Counter(map(sub, values[1:], values))
     step, count = steps.most_common(1)[0]
     return step in (1, 5, 10) and count >= 0.8 * (len(values) - 1)
