@@ -497,7 +497,7 @@ def _reading_order(page: _Page) -> list[_Line]:
         return []
     groups = count()
     gutter = _least_covered_x(page)
-    # One pass sorts the lines to the sides of the gutter and weighs them (see _gutter).
+    # One pass sorts the lines to the sides of the gutter and weighs them (see _two_columns).
     left: list[_Line] = []
     right: list[_Line] = []
     wide: list[_Line] = []
