@@ -22,7 +22,7 @@ Lines are duck-typed: anything with ``x0 y0 x1 y1 text`` (and ``baseline`` for l
 import re
 from collections import Counter
 from collections.abc import Sequence
-from itertools import pairwise
+from operator import attrgetter, sub
 from typing import Protocol, TypeVar
 
 # Paths closer than this (points) belong to one drawing.
@@ -34,8 +34,9 @@ _MAX_FIGURE_SHARE = 0.6
 # Label lines are taken up to this far (points) from a figure or its labels already taken.
 _LABEL_REACH = 8.0
 _MIN_LINE_NUMBERS = 5
+# Up to this many paths on a page, drawings are merged by comparing paths pairwise.
+_PAIRWISE_BOXES = 100
 
-_LINE_NUMBER_RE = re.compile(r"\d{1,4}")
 _CAPTION_RE = re.compile(r"^(?:fig\.?|figure|table|tab\.|algorithm|listing)\s*[A-Z]?\d", re.IGNORECASE)
 _SENTENCE_END_RE = re.compile(r"[A-Za-z)\]][.!?]$")
 _LEADERS_RE = re.compile(r"(?:\.\s*){4,}(?:\d{1,4}|[ivxlc]{1,6})$|…\s*(?:\d{1,4}|[ivxlc]{1,6})$", re.IGNORECASE)
@@ -58,6 +59,7 @@ class LineLike(Protocol):
 
 L = TypeVar("L", bound=LineLike)
 Box = tuple[float, float, float, float]
+_TEXT, _X0, _X1, _BASELINE = attrgetter("text"), attrgetter("x0"), attrgetter("x1"), attrgetter("baseline")
 
 
 # --- margin line numbers ----------------------------------------------------------------------
@@ -65,47 +67,53 @@ Box = tuple[float, float, float, float]
 
 def line_number_columns(lines: Sequence[L]) -> set[int]:
     """Indexes (into ``lines``) of a page's margin line numbers."""
-    numbers = [index for index, line in enumerate(lines) if _LINE_NUMBER_RE.fullmatch(line.text)]
+    # str.isdecimal() is exactly what \d matches (Unicode category Nd), without a regex call
+    # for each of the page's lines.
+    numbers = [index for index, text in enumerate(map(_TEXT, lines)) if text.isdecimal() and len(text) <= 4]
     if len(numbers) < _MIN_LINE_NUMBERS:
         return set()
+    # Coordinates read once into lists, so that sorting and scanning run without Python calls.
+    x0s, x1s = list(map(_X0, lines)), list(map(_X1, lines))
     found: set[int] = set()
-    for column in _columns_by_x(lines, numbers):
-        if len(column) >= _MIN_LINE_NUMBERS and _counts_up(lines, column) and _alone_in_its_band(lines, column):
+    for column in _columns_by_x(x0s, x1s, numbers):
+        if len(column) >= _MIN_LINE_NUMBERS and _counts_up(lines, column) and _alone_in_its_band(x0s, x1s, column):
             found.update(column)
     return found
 
 
-def _columns_by_x(lines: Sequence[L], indexes: list[int]) -> list[list[int]]:
+def _columns_by_x(x0s: list[float], x1s: list[float], indexes: list[int]) -> list[list[int]]:
     """Group numbers that overlap horizontally: one column whether they are set flush left
     ("9" over "10") or flush right."""
     columns: list[list[int]] = []
+    column: list[int] = []
     right = float("-inf")
-    for index in sorted(indexes, key=lambda i: lines[i].x0):
-        if columns and lines[index].x0 < right:
-            columns[-1].append(index)
-            right = max(right, lines[index].x1)
+    for index in sorted(indexes, key=x0s.__getitem__):
+        x1 = x1s[index]
+        if column and x0s[index] < right:
+            column.append(index)
+            if x1 > right:  # max(), inlined
+                right = x1
         else:
-            columns.append([index])
-            right = lines[index].x1
+            column = [index]
+            columns.append(column)
+            right = x1
     return columns
 
 
 def _counts_up(lines: Sequence[L], column: list[int]) -> bool:
     """Top to bottom the numbers rise by one steady step (1, or 5 when every fifth is printed)."""
-    values = [int(lines[i].text) for i in sorted(column, key=lambda i: lines[i].baseline)]
-    steps = Counter(b - a for a, b in pairwise(values))
+    values = list(map(int, map(_TEXT, sorted([lines[i] for i in column], key=_BASELINE))))
+    steps = Counter(map(sub, values[1:], values))
     step, count = steps.most_common(1)[0]
     return step in (1, 5, 10) and count >= 0.8 * (len(values) - 1)
 
 
-def _alone_in_its_band(lines: Sequence[L], column: list[int]) -> bool:
+def _alone_in_its_band(x0s: list[float], x1s: list[float], column: list[int]) -> bool:
     """No other text shares the column's horizontal band: it is a margin (or a gutter)."""
-    members = set(column)
-    left = min(lines[i].x0 for i in column)
-    right = max(lines[i].x1 for i in column)
-    return not any(
-        line.x0 < right - 0.5 and line.x1 > left + 0.5 for index, line in enumerate(lines) if index not in members
-    )
+    left = min(map(x0s.__getitem__, column)) + 0.5
+    right = max(map(x1s.__getitem__, column)) - 0.5
+    in_band = [index for index, (x0, x1) in enumerate(zip(x0s, x1s, strict=True)) if x0 < right and x1 > left]
+    return set(column).issuperset(in_band)
 
 
 # --- figure text ------------------------------------------------------------------------------
@@ -148,12 +156,20 @@ def _area(box: Box) -> float:
 def _merge_boxes(boxes: Sequence[Box]) -> list[Box]:
     """Unions of boxes that touch or lie within about _PATH_GAP of each other.
 
-    A chart can have thousands of paths (a scatter plot's markers), so rather than compare
-    boxes pairwise, each box marks the cells of a coarse grid it covers and connected cells
-    make one drawing; its box is the union of its own boxes, not of the cells.
+    Boxes are near when they share a cell of a coarse grid, once grown by half the gap; those
+    that are connected that way make one drawing, whose box is the union of its own boxes
+    (not of the cells).
     """
     cell = _PATH_GAP * 2
-    owner: dict[tuple[int, int], int] = {}
+    cells = [
+        (
+            int((x0 - _PATH_GAP / 2) // cell),
+            int((x1 + _PATH_GAP / 2) // cell),
+            int((y0 - _PATH_GAP / 2) // cell),
+            int((y1 + _PATH_GAP / 2) // cell),
+        )
+        for x0, y0, x1, y1 in boxes
+    ]
     parent = list(range(len(boxes)))
 
     def root(index: int) -> int:
@@ -162,12 +178,33 @@ def _merge_boxes(boxes: Sequence[Box]) -> list[Box]:
             index = parent[index]
         return index
 
-    for index, (x0, y0, x1, y1) in enumerate(boxes):
-        for column in range(int((x0 - _PATH_GAP / 2) // cell), int((x1 + _PATH_GAP / 2) // cell) + 1):
-            for row in range(int((y0 - _PATH_GAP / 2) // cell), int((y1 + _PATH_GAP / 2) // cell) + 1):
-                other = owner.setdefault((column, row), index)
-                if other != index:
+    if len(boxes) <= _PAIRWISE_BOXES:
+        # Few boxes: compare their ranges of cells pairwise, rather than mark every cell of
+        # a chart's frame.
+        for index, (left, right, top, bottom) in enumerate(cells):
+            if left > right or top > bottom:
+                continue  # covers no cell
+            for other in range(index):
+                other_left, other_right, other_top, other_bottom = cells[other]
+                if (
+                    other_left <= right
+                    and left <= other_right
+                    and other_top <= bottom
+                    and top <= other_bottom
+                    and other_left <= other_right
+                    and other_top <= other_bottom
+                ):
                     parent[root(other)] = root(index)
+    else:
+        # A chart can have thousands of paths (a scatter plot's markers): each box marks
+        # the cells it covers, and meets the boxes that marked them before.
+        owner: dict[tuple[int, int], int] = {}
+        for index, (left, right, top, bottom) in enumerate(cells):
+            for column in range(left, right + 1):
+                for row in range(top, bottom + 1):
+                    other = owner.setdefault((column, row), index)
+                    if other != index:
+                        parent[root(other)] = root(index)
     merged: dict[int, Box] = {}
     for index, box in enumerate(boxes):
         key = root(index)

@@ -25,14 +25,17 @@ Importable without Django settings (the benchmark runs it bare): messages are tr
 only once Django is set up.
 """
 
+import gc
 import re
 import time
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cache
-from itertools import accumulate, count
+from itertools import accumulate, chain, count
+from operator import attrgetter, itemgetter
 from typing import Literal
 
 import pymupdf
@@ -77,6 +80,9 @@ _TEXT_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_COLLECT_VECTORS
 _BOLD_FLAG = pymupdf.TEXT_FONT_BOLD
 _MATH_FLAGS = pymupdf.TEXT_FONT_ITALIC | pymupdf.TEXT_FONT_SUPERSCRIPT
 _VECTOR_BLOCK = 3
+_HORIZONTAL = (1.0, 0.0)  # a line's "dir": the common case, tested at once
+_SIZE_OF, _TEXT_OF = itemgetter("size"), itemgetter("text")
+_ROW_KEY, _X0 = attrgetter("baseline", "x0"), attrgetter("x0")
 _BOLD, _MATH, _PLAIN = 1, 2, 3  # styles of a span
 # Fonts of TeX math and symbols: a span in one of them inside a bold heading is its formula.
 _MATH_FONT_RE = re.compile(r"cmmi|cmsy|cmex|msbm|msam|eufm|rsfs|math|symbol|italic|oblique", re.IGNORECASE)
@@ -104,6 +110,7 @@ _INLINE_ABSTRACT_RE = re.compile(r"^(?P<head>abstract)\s*[.:—–-]\s*(?P<rest>
 _DECIMAL_RE = re.compile(r"\d+\.\d+")
 # "1 INTRODUCTION" in plain type: words of capitals only (not "CARD32 OFFSET_LIST").
 _CAPS_TITLE_RE = re.compile(r"[A-Z]{2,}(?:[ &'’-]+[A-Z]{2,})*")
+_DIGITS_RE = re.compile(r"\d+")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 _TERMINAL_PUNCTUATION = (".", "!", "?", ":")
 _HYPHENS = ("-", "\u2010", "\u00ad")
@@ -162,6 +169,31 @@ def extract_pdf(data: bytes, *, max_pages: int, time_limit: float) -> ExtractedD
     ``time_limit`` (seconds) is checked before each page, so one pathological page can
     overrun it by its own cost but a long document cannot.
     """
+    with _collector_paused():
+        return _extract(data, max_pages, time_limit)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Keep Python's cyclic garbage collector off while a document is read.
+
+    PyMuPDF builds a dict for every span (tens of thousands per paper) and we free them
+    page by page: nothing here makes reference cycles, yet those allocations alone trigger
+    collections that traverse every live object, which cost about a tenth of the whole
+    extraction (more in a worker with Django loaded, whose heap is bigger). Whatever cyclic
+    garbage other code leaves meanwhile is collected as usual once the collector is back on.
+    """
+    if not gc.isenabled():  # paused by the caller, or a nested call: theirs to restore
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _extract(data: bytes, max_pages: int, time_limit: float) -> ExtractedDocument:
     started = time.monotonic()
     document = _open(data)
     with document:
@@ -169,9 +201,9 @@ def extract_pdf(data: bytes, *, max_pages: int, time_limit: float) -> ExtractedD
         pages = _read_pages(document, started, time_limit)
         for page in pages:
             _set_aside_margin_numbers_and_figures(page)
-        body_size = _body_size(line for page in pages for line in page.lines)
+        body_size = _body_size(chain.from_iterable(page.lines for page in pages))
         _drop_running_text(pages, body_size)
-        if sum(len(line.text) for page in pages for line in page.lines) < MIN_DOCUMENT_CHARS:
+        if not _has_text(pages):
             raise _no_text_error(document)
         warnings: tuple[str, ...] = ()
         if document.is_repaired:
@@ -283,59 +315,69 @@ def _read_pages(document: pymupdf.Document, started: float, time_limit: float) -
                 ).format(seconds=f"{time_limit:g}", done=index, total=document.page_count),
             )
         try:
-            page = document.load_page(index)
-            content = page.get_text("dict", flags=_TEXT_FLAGS)
+            content = document.load_page(index).get_text("dict", flags=_TEXT_FLAGS)
         except Exception as exc:  # a broken content stream surfaces as any MuPDF error
             raise _corrupt_error() from exc
         pages.append(_page_of(content, index + 1))
+        # Freed now, not when the next page's dict replaces it: that one then reuses this
+        # memory while it is still in the CPU's cache (a page's dict is about a megabyte).
+        del content
     return pages
 
 
 def _page_of(content: dict, page_number: int) -> _Page:
+    """The page's vector outlines, and its lines but for blank and rotated ones.
+
+    This runs for every line of every page, the bulk of our own cost: the common lines are
+    read here without a further call, and spans with ``map`` rather than a Python loop.
+    """
     page = _Page(page_number, content["height"], content["width"])
+    add_line, add_path = page.lines.append, page.paths.append
     for block in content["blocks"]:
         kind = block.get("type", 0)
-        if kind == _VECTOR_BLOCK:
-            page.paths.append(block["bbox"])
-            continue
         if kind != 0:
+            if kind == _VECTOR_BLOCK:
+                add_path(block["bbox"])
             continue
         for line in block["lines"]:
-            cos, sin = line["dir"]
-            if cos <= 0 or abs(sin) > 0.05:
-                continue  # rotated text: margin stamps such as arXiv's, axis labels
-            parsed = _line_from_spans(line["spans"])
-            if parsed is None:
-                continue
-            text, baseline, size, bold, math = parsed
-            x0, y0, x1, y1 = line["bbox"]
-            page.lines.append(_Line(page_number, x0, y0, x1, y1, baseline, text, size, bold, math))
+            direction = line["dir"]
+            if direction != _HORIZONTAL:
+                cos, sin = direction
+                if cos <= 0 or abs(sin) > 0.05:
+                    continue  # rotated text: margin stamps such as arXiv's, axis labels
+            spans = line["spans"]
+            first = spans[0]
+            text = first["text"]
+            if text and not text.isspace():
+                flags = first["flags"]
+                style = _BOLD if flags & _BOLD_FLAG else _MATH if flags & _MATH_FLAGS else _font_style(first["font"])
+                if len(spans) == 1:  # numbers, labels, short lines: no mixing of styles to weigh
+                    x0, y0, x1, y1 = line["bbox"]
+                    baseline, size, bold, math = first["origin"][1], first["size"], style == _BOLD, style == _MATH
+                    add_line(_Line(page_number, x0, y0, x1, y1, baseline, _clean(text), size, bold, math))
+                    continue
+                if style == _PLAIN:
+                    # Most lines of a paper: upright text from the start is neither a heading's
+                    # bold nor a formula, whatever follows. Only the size needs every span.
+                    size = max(map(_SIZE_OF, spans))
+                    if first["size"] > size - _SCRIPT_SHRINK:
+                        x0, y0, x1, y1 = line["bbox"]
+                        text = _clean("".join(map(_TEXT_OF, spans)))
+                        add_line(_Line(page_number, x0, y0, x1, y1, first["origin"][1], text, size, False, False))
+                        continue
+            parsed = _mixed_line(spans)
+            if parsed is not None:
+                add_line(_Line(page_number, *line["bbox"], *parsed))
     return page
 
 
-def _line_from_spans(spans: list[dict]) -> tuple[str, float, float, bool, bool] | None:
-    """(text, baseline, largest size, bold, math) of a line's spans; None for a blank line.
+def _mixed_line(spans: list[dict]) -> tuple[float, str, float, bool, bool] | None:
+    """(baseline, text, largest size, bold, math) of a line's spans; None for a blank line.
 
     A line is bold when its first word is and nothing in it is upright roman: a formula in
     a heading ("3.1 Scaling with N_params", the N in a math italic, "params" smaller) keeps
     it a heading, while a bold run-in head followed by ordinary text does not.
-
-    One pass over the spans: this runs for every span of every page, the bulk of our cost.
     """
-    first = spans[0]
-    text = first["text"]
-    if text and not text.isspace():
-        flags = first["flags"]
-        style = _BOLD if flags & _BOLD_FLAG else _MATH if flags & _MATH_FLAGS else _font_style(first["font"])
-        if len(spans) == 1:  # numbers, labels, short lines: no mixing of styles to weigh
-            return _clean(text), first["origin"][1], first["size"], style == _BOLD, style == _MATH
-        if style == _PLAIN:
-            # Most lines of a paper: upright text from the start is neither a heading's bold
-            # nor a formula, whatever follows. Only the size needs every span.
-            size = max([span["size"] for span in spans])
-            if first["size"] > size - _SCRIPT_SHRINK:
-                text = _clean("".join([span["text"] for span in spans]))
-                return text, first["origin"][1], size, False, False
     baseline: float | None = None
     size = 0.0
     first_bold = has_bold = False
@@ -364,8 +406,7 @@ def _line_from_spans(spans: list[dict]) -> tuple[str, float, float, bool, bool] 
     if baseline is None:
         return None
     plain = largest_plain > size - _SCRIPT_SHRINK
-    text = _clean("".join([span["text"] for span in spans]))
-    return text, baseline, size, first_bold and not plain, not has_bold and not plain
+    return baseline, _clean("".join(map(_TEXT_OF, spans))), size, first_bold and not plain, not has_bold and not plain
 
 
 @cache
@@ -404,30 +445,46 @@ def _drop_running_text(pages: list[_Page], body_size: float) -> None:
     """Remove page numbers, text repeated in the top/bottom margins of many pages, and
     small-type lines heading a page after the first (a running header seen only once or twice
     in a short paper)."""
-
-    def in_margin(line: _Line, page: _Page) -> bool:
-        band = page.height * MARGIN_BAND
-        return line.y1 <= band or line.y0 >= page.height - band
-
-    def running(line: _Line, page: _Page) -> bool:
-        if not in_margin(line, page):
-            return False
-        if _PAGE_NUMBER_RE.match(line.text) or seen_on[_running_key(line.text)] >= threshold:
-            return True
-        in_top = line.y1 <= page.height * MARGIN_BAND
-        return in_top and page.number > 1 and line.size <= body_size - 0.5
-
+    # Only the few lines in the margins are looked at twice (counted, then judged).
+    margins = [_margin_lines(page) for page in pages]
     seen_on: Counter[str] = Counter()
-    for page in pages:
-        seen_on.update({_running_key(line.text) for line in page.lines if in_margin(line, page)})
+    for lines in margins:
+        seen_on.update({_running_key(line.text) for line in lines})
     threshold = max(2, round(len(pages) * RUNNING_TEXT_SHARE))
+    for page, lines in zip(pages, margins, strict=True):
+        top = page.height * MARGIN_BAND
+        running = [
+            line
+            for line in lines
+            if _PAGE_NUMBER_RE.match(line.text)
+            or seen_on[_running_key(line.text)] >= threshold
+            or (line.y1 <= top and page.number > 1 and line.size <= body_size - 0.5)
+        ]
+        if running:
+            gone = set(map(id, running))
+            page.lines = [line for line in page.lines if id(line) not in gone]
+
+
+def _margin_lines(page: _Page) -> list[_Line]:
+    top = page.height * MARGIN_BAND
+    bottom = page.height - top
+    return [line for line in page.lines if line.y1 <= top or line.y0 >= bottom]
+
+
+def _has_text(pages: list[_Page]) -> bool:
+    """Whether the pages hold at least MIN_DOCUMENT_CHARS characters (counted until they do)."""
+    chars = 0
     for page in pages:
-        page.lines = [line for line in page.lines if not running(line, page)]
+        for line in page.lines:
+            chars += len(line.text)
+            if chars >= MIN_DOCUMENT_CHARS:
+                return True
+    return False
 
 
 def _running_key(text: str) -> str:
     # Page numbers inside a header ("Short title 7") change from page to page.
-    return re.sub(r"\d+", "#", text.lower())
+    return _DIGITS_RE.sub("#", text.lower())
 
 
 # --- reading order ------------------------------------------------------------------------
@@ -435,25 +492,43 @@ def _running_key(text: str) -> str:
 
 def _reading_order(page: _Page) -> list[_Line]:
     """The page's lines in reading order, each row of a column merged into one line."""
-    if not page.lines:
+    lines = page.lines
+    if not lines:
         return []
     groups = count()
-    gutter = _gutter(page)
-    if gutter is None:
-        return _merge_rows(page.lines, group=(page.number, next(groups)))
-    wide = sorted((ln for ln in page.lines if ln.x0 < gutter - 1 and ln.x1 > gutter + 1), key=_row_key)
-    wide_baselines = [line.baseline for line in wide]
-    bands: list[tuple[list[_Line], list[_Line]]] = [([], []) for _ in range(len(wide) + 1)]
-    for line in page.lines:
-        band = bands[bisect_right(wide_baselines, line.baseline)]
-        if line.x1 <= gutter + 1:
-            band[0].append(line)
-        elif line.x0 >= gutter - 1:
-            band[1].append(line)
+    gutter = _least_covered_x(page)
+    # One pass sorts the lines to the sides of the gutter and weighs them (see _two_columns).
+    left: list[_Line] = []
+    right: list[_Line] = []
+    wide: list[_Line] = []
+    left_chars = right_chars = total = 0
+    before, after = gutter - 1, gutter + 1
+    for line in lines:
+        length = len(line.text)
+        total += length
+        if line.x1 <= after:
+            left_chars += length
+            left.append(line)
+        elif line.x0 >= before:
+            right_chars += length
+            right.append(line)
+        elif line.x0 < before and line.x1 > after:
+            wide.append(line)  # full width: title, abstract, wide captions
+    if not _two_columns(left_chars, right_chars, total):
+        return _merge_rows(lines, group=(page.number, next(groups)))
+    if wide:
+        wide.sort(key=_ROW_KEY)
+        wide_baselines = [line.baseline for line in wide]
+        bands: list[tuple[list[_Line], list[_Line]]] = [([], []) for _ in range(len(wide) + 1)]
+        for side, column in ((0, left), (1, right)):
+            for line in column:
+                bands[bisect_right(wide_baselines, line.baseline)][side].append(line)
+    else:
+        bands = [(left, right)]
     ordered: list[_Line] = []
     wide_group = None
-    for index, (left, right) in enumerate(bands):
-        for column in (left, right):
+    for index, (left_column, right_column) in enumerate(bands):
+        for column in (left_column, right_column):
             if column:
                 ordered.extend(_merge_rows(column, group=(page.number, next(groups))))
                 wide_group = None
@@ -464,12 +539,11 @@ def _reading_order(page: _Page) -> list[_Line]:
     return ordered
 
 
-def _gutter(page: _Page) -> float | None:
-    """The x of the gap between two columns, or None when the page reads as one column.
+def _least_covered_x(page: _Page) -> float:
+    """Where the gutter is, if the page has two columns (see :func:`_two_columns`).
 
-    Coverage is counted in 2-point bins over the middle of the page; the least covered x
-    is the gutter when enough text lies entirely on each side of it. Full-width lines cross
-    the gutter, so they lower the contrast but do not hide it.
+    Coverage is counted in 2-point bins over the middle of the page; the gutter is the least
+    covered x. Full-width lines cross the gutter, so they lower the contrast but do not hide it.
     """
     bins = int(page.width // 2) + 2
     coverage = [0] * (bins + 1)
@@ -482,25 +556,17 @@ def _gutter(page: _Page) -> float | None:
         coverage[end] -= 1
     profile = list(accumulate(coverage))
     low, high, centre = int(page.width * 0.35 // 2), int(page.width * 0.65 // 2), page.width / 4
-    # Least covered bin; among equals, the one nearest the page centre.
-    best_bin = min(range(low, min(high, bins) + 1), key=lambda i: (profile[i], abs(i - centre)))
-    gutter = best_bin * 2 + 1.0
-    left = right = total = 0
-    for line in page.lines:
-        length = len(line.text)
-        total += length
-        if line.x1 <= gutter + 1:
-            left += length
-        elif line.x0 >= gutter - 1:
-            right += length
+    middle = range(low, min(high, bins) + 1)
+    # Least covered bin; among equals, the one nearest the page centre (the first of those).
+    least = min([profile[i] for i in middle])
+    best_bin = min([i for i in middle if profile[i] == least], key=lambda i: abs(i - centre))
+    return best_bin * 2 + 1.0
+
+
+def _two_columns(left: int, right: int, total: int) -> bool:
+    """Whether enough of the page's text (in characters) lies entirely on each side of the gutter."""
     columns = left + right
-    if columns < 0.25 * total or left < 0.2 * columns or right < 0.2 * columns:
-        return None
-    return gutter
-
-
-def _row_key(line: _Line) -> tuple[float, float]:
-    return (line.baseline, line.x0)
+    return not (columns < 0.25 * total or left < 0.2 * columns or right < 0.2 * columns)
 
 
 def _merge_rows(lines: list[_Line], *, group: tuple[int, int]) -> list[_Line]:
@@ -509,14 +575,18 @@ def _merge_rows(lines: list[_Line], *, group: tuple[int, int]) -> list[_Line]:
     Justified text with wide word gaps reaches us as several "lines" on one baseline.
     """
     rows: list[list[_Line]] = []
-    for line in sorted(lines, key=_row_key):
-        row = rows[-1] if rows else None
-        if row is not None and abs(line.baseline - row[0].baseline) <= 0.3 * min(line.size, row[0].size):
+    row: list[_Line] = []
+    baseline = size = 0.0  # of the row's first piece
+    for line in sorted(lines, key=_ROW_KEY):
+        smaller = size if size < line.size else line.size  # min(line.size, size), inlined
+        if row and abs(line.baseline - baseline) <= 0.3 * smaller:
             row.append(line)
         else:
-            rows.append([line])
+            row = [line]
+            rows.append(row)
+            baseline, size = line.baseline, line.size
     merged = [_merge_row(row) if len(row) > 1 else row[0] for row in rows]
-    edge_x0 = min(line.x0 for line in merged)
+    edge_x0 = min(map(_X0, merged))
     for line in merged:
         line.group, line.edge_x0 = group, edge_x0
     return merged
@@ -558,9 +628,17 @@ class _Paragraph:
 
 
 def _body_size(lines: Iterable[_Line]) -> float:
-    sizes: Counter[float] = Counter()
+    """The size, to half a point, of most of the text."""
+    # Summed per exact size first: a paper has a handful of sizes, so rounding (and the
+    # Counter) run for each size rather than each line. Sizes keep the order in which lines
+    # first show them, which is how most_common breaks ties.
+    chars_by_size: dict[float, int] = {}
     for line in lines:
-        sizes[round(line.size * 2) / 2] += len(line.text)
+        size = line.size
+        chars_by_size[size] = chars_by_size.get(size, 0) + len(line.text)
+    sizes: Counter[float] = Counter()
+    for size, chars in chars_by_size.items():
+        sizes[round(size * 2) / 2] += chars
     return sizes.most_common(1)[0][0] if sizes else 10.0
 
 
@@ -598,11 +676,25 @@ def _paragraphs(lines: list[_Line], body_size: float, figures: list[_Figure]) ->
     section, section_index, in_references = "", 0, False
     current: _Paragraph | None = None
     previous: _Line | None = None
-    extent = (0.0, 0.0)  # left and right of the current paragraph's lines in the current column
+    # Left and right of the current paragraph's lines in the current column.
+    extent_x0 = extent_x1 = 0.0
+    styled_size = body_size + 0.5
     for line in lines:
         if waiting:
             waiting = _place_figures(waiting, line, section)
-        heading, rest = _heading(line, body_size, seen_heading=section_index > 0)
+        text = line.text
+        # _heading's first test, inlined: most lines are plain body text, too long for a
+        # heading in plain type.
+        if len(text) > 100 or (
+            len(text) > 40
+            and not line.bold
+            and not line.size >= styled_size
+            and not text.isupper()
+            and (section_index > 0 or line.page > 2)
+        ):
+            heading = None
+        else:
+            heading, rest = _heading(line, body_size, seen_heading=section_index > 0)
         if heading is not None:
             section, section_index = heading, section_index + 1
             in_references = _is_reference_heading(heading)
@@ -612,14 +704,22 @@ def _paragraphs(lines: list[_Line], body_size: float, figures: list[_Figure]) ->
             if rest is None:
                 continue
             line = replace(line, text=rest)
-        if current is None or previous is None or _starts_paragraph(line, previous, extent, in_references):
+        if (
+            current is None
+            or previous is None
+            or _starts_paragraph(line, previous, extent_x0, extent_x1, in_references)
+        ):
             current = _Paragraph(section, section_index, in_references, line.page, line.page)
             paragraphs.append(current)
-            extent = (line.x0, line.x1)
+            extent_x0, extent_x1 = line.x0, line.x1
         elif line.group != previous.group:
-            extent = (line.x0, line.x1)
+            extent_x0, extent_x1 = line.x0, line.x1
         else:
-            extent = (min(extent[0], line.x0), max(extent[1], line.x1))
+            # min() and max(), inlined: this runs for most lines.
+            if line.x0 < extent_x0:
+                extent_x0 = line.x0
+            if line.x1 > extent_x1:
+                extent_x1 = line.x1
         current.lines.append(line.text)
         current.page_end = line.page
         previous = line
@@ -693,46 +793,49 @@ def _is_reference_heading(heading: str) -> bool:
     return name in _REFERENCE_NAMES
 
 
-def _starts_paragraph(line: _Line, previous: _Line, extent: tuple[float, float], in_references: bool) -> bool:
+def _starts_paragraph(line: _Line, previous: _Line, extent_x0: float, extent_x1: float, in_references: bool) -> bool:
     """Whether ``line`` opens a new paragraph after ``previous``.
 
-    ``extent`` spans the current paragraph's lines in ``previous``'s column, so indents and
-    short lines are judged against the paragraph itself (an abstract set narrower than the
-    body is not "indented"); on a column change the new column's edge is the reference.
+    The extent (``extent_x0`` to ``extent_x1``) spans the current paragraph's lines in
+    ``previous``'s column, so indents and short lines are judged against the paragraph itself
+    (an abstract set narrower than the body is not "indented"); on a column change the new
+    column's edge is the reference.
     """
     same_group = line.group == previous.group
-    if same_group and line.baseline - previous.baseline > 1.45 * max(line.size, previous.size):
+    size, previous_size = line.size, previous.size
+    larger = previous_size if previous_size > size else size  # max(), inlined
+    if same_group and line.baseline - previous.baseline > 1.45 * larger:
         return True
-    left = extent[0] if same_group else line.edge_x0
+    left = extent_x0 if same_group else line.edge_x0
     indent = line.x0 - left
     if in_references:
         # Entries start with a label ("[12]", "12.") or, in author–year lists with hanging
         # indents, back at the column edge.
         if _REFERENCE_START_RE.match(line.text):
             return True
-        return indent < 0.5 * line.size and previous.x0 - extent[0] > 0.5 * previous.size
-    if previous.text.endswith(_HYPHENS):
+        return indent < 0.5 * size and previous.x0 - extent_x0 > 0.5 * previous_size
+    previous_text = previous.text
+    if previous_text.endswith(_HYPHENS):
         return False
-    if abs(line.size - previous.size) >= 1.0:
+    if abs(size - previous_size) >= 1.0:
         return True
-    if not previous.text.endswith(_TERMINAL_PUNCTUATION):
+    if not previous_text.endswith(_TERMINAL_PUNCTUATION):
         return False
-    right = max(extent[1], line.x1) if same_group else extent[1]
-    short_previous = previous.x1 < right - 2 * previous.size
-    return short_previous or indent > 0.5 * line.size
+    right = (line.x1 if line.x1 > extent_x1 else extent_x1) if same_group else extent_x1
+    short_previous = previous.x1 < right - 2 * previous_size
+    return short_previous or indent > 0.5 * size
 
 
 def _join_lines(lines: list[str]) -> str:
     """Join a paragraph's lines, undoing end-of-line hyphenation but keeping compounds."""
-    parts: list[str] = []
-    for line in lines:
-        if not parts:
-            parts.append(line)
-            continue
-        previous = parts[-1]
-        if previous.endswith("\u00ad"):
+    previous = lines[0]
+    parts = [previous]
+    for line in lines[1:]:
+        if not previous.endswith(_HYPHENS):  # most line ends, with one test
+            parts.append(" ")
+        elif previous.endswith("\u00ad"):
             parts[-1] = previous[:-1]
-        elif previous.endswith(_HYPHENS) and len(previous) > 1 and previous[-2].isalpha():
+        elif len(previous) > 1 and previous[-2].isalpha():
             fragment = previous.rsplit(" ", 1)[-1][:-1]
             following = line.split(" ", 1)[0]
             # "repre-/sentation" is one word; "state-of-/the-art" and "GPT-/4" keep the hyphen.
@@ -741,6 +844,7 @@ def _join_lines(lines: list[str]) -> str:
         else:
             parts.append(" ")
         parts.append(line)
+        previous = line
     return "".join(parts)
 
 

@@ -4,8 +4,12 @@ The PDF-level behaviour is tested in test_pdf_text.py on generated papers; these
 the rules on lines made by hand, including what must *not* be set aside.
 """
 
+import random
 from dataclasses import dataclass
 
+import pytest
+
+from papernotes.ingestion import pdf_noise
 from papernotes.ingestion.pdf_noise import contents_rows, figure_text_groups, line_number_columns
 
 
@@ -102,6 +106,27 @@ def test_many_small_paths_of_one_chart_make_one_figure():
         paths.append((x, y, x + 2, y + 2))
     lines = [Line(100, 303, 400, 310, "0 1 2 3 4 5")]
     assert figure_text_groups(lines, paths, 612, 792) == [[0]]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_paths_make_the_same_drawings_compared_pairwise_or_on_the_grid(monkeypatch, seed):
+    # Given a page of frames, rules, markers and slivers, some touching, some apart
+    rng = random.Random(seed)
+    paths = []
+    for _ in range(rng.randrange(1, 80)):
+        x, y = rng.uniform(-20, 600), rng.uniform(-20, 780)
+        width, height = rng.choice([0.0, 0.5, 3.0, 45.0, 200.0, -4.0]), rng.choice([0.0, 0.5, 3.0, 35.0, 150.0, -4.0])
+        paths.append((x, y, x + width, y + height))
+    lines = [
+        Line(x, y, x + 30, y + 8, "0.5") for x, y in ((rng.uniform(0, 580), rng.uniform(0, 780)) for _ in range(30))
+    ]
+    # When drawings are merged both ways (the grid is meant for pages with many paths)
+    found = []
+    for pairwise_up_to in (0, 10_000):
+        monkeypatch.setattr(pdf_noise, "_PAIRWISE_BOXES", pairwise_up_to)
+        found.append(figure_text_groups(lines, paths, 612, 792))
+    # Then they agree
+    assert found[0] == found[1]
 
 
 def test_a_contents_page_is_found_by_its_title_and_entries():

@@ -1,5 +1,6 @@
 """extract_pdf: a paper's PDF read as an editor expects, bad PDFs refused in Japanese."""
 
+import gc
 import os
 import random
 import re
@@ -385,6 +386,24 @@ def test_a_repaired_pdf_is_read_with_a_warning():
     (warning,) = document.warnings
     assert warning == "PDF の一部が壊れていたため修復して読み込みました。本文が欠けている可能性があります。"
     assert _extracted(pages=2).warnings == ()
+
+
+def test_the_garbage_collector_is_left_as_it_was_found():
+    # Given a process whose collector is on (extraction pauses it while it reads)
+    assert gc.isenabled()
+    # When a PDF is extracted, or refused
+    extract_pdf(_paper(pages=2).pdf, max_pages=50, time_limit=60)
+    with pytest.raises(PdfExtractionError):
+        extract_pdf(pdfgen.make_empty_pdf(), max_pages=50, time_limit=60)
+    # Then the collector is on again
+    assert gc.isenabled()
+    # ...and a caller who had turned it off finds it off
+    gc.disable()
+    try:
+        extract_pdf(_paper(pages=2).pdf, max_pages=50, time_limit=60)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_importable_and_usable_without_django_settings():
