@@ -346,6 +346,8 @@ def _page_of(content: dict, page_number: int) -> _Page:
                 if cos <= 0 or abs(sin) > 0.05:
                     continue  # rotated text: margin stamps such as arXiv's, axis labels
             spans = line["spans"]
+            if not spans:
+                continue  # every character clipped away (outside the page): nothing to read
             first = spans[0]
             text = first["text"]
             if text and not text.isspace():
