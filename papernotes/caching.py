@@ -221,26 +221,72 @@ def cached_public_page(*, params: Iterable[str] = (), store: bool = True) -> Cal
 
 
 class ReaderCacheMiddleware:
-    """Serve stored reader pages (and 304s) before sessions, CSRF, authentication and
-    messages run: they play no part in a public page. Place it right after WhiteNoise (and
-    after the CSP middleware, whose header every response still gets). A miss goes on to the
-    view, whose ``cached_public_page`` decorator renders and stores the page."""
+    """Serve stored reader pages (and 304s) before CSP, sessions, CSRF, authentication and
+    messages run: they play no part in a public page. Place it right after WhiteNoise. A
+    miss goes on to the view, whose ``cached_public_page`` decorator renders and stores the
+    page.
+
+    The Content-Security-Policy header of a reader view is the same for every response (no
+    nonces on reader pages), so it is learnt from the first response of that view that
+    passes through the inner middleware and copied onto the pages served from the cache,
+    instead of being built anew for every request.
+    """
+
+    # Paths resolved by this process; bounded, since any path can be requested.
+    MAX_PATHS = 4096
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
+        self._paths: dict[str, Callable | None] = {}
+        self._headers: dict[Callable, tuple[tuple[str, str], ...]] = {}
+
+    def _reader_view(self, path: str) -> Callable | None:
+        try:
+            return self._paths[path]
+        except KeyError:
+            pass
+        try:
+            func = resolve(path).func
+        except Resolver404:
+            func = None
+        if getattr(func, "reader_cache", None) is None:
+            func = None
+        if len(self._paths) >= self.MAX_PATHS:
+            self._paths.clear()
+        self._paths[path] = func
+        return func
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method in ("GET", "HEAD"):
-            try:
-                match = resolve(request.path_info)
-            except Resolver404:
-                return self.get_response(request)
-            options = getattr(match.func, "reader_cache", None)
-            if options is not None:
-                version, etag, not_modified = _validated(request, options["params"])
-                if not_modified is not None:
-                    return not_modified
-                entry = _stored_page(f"page:{etag}") if options["store"] else None
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        view = self._reader_view(request.path_info)
+        if view is None:
+            return self.get_response(request)
+        security_headers = self._headers.get(view)
+        if security_headers is not None:
+            options = view.reader_cache
+            version, etag, not_modified = _validated(request, options["params"])
+            if not_modified is None and options["store"]:
+                entry = _stored_page(f"page:{etag}")
                 if entry is not None:
-                    return _apply_headers(_from_entry(entry), etag=etag, version=version)
-        return self.get_response(request)
+                    response = _apply_headers(_from_entry(entry), etag=etag, version=version)
+                    for name, value in security_headers:
+                        response[name] = value
+                    return response
+            elif not_modified is not None:
+                for name, value in security_headers:
+                    not_modified[name] = value
+                return not_modified
+        response = self.get_response(request)
+        learnable = response.status_code in (*CACHED_STATUSES, 304) and getattr(request, "_csp_nonce", None) is None
+        if security_headers is None and learnable:
+            self._headers[view] = tuple(
+                (name, value) for name, value in response.items() if name.lower() in LEARNT_HEADERS
+            )
+        return response
+
+
+# Headers the inner middleware adds to every response of a reader view, whatever its content.
+LEARNT_HEADERS = frozenset(
+    ("content-security-policy", "content-security-policy-report-only", "x-frame-options")
+)

@@ -93,3 +93,30 @@ def test_reader_pages_have_no_inline_script_or_style(client):
         html = client.get(url).content.decode()
         assert "<script>" not in html and "<style" not in html and " style=" not in html
         assert " on" + "click=" not in html
+
+
+@pytest.mark.django_db
+def test_pages_from_the_cache_and_revalidations_carry_the_same_security_headers(client):
+    from django.test import Client
+
+    from tests.factories import NoteFactory, WeeklyIssueFactory
+
+    # given a published issue whose page one web process has rendered and stored
+    issue = WeeklyIssueFactory(published=True)
+    NoteFactory(issue=issue, position=1, state="approved")
+    rendered = client.get(issue.get_absolute_url())
+    policy = rendered["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and rendered["X-Frame-Options"] == "DENY"
+
+    # when another process (a fresh handler) serves it from the shared cache, twice, and
+    # then answers a revalidation
+    other = Client()
+    responses = [other.get(issue.get_absolute_url()) for _ in range(2)]
+    responses.append(other.get(issue.get_absolute_url(), headers={"if-none-match": rendered["ETag"]}))
+
+    # then every response carries the policy and the frame rule of the rendered page
+    assert [response.status_code for response in responses] == [200, 200, 304]
+    for response in responses:
+        assert response["Content-Security-Policy"] == policy
+        assert response["X-Frame-Options"] == "DENY"
+    assert responses[1].content == rendered.content
