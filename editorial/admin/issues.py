@@ -76,7 +76,10 @@ class IssueNoteInline(admin.TabularInline):
     verbose_name_plural = _("論文ノート")
 
     def get_queryset(self, request):
-        notes = super().get_queryset(request).select_related("paper", "paper__ingestion", "assignment__assignee")
+        # The issue too: each row's label (Note.__str__) names its week.
+        notes = super().get_queryset(request).select_related(
+            "issue", "paper", "paper__ingestion", "assignment__assignee"
+        )
         return with_finding_counts(notes).annotate(qa_count=Count("qas", distinct=True))
 
     def has_add_permission(self, request, obj=None) -> bool:

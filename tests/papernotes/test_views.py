@@ -594,3 +594,48 @@ def test_feed_reads_back_in_a_feed_parser(client):
     assert feed.entries[0].link.endswith("/issues/2024-04-29/")
     assert feed.entries[1].updated.startswith("2024-05-03")
     assert "Paper Number 2 of 2024-04-29" in feed.entries[0].summary
+
+
+READER_PAGES = {
+    "home": lambda issue: reverse("papernotes:home"),
+    "issue page": lambda issue: issue.get_absolute_url(),
+    "text export": lambda issue: reverse("papernotes:issue_text", args=[issue.week_start]),
+    "Markdown export": lambda issue: reverse("papernotes:issue_markdown", args=[issue.week_start]),
+    "paper page": lambda issue: reverse("papernotes:paper_detail", args=[issue.notes.first().paper.arxiv_id]),
+    "category list": lambda issue: reverse("papernotes:category_list"),
+    "category page": lambda issue: reverse("papernotes:category_detail", args=["cs.CL"]),
+    "search": lambda issue: reverse("papernotes:search") + "?q=研究",
+    "feed": lambda issue: reverse("papernotes:feed"),
+}
+
+
+@pytest.mark.parametrize("page", READER_PAGES)
+def test_reader_pages_render_in_a_flat_number_of_queries(client, page):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from papernotes.caching import local_pages
+
+    def rendered_queries(url: str) -> int:
+        cache.clear()
+        local_pages._entries.clear()  # rendering is what is counted, not the cache
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    # given a published issue with one paper, rendered once
+    issue = _published_issue_with_papers(1, qas_per_paper=11)
+    url = READER_PAGES[page](issue)
+    one = rendered_queries(url)
+
+    # when it has thirty papers, and the archive has another ten issues
+    for position in range(2, 31):
+        note = NoteFactory(issue=issue, position=position, state=APPROVED)
+        for qa_position in range(1, 12):
+            QuestionAnswerFactory(note=note, position=qa_position)
+    for weeks in range(1, 11):
+        _published_issue_with_papers(3, week_start=MONDAY - datetime.timedelta(weeks=weeks))
+
+    # then the page is rendered with as many queries as before
+    assert rendered_queries(url) == one
