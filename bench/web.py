@@ -11,6 +11,7 @@ Prints figures, not a verdict. Needs PostgreSQL, Redis and wrk (apt-get install 
 
 Usage: .venv/bin/python bench/web.py [--duration 5] [--database papernotes_bench]
            [--redis redis://127.0.0.1:6379/11] [--workers 2] [--threads 2]
+(BENCH_PORT picks the port gunicorn listens on; 8765 by default.)
 """
 
 import argparse
@@ -30,7 +31,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_data" / "weekly-issue-2024-04-29.txt"
-PORT = 8765
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
 PAGES = {
     "issue page": "/issues/2024-04-29/",
     "home page": "/",
