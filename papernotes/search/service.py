@@ -5,6 +5,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils.safestring import SafeString, mark_safe
@@ -91,7 +92,11 @@ def _candidates(notes: QuerySet[Note], terms: tuple[str, ...], cap: int) -> list
         matches = notes.filter(id__in=matched_note_ids_sql(terms)).order_by()
         return list(matches.values_list(*fields)[:cap])
     rows = notes.order_by().values_list(*fields, "paper_id")
-    sql, params = postgresql.capped_candidates_sql(*rows.query.sql_with_params(), terms=terms, cap=cap)
+    try:
+        notes_sql, notes_params = rows.query.sql_with_params()
+    except EmptyResultSet:  # notes.none(), e.g. an API filter that matches nothing
+        return []
+    sql, params = postgresql.capped_candidates_sql(notes_sql, notes_params, terms=terms, cap=cap)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
