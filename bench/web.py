@@ -11,7 +11,9 @@ Prints figures, not a verdict. Needs PostgreSQL, Redis and wrk (apt-get install 
 
 Usage: .venv/bin/python bench/web.py [--duration 5] [--database papernotes_bench]
            [--redis redis://127.0.0.1:6379/11] [--workers 2] [--threads 2]
-(BENCH_PORT picks the port gunicorn listens on; 8765 by default.)
+           [--skip-build] [--search-only]
+``--skip-build --search-only`` measures the search again on the archive of a previous run.
+BENCH_PORT picks the port gunicorn listens on (8765 by default).
 """
 
 import argparse
@@ -387,8 +389,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="page/static run pairs per row (medians)")
     parser.add_argument("--search-runs", type=int, default=30)
     parser.add_argument("--skip-build", action="store_true", help="reuse the archive of a previous run")
+    parser.add_argument(
+        "--search-only", action="store_true", help="measure only the in-process search (no gunicorn, no wrk)"
+    )
     args = parser.parse_args()
-    if not shutil.which("wrk"):
+    if not args.search_only and not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk)")
 
     static_root = Path(tempfile.mkdtemp(prefix="papernotes-bench-static-"))
@@ -405,6 +410,9 @@ def main() -> None:
         django.setup()
     else:
         build_archive(args)
+    if args.search_only:
+        search_latency(args.search_runs)
+        return
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=REPO, env=env, check=True)
 
     # First run: the pages' bytes, to serve as static files of exactly the same size.

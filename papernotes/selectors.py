@@ -124,9 +124,21 @@ def public_notes_of_paper(*, arxiv_id: str) -> list[Note]:
     return list(public_notes_loaded().filter(paper__arxiv_id=arxiv_id))
 
 
-def public_notes_by_ids(*, ids: list[int]) -> dict[int, Note]:
-    """Public notes by id, fully loaded (for a page of search or category results)."""
-    return {note.id: note for note in public_notes_loaded().filter(id__in=ids)}
+def public_notes_by_ids(*, ids: list[int], with_qas: bool = True) -> dict[int, Note]:
+    """Public notes by id, fully loaded (for a page of search or category results); without
+    their Q&A when ``with_qas`` is false (one query instead of two)."""
+    notes = public_notes_loaded() if with_qas else public_notes()
+    return {note.id: note for note in notes.filter(id__in=ids)}
+
+
+def public_qas_of_notes(*, note_ids: list[int]) -> QuerySet[QuestionAnswer]:
+    """The Q&A texts of the given public notes, by note and position (for search snippets)."""
+    return (
+        public_qas()
+        .filter(note_id__in=note_ids)
+        .order_by("note_id", "position")
+        .only("id", "note_id", "position", "question", "answer")
+    )
 
 
 def public_note_categories() -> list[tuple[int, list[str], dict]]:

@@ -10,8 +10,10 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from api.conditional import PublicConditionalGetMixin
 from api.filters import NoteFilter
@@ -24,6 +26,8 @@ from api.serializers import (
 )
 from papernotes import selectors
 from papernotes.models import WeeklyIssue
+from papernotes.search.query import parse_query
+from papernotes.search.service import page_of_matches
 
 
 class PublicView:
@@ -73,6 +77,45 @@ class NoteListView(PublicConditionalGetMixin, PublicView, generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.public_notes_loaded()
+
+    def list(self, request, *args, **kwargs):
+        self.filter_queryset(self.get_queryset())  # checks every filter, q included (a 400)
+        text = request.query_params.get("q", "").strip()
+        if not text:
+            return super().list(request, *args, **kwargs)
+        return self._search(request, parse_query(text))
+
+    def _search(self, request, query):
+        """``q``: the search page's matching (:func:`page_of_matches`), within the other
+        filters; ``count`` is exact up to COUNT_LIMIT, else COUNT_LIMIT with ``count_is_capped``."""
+        params = request.query_params.copy()
+        params.pop("q")
+        notes = NoteFilter(params, queryset=selectors.public_notes(), request=request).qs
+        size = self.paginator.get_page_size(request)
+        try:
+            number = int(request.query_params.get("page") or 1)
+        except ValueError:
+            number = 0
+        if number < 1:
+            raise NotFound(self.paginator.invalid_page_message.format(page_number=number, message=""))
+        page = page_of_matches(query, notes=notes, limit=size, offset=(number - 1) * size)
+        if number > 1 and not page.ids:
+            raise NotFound(self.paginator.invalid_page_message.format(page_number=number, message=""))
+        loaded = {note.id: note for note in selectors.public_notes_loaded().filter(id__in=page.ids)}
+        url = request.build_absolute_uri()
+        return Response(
+            {
+                "count": page.total,
+                "count_is_capped": page.total_is_capped,
+                "next": replace_query_param(url, "page", number + 1) if page.has_next else None,
+                "previous": (
+                    remove_query_param(url, "page") if number == 2 else replace_query_param(url, "page", number - 1)
+                )
+                if number > 1
+                else None,
+                "results": self.get_serializer([loaded[i] for i in page.ids if i in loaded], many=True).data,
+            }
+        )
 
 
 class _PaperRead(PublicView, generics.GenericAPIView):

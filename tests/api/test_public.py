@@ -158,3 +158,29 @@ def test_schema_and_docs_are_served(api):
     assert "/api/v1/notes/" in schema.content.decode()
     assert docs.status_code == 200
     assert "swagger-ui" in docs.content.decode()
+
+
+def test_search_counts_up_to_the_limit_and_pages_on(api, archive, monkeypatch):
+    from papernotes.search import service
+
+    # given more public notes mentioning 評価 than the count limit
+    issue = WeeklyIssueFactory(week_start=datetime.date(2024, 4, 15), published=True)
+    for position in range(1, 6):
+        NoteFactory(issue=issue, position=position, state=NoteState.APPROVED, summary=f"評価 {position}.")
+    monkeypatch.setattr(service, "COUNT_LIMIT", 3)
+
+    # when a client searches two notes a page
+    first = api.get("/api/v1/notes/", {"q": "評価", "page_size": 2}).json()
+    rest = api.get(first["next"]).json()
+
+    # then the count is the limit, marked as capped, and the pages go on in week order
+    assert (first["count"], first["count_is_capped"], first["previous"]) == (3, True, None)
+    assert [note["position"] for note in first["results"]] == [1, 1]
+    assert [note["issue"]["week_start"] for note in rest["results"]] == ["2024-04-15", "2024-04-15"]
+    assert rest["previous"] is not None
+    # and other filters still apply
+    week = api.get("/api/v1/notes/", {"q": "評価", "week": "2024-04-29"}).json()
+    assert (week["count"], week["count_is_capped"]) == (1, False)
+    assert [note["issue"]["week_start"] for note in week["results"]] == ["2024-04-29"]
+    assert SECRET not in str(first) + str(rest)
+    assert api.get("/api/v1/notes/", {"q": "評価", "page": 9}).status_code == 404

@@ -8,6 +8,7 @@ from django.db import connection
 from django.urls import reverse
 
 from papernotes.models import IssueState, NoteState, QuestionAnswer
+from papernotes.search import service
 from papernotes.search.query import InvalidQuery, parse_query
 from papernotes.search.service import search_public_notes
 from tests.factories import NoteFactory, PaperFactory, QuestionAnswerFactory, WeeklyIssueFactory
@@ -15,8 +16,9 @@ from tests.factories import NoteFactory, PaperFactory, QuestionAnswerFactory, We
 pytestmark = pytest.mark.django_db
 
 MONDAY = datetime.date(2024, 4, 29)
-# stamp, page of ids with the total, the notes, their Q&A (PostgreSQL: and a planner setting set and reset)
-SEARCH_PAGE_QUERIES = {"postgresql": 6}.get(connection.vendor, 4)
+# stamp, the matches (up to the count limit), the notes (PostgreSQL: and a planner setting set
+# and reset); Q&A are read only for notes matched by one
+SEARCH_PAGE_QUERIES = {"postgresql": 5}.get(connection.vendor, 3)
 
 
 def _search(client, q: str, **params):
@@ -161,3 +163,57 @@ def test_search_results_are_paginated_with_a_flat_number_of_queries(client, djan
     assert "2 / 2 ページ" in second
     assert first.count("評価 ") >= 20
     assert _search(client, "評価", page=3).status_code == 404
+
+
+@pytest.mark.parametrize("count_limit", [1000, 10])
+def test_above_the_count_limit_the_total_is_shown_as_at_least(client, archive, monkeypatch, count_limit):
+    # given 25 more public notes with 評価 in an older issue, besides the archive's
+    older = WeeklyIssueFactory(week_start=MONDAY - datetime.timedelta(weeks=2), published=True)
+    for position in range(1, 26):
+        NoteFactory(
+            issue=older,
+            position=position,
+            state=NoteState.APPROVED,
+            paper=PaperFactory(title=f"Older Paper {position}"),
+            summary=f"評価 {position} 番.",
+        )
+    monkeypatch.setattr(service, "COUNT_LIMIT", count_limit)
+
+    # when a reader searches for 評価, page by page
+    first = _text(_search(client, "評価").content.decode())
+    second_response = _search(client, "評価", page=2)
+    second = _text(second_response.content.decode())
+
+    # then the same notes are shown in the same order (newest issue first, then position),
+    # never the unapproved note or the draft issue's, whether the total was counted or not
+    shown = re.findall(r"(Prometheus 2|Older Paper \d+)", first + second)
+    assert shown == ["Prometheus 2", *(f"Older Paper {n}" for n in range(1, 26))]
+    assert "Unapproved Paper" not in first + second and "Draft Issue Paper" not in first + second
+    assert _search(client, "評価", page=3).status_code == 404
+    if count_limit == 10:
+        # and above the limit the total is "10 件以上", with a next page but no page count
+        assert "「評価」を含む論文ノート: 10 件以上" in first
+        assert "1 ページ目" in first and "2 ページ目" in second
+        assert 'rel="next"' not in second_response.content.decode()
+    else:
+        assert "「評価」を含む論文ノート: 26 件" in first
+        assert "1 / 2 ページ" in first and "2 / 2 ページ" in second
+
+
+def test_a_capped_total_still_returns_the_whole_page(archive, monkeypatch):
+    monkeypatch.setattr(service, "COUNT_LIMIT", 1)
+    NoteFactory(issue=archive["evaluation"].issue, position=3, state=NoteState.APPROVED, summary="評価.")
+    page = search_public_notes(parse_query("評価"), limit=20)
+    assert (page.total, page.total_is_capped, page.has_next) == (1, True, False)
+    assert len(page.hits) == 2
+
+
+def test_only_notes_matched_by_a_question_read_their_qa(client, archive, django_assert_num_queries):
+    # when a search matches one note by its Q&A only
+    with django_assert_num_queries(SEARCH_PAGE_QUERIES + 1):
+        html = _search(client, "検索ヘッド").content.decode()
+    # then the matching pair is the snippet
+    assert "<mark>検索ヘッド</mark>とは何か?" in html
+    # and a search matched by the notes' own texts reads no Q&A
+    with django_assert_num_queries(SEARCH_PAGE_QUERIES):
+        assert "Prometheus 2" in _search(client, "透明性").content.decode()

@@ -8,6 +8,7 @@ also has an index of its distinct character bigrams (``search_bigrams()``, migra
 The expressions below must stay exactly those of the indexes.
 """
 
+from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 
 NOTE_TEXT = '("papernotes_note"."summary" || E\'\\n\' || "papernotes_note"."abstract_ja")'
@@ -57,6 +58,95 @@ def matched_note_ids_sql(terms: tuple[str, ...]) -> RawSQL:
         f'ON "papernotes_paper"."id" = "papernotes_note"."paper_id" WHERE {paper_where}'
     )
     return RawSQL(sql, [*note_params, *qa_params, *paper_params])
+
+
+def _like_all(expression: str, terms: tuple[str, ...]) -> tuple[str, list[str]]:
+    """Every term in ``expression``, checked on the row (no index): for rows already found."""
+    return " AND ".join(f"{expression} {_operator(t)} %s" for t in terms), [like_pattern(t) for t in terms]
+
+
+# The conditions below are on the rows of a ``Note`` queryset and name its table: they are
+# for querysets of notes that do not join the notes table a second time.
+NOTE_ROW = '"papernotes_note"'
+
+
+def note_ids_matching_sql(terms: tuple[str, ...]) -> RawSQL:
+    """Ids of notes whose summary and 概要 contain every term (through the n-gram indexes).
+
+    ``OFFSET 0`` keeps it a subquery of its own: merged into a query with a LIMIT, PostgreSQL
+    may rather scan notes and compute their bigrams row by row (a millisecond a note)."""
+    where, params = _all_terms(NOTE_TEXT, terms)
+    return RawSQL(f'SELECT "papernotes_note"."id" FROM "papernotes_note" WHERE {where} OFFSET 0', params)
+
+
+def note_text_contains_sql(terms: tuple[str, ...]) -> RawSQL:
+    """The note's summary and 概要 contain every term, checked on the note's row (no index)."""
+    where, params = _like_all(NOTE_TEXT, terms)
+    return RawSQL(where, params, output_field=BooleanField())
+
+
+def paper_ids_matching_sql(terms: tuple[str, ...]) -> RawSQL:
+    """Ids of papers whose title contains every term (through the n-gram indexes)."""
+    where, params = _all_terms(PAPER_TEXT, terms)
+    return RawSQL(f'SELECT "papernotes_paper"."id" FROM "papernotes_paper" WHERE {where} OFFSET 0', params)
+
+
+def title_contains_sql(terms: tuple[str, ...]) -> RawSQL:
+    """The note's paper title contains every term, checked for that one paper."""
+    where, params = _like_all(PAPER_TEXT, terms)
+    return RawSQL(
+        f'COALESCE((SELECT true FROM "papernotes_paper" WHERE "papernotes_paper"."id" = {NOTE_ROW}."paper_id" '
+        f"AND {where}), false)",
+        params,
+        output_field=BooleanField(),
+    )
+
+
+def qa_note_ids_matching_sql(terms: tuple[str, ...]) -> RawSQL:
+    """Ids of notes with a Q&A pair that contains every term (through the n-gram indexes)."""
+    where, params = _all_terms(QA_TEXT, terms)
+    sql = f'SELECT "papernotes_questionanswer"."note_id" FROM "papernotes_questionanswer" WHERE {where} OFFSET 0'
+    return RawSQL(sql, params)
+
+
+def capped_candidates_sql(notes_sql: str, notes_params, *, terms: tuple[str, ...], cap: int) -> tuple[str, list]:
+    """Up to ``cap`` rows of ``notes_sql`` (a query of notes' id, week, position and paper id)
+    whose note matches, in three parts read one after the other, so that a common word stops
+    within the first: notes whose own texts match, then notes matched by their paper's title
+    only, then notes matched by a Q&A pair only. Each index is read once (the CTEs)."""
+    note_where, note_params = _all_terms(NOTE_TEXT, terms)
+    paper_where, paper_params = _all_terms(PAPER_TEXT, terms)
+    qa_where, qa_params = _all_terms(QA_TEXT, terms)
+    sql = (
+        f'WITH by_text AS MATERIALIZED (SELECT "papernotes_note"."id" FROM "papernotes_note" WHERE {note_where}), '
+        f'by_title AS MATERIALIZED (SELECT "papernotes_paper"."id" FROM "papernotes_paper" WHERE {paper_where}), '
+        f'by_qa AS MATERIALIZED (SELECT "papernotes_questionanswer"."note_id" AS id FROM "papernotes_questionanswer" '
+        f"WHERE {qa_where}), "
+        f"notes (id, week, position, paper_id) AS NOT MATERIALIZED ({notes_sql}) "
+        "SELECT id, week, position FROM notes WHERE id IN (SELECT id FROM by_text) "
+        "UNION ALL SELECT id, week, position FROM notes WHERE paper_id IN (SELECT id FROM by_title) "
+        "AND id NOT IN (SELECT id FROM by_text) "
+        "UNION ALL SELECT id, week, position FROM notes WHERE id IN (SELECT id FROM by_qa) "
+        "AND id NOT IN (SELECT id FROM by_text) AND paper_id NOT IN (SELECT id FROM by_title) "
+        "LIMIT %s"
+    )
+    return sql, [*note_params, *paper_params, *qa_params, *notes_params, cap]
+
+
+def row_matches_sql(terms: tuple[str, ...]) -> RawSQL:
+    """The note matches (its texts, its paper's title or one of its Q&A pairs), checked on
+    the note's row: for walking notes in week order, where a common word is found within a
+    few notes. The title and Q&A are scalar subqueries, evaluated only for a note whose own
+    texts do not match (an ``EXISTS`` here may be planned as a hash of every matching Q&A)."""
+    note_where, note_params = _like_all(NOTE_TEXT, terms)
+    title = title_contains_sql(terms)
+    qa_where, qa_params = _like_all(QA_TEXT, terms)
+    return RawSQL(
+        f'(({note_where}) OR {title.sql} OR COALESCE((SELECT true FROM "papernotes_questionanswer" '
+        f'WHERE "papernotes_questionanswer"."note_id" = {NOTE_ROW}."id" AND {qa_where} LIMIT 1), false))',
+        [*note_params, *title.params, *qa_params],
+        output_field=BooleanField(),
+    )
 
 
 def create_index_sql() -> list[str]:
