@@ -274,6 +274,9 @@ READER_CACHE_TIMEOUT = env.int("READER_CACHE_TIMEOUT", default=600)
 READER_STAMP_TTL = env.float("READER_STAMP_TTL", default=1.0)
 # Rendered pages each web process also keeps in memory, in front of the shared cache.
 READER_LOCAL_CACHE_ENTRIES = env.int("READER_LOCAL_CACHE_ENTRIES", default=64)
+# Search counts matches up to this many; above it the total reads 「1,000 件以上」. Counting
+# every note that contains a common word (評価 is in nearly all) was most of a search's time.
+SEARCH_COUNT_LIMIT = env.int("SEARCH_COUNT_LIMIT", default=1000)
 # Served at the site root by WhiteNoise: favicon.ico, robots.txt.
 WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 

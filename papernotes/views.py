@@ -191,7 +191,7 @@ def search(request: HttpRequest) -> HttpResponse:
     results = search_public_notes(query, limit=LIST_PAGE_SIZE, offset=(number - 1) * LIST_PAGE_SIZE)
     if number > 1 and not results.hits:
         raise Http404(_("そのページはありません。"))
-    # Above COUNT_LIMIT matches the total is not known: no page count, only a next page.
+    # Above SEARCH_COUNT_LIMIT matches the total is not known: no page count, only a next page.
     pages = None if results.total_is_capped else max(1, -(-results.total // LIST_PAGE_SIZE))
     context.update(
         results=results, number=number, pages=pages, has_next=results.has_next, capped_total=f"{results.total:,}"

@@ -17,6 +17,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from api.conditional import PublicConditionalGetMixin
 from api.filters import NoteFilter
+from api.pagination import NoteSearchPagination
 from api.serializers import (
     ErrorSerializer,
     IssueDetailSerializer,
@@ -73,6 +74,7 @@ class IssueDetailView(PublicConditionalGetMixin, PublicView, generics.RetrieveAP
 class NoteListView(PublicConditionalGetMixin, PublicView, generics.ListAPIView):
     serializer_class = NoteSerializer
     filterset_class = NoteFilter
+    pagination_class = NoteSearchPagination
     key_params = ("page", "page_size", *NoteFilter.base_filters)
 
     def get_queryset(self):
@@ -87,7 +89,7 @@ class NoteListView(PublicConditionalGetMixin, PublicView, generics.ListAPIView):
 
     def _search(self, request, query):
         """``q``: the search page's matching (:func:`page_of_matches`), within the other
-        filters; ``count`` is exact up to COUNT_LIMIT, else COUNT_LIMIT with ``count_is_capped``."""
+        filters; ``count`` is exact up to SEARCH_COUNT_LIMIT, else SEARCH_COUNT_LIMIT with ``count_is_capped``."""
         params = request.query_params.copy()
         params.pop("q")
         notes = NoteFilter(params, queryset=selectors.public_notes(), request=request).qs

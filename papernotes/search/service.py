@@ -5,6 +5,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
@@ -18,9 +19,6 @@ from .query import SearchQuery, normalise
 
 SNIPPET_CONTEXT = 40  # characters shown before the first match
 SNIPPET_LENGTH = 140
-# Matches are counted up to this many; above it the total is shown as "this many or more".
-# Counting every note that contains a common word (評価 is in nearly all) was most of a search.
-COUNT_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -36,7 +34,7 @@ class MatchPage:
     """Ids of one page of matching notes, in order, and how many match in all."""
 
     ids: list[int]
-    # The exact number of matches, or COUNT_LIMIT when there are more (total_is_capped).
+    # The exact number of matches, or SEARCH_COUNT_LIMIT when there are more (total_is_capped).
     total: int
     total_is_capped: bool
     has_next: bool
@@ -46,7 +44,7 @@ class MatchPage:
 class SearchPage:
     query: SearchQuery
     hits: list[SearchHit]
-    # The exact number of matches, or COUNT_LIMIT when there are more (total_is_capped).
+    # The exact number of matches, or SEARCH_COUNT_LIMIT when there are more (total_is_capped).
     total: int
     total_is_capped: bool = False
     has_next: bool = False
@@ -120,22 +118,23 @@ def page_of_matches(
     query: SearchQuery, *, notes: QuerySet[Note] | None = None, limit: int = 20, offset: int = 0
 ) -> MatchPage:
     """One page of the notes of ``notes`` (public notes by default) that match ``query``,
-    newest issue first, then by position; the total is counted up to :data:`COUNT_LIMIT`.
+    newest issue first, then by position; the total is counted up to ``SEARCH_COUNT_LIMIT``.
 
-    One query when at most COUNT_LIMIT notes match (they are sorted here), two above (the
+    One query when at most SEARCH_COUNT_LIMIT notes match (they are sorted here), two above (the
     page is then read in week order); on PostgreSQL two more set and reset a planner setting.
     """
     notes = selectors.public_notes() if notes is None else notes
     with _planner_on_indexes():
-        candidates = _candidates(notes, query.terms, COUNT_LIMIT + 1)
-        if len(candidates) <= COUNT_LIMIT:
+        cap = settings.SEARCH_COUNT_LIMIT
+        candidates = _candidates(notes, query.terms, cap + 1)
+        if len(candidates) <= cap:
             candidates.sort(key=lambda row: (-row[1].toordinal(), row[2]))
             ids = [row[0] for row in candidates[offset : offset + limit]]
             return MatchPage(
                 ids=ids, total=len(candidates), total_is_capped=False, has_next=offset + limit < len(candidates)
             )
         ids = _page_in_week_order(notes, query.terms, limit=limit + 1, offset=offset)
-    return MatchPage(ids=ids[:limit], total=COUNT_LIMIT, total_is_capped=True, has_next=len(ids) > limit)
+    return MatchPage(ids=ids[:limit], total=cap, total_is_capped=True, has_next=len(ids) > limit)
 
 
 def search_public_notes(query: SearchQuery, *, limit: int = 20, offset: int = 0) -> SearchPage:

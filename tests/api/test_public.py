@@ -160,14 +160,12 @@ def test_schema_and_docs_are_served(api):
     assert "swagger-ui" in docs.content.decode()
 
 
-def test_search_counts_up_to_the_limit_and_pages_on(api, archive, monkeypatch):
-    from papernotes.search import service
-
+def test_search_counts_up_to_the_limit_and_pages_on(api, archive, settings):
     # given more public notes mentioning 評価 than the count limit
     issue = WeeklyIssueFactory(week_start=datetime.date(2024, 4, 15), published=True)
     for position in range(1, 6):
         NoteFactory(issue=issue, position=position, state=NoteState.APPROVED, summary=f"評価 {position}.")
-    monkeypatch.setattr(service, "COUNT_LIMIT", 3)
+    settings.SEARCH_COUNT_LIMIT = 3
 
     # when a client searches two notes a page
     first = api.get("/api/v1/notes/", {"q": "評価", "page_size": 2}).json()

@@ -8,7 +8,6 @@ from django.db import connection
 from django.urls import reverse
 
 from papernotes.models import IssueState, NoteState, QuestionAnswer
-from papernotes.search import service
 from papernotes.search.query import InvalidQuery, parse_query
 from papernotes.search.service import search_public_notes
 from tests.factories import NoteFactory, PaperFactory, QuestionAnswerFactory, WeeklyIssueFactory
@@ -166,7 +165,7 @@ def test_search_results_are_paginated_with_a_flat_number_of_queries(client, djan
 
 
 @pytest.mark.parametrize("count_limit", [1000, 10])
-def test_above_the_count_limit_the_total_is_shown_as_at_least(client, archive, monkeypatch, count_limit):
+def test_above_the_count_limit_the_total_is_shown_as_at_least(client, archive, settings, count_limit):
     # given 25 more public notes with 評価 in an older issue, besides the archive's
     older = WeeklyIssueFactory(week_start=MONDAY - datetime.timedelta(weeks=2), published=True)
     for position in range(1, 26):
@@ -177,7 +176,7 @@ def test_above_the_count_limit_the_total_is_shown_as_at_least(client, archive, m
             paper=PaperFactory(title=f"Older Paper {position}"),
             summary=f"評価 {position} 番.",
         )
-    monkeypatch.setattr(service, "COUNT_LIMIT", count_limit)
+    settings.SEARCH_COUNT_LIMIT = count_limit
 
     # when a reader searches for 評価, page by page
     first = _text(_search(client, "評価").content.decode())
@@ -200,8 +199,8 @@ def test_above_the_count_limit_the_total_is_shown_as_at_least(client, archive, m
         assert "1 / 2 ページ" in first and "2 / 2 ページ" in second
 
 
-def test_a_capped_total_still_returns_the_whole_page(archive, monkeypatch):
-    monkeypatch.setattr(service, "COUNT_LIMIT", 1)
+def test_a_capped_total_still_returns_the_whole_page(archive, settings):
+    settings.SEARCH_COUNT_LIMIT = 1
     NoteFactory(issue=archive["evaluation"].issue, position=3, state=NoteState.APPROVED, summary="評価.")
     page = search_public_notes(parse_query("評価"), limit=20)
     assert (page.total, page.total_is_capped, page.has_next) == (1, True, False)
