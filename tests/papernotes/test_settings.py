@@ -45,3 +45,53 @@ def test_the_embedded_broker_keeps_every_folder_under_var():
     folders = {key: options[key] for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")}
     for key, folder in folders.items():
         assert Path(folder).is_relative_to(REPO / "var"), (key, folder)
+
+
+def test_run_local_stops_its_worker_when_it_is_killed(tmp_path):
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    # given the local site started as `make run` starts it, on a scratch database
+    environment = {
+        "DEBUG": "true",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "CELERY_BROKER_URL": "memory://",
+    }
+    assert _manage("migrate", "--verbosity", "0", **environment).returncode == 0
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    site = subprocess.Popen(
+        [sys.executable, "manage.py", "run_local", "--port", str(port)],
+        cwd=REPO,
+        env={k: v for k, v in os.environ.items() if k != "SECRET_KEY"} | environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    worker = None
+    try:
+        children = Path(f"/proc/{site.pid}/task/{site.pid}/children")
+        deadline = time.monotonic() + 60
+        serving = False
+        while time.monotonic() < deadline and not (worker and serving):
+            time.sleep(0.5)
+            worker = worker or int((children.read_text().split() or [0])[0])
+            try:
+                serving = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).status == 200
+            except OSError:
+                serving = False
+        assert worker and serving, "the site and its worker did not start"
+
+        # when the site is killed (SIGTERM, as a process manager or `kill` does)
+        site.send_signal(signal.SIGTERM)
+        site.wait(timeout=30)
+
+        # then its worker is gone too, not left running on its own
+        assert not Path(f"/proc/{worker}").exists()
+    finally:
+        if site.poll() is None:
+            site.kill()
+        if worker and Path(f"/proc/{worker}").exists():  # a failed run leaves nothing behind
+            os.kill(worker, signal.SIGKILL)

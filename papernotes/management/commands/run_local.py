@@ -4,6 +4,7 @@ The worker uses the configured broker (the embedded filesystem broker by default
 ingestion and drafting tasks run in a real worker process even without Redis.
 """
 
+import signal
 import subprocess
 import sys
 
@@ -59,6 +60,10 @@ class Command(BaseCommand):
             _("(パスワードは {path} に保存されています。Ctrl+C で終了します。)").format(path=password_file)
         )
         self.stdout.write("")
+        # A `kill` (or a closed terminal) stops the worker too, as Ctrl+C does: without these
+        # handlers Python exits at once, skipping the clean-up below and orphaning the worker.
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, _exit)
         try:
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
         finally:
@@ -68,3 +73,7 @@ class Command(BaseCommand):
                     worker.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     worker.kill()
+
+
+def _exit(signum, frame) -> None:
+    raise SystemExit(128 + signum)
