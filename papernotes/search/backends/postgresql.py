@@ -46,11 +46,14 @@ def _all_terms(expression: str, terms: tuple[str, ...]) -> tuple[str, list[str]]
     return " AND ".join(f"{expression} {_operator(t)} %s" for t in terms), [like_pattern(t) for t in terms]
 
 
+def _match_conditions(terms: tuple[str, ...]) -> tuple[tuple[str, list], tuple[str, list], tuple[str, list]]:
+    """(where, params) on a note's own texts, on its Q&A pairs and on its paper's title."""
+    return _all_terms(NOTE_TEXT, terms), _all_terms(QA_TEXT, terms), _all_terms(PAPER_TEXT, terms)
+
+
 def matched_note_ids_sql(terms: tuple[str, ...]) -> RawSQL:
     """A subquery of the ids of notes (any state) whose texts contain every term."""
-    note_where, note_params = _all_terms(NOTE_TEXT, terms)
-    qa_where, qa_params = _all_terms(QA_TEXT, terms)
-    paper_where, paper_params = _all_terms(PAPER_TEXT, terms)
+    (note_where, note_params), (qa_where, qa_params), (paper_where, paper_params) = _match_conditions(terms)
     sql = (
         f'SELECT "papernotes_note"."id" FROM "papernotes_note" WHERE {note_where} '
         f'UNION SELECT "papernotes_questionanswer"."note_id" FROM "papernotes_questionanswer" WHERE {qa_where} '
@@ -70,27 +73,6 @@ def _like_all(expression: str, terms: tuple[str, ...]) -> tuple[str, list[str]]:
 NOTE_ROW = '"papernotes_note"'
 
 
-def note_ids_matching_sql(terms: tuple[str, ...]) -> RawSQL:
-    """Ids of notes whose summary and 概要 contain every term (through the n-gram indexes).
-
-    ``OFFSET 0`` keeps it a subquery of its own: merged into a query with a LIMIT, PostgreSQL
-    may rather scan notes and compute their bigrams row by row (a millisecond a note)."""
-    where, params = _all_terms(NOTE_TEXT, terms)
-    return RawSQL(f'SELECT "papernotes_note"."id" FROM "papernotes_note" WHERE {where} OFFSET 0', params)
-
-
-def note_text_contains_sql(terms: tuple[str, ...]) -> RawSQL:
-    """The note's summary and 概要 contain every term, checked on the note's row (no index)."""
-    where, params = _like_all(NOTE_TEXT, terms)
-    return RawSQL(where, params, output_field=BooleanField())
-
-
-def paper_ids_matching_sql(terms: tuple[str, ...]) -> RawSQL:
-    """Ids of papers whose title contains every term (through the n-gram indexes)."""
-    where, params = _all_terms(PAPER_TEXT, terms)
-    return RawSQL(f'SELECT "papernotes_paper"."id" FROM "papernotes_paper" WHERE {where} OFFSET 0', params)
-
-
 def title_contains_sql(terms: tuple[str, ...]) -> RawSQL:
     """The note's paper title contains every term, checked for that one paper."""
     where, params = _like_all(PAPER_TEXT, terms)
@@ -102,21 +84,12 @@ def title_contains_sql(terms: tuple[str, ...]) -> RawSQL:
     )
 
 
-def qa_note_ids_matching_sql(terms: tuple[str, ...]) -> RawSQL:
-    """Ids of notes with a Q&A pair that contains every term (through the n-gram indexes)."""
-    where, params = _all_terms(QA_TEXT, terms)
-    sql = f'SELECT "papernotes_questionanswer"."note_id" FROM "papernotes_questionanswer" WHERE {where} OFFSET 0'
-    return RawSQL(sql, params)
-
-
 def capped_candidates_sql(notes_sql: str, notes_params, *, terms: tuple[str, ...], cap: int) -> tuple[str, list]:
     """Up to ``cap`` rows of ``notes_sql`` (a query of notes' id, week, position and paper id)
     whose note matches, in three parts read one after the other, so that a common word stops
     within the first: notes whose own texts match, then notes matched by their paper's title
     only, then notes matched by a Q&A pair only. Each index is read once (the CTEs)."""
-    note_where, note_params = _all_terms(NOTE_TEXT, terms)
-    paper_where, paper_params = _all_terms(PAPER_TEXT, terms)
-    qa_where, qa_params = _all_terms(QA_TEXT, terms)
+    (note_where, note_params), (qa_where, qa_params), (paper_where, paper_params) = _match_conditions(terms)
     sql = (
         f'WITH by_text AS MATERIALIZED (SELECT "papernotes_note"."id" FROM "papernotes_note" WHERE {note_where}), '
         f'by_title AS MATERIALIZED (SELECT "papernotes_paper"."id" FROM "papernotes_paper" WHERE {paper_where}), '
