@@ -101,7 +101,7 @@ class NoteAdmin(NoteDraftingAdminMixin, ProvenancedTextAdmin):
     change_form_template = "admin/papernotes/note/change_form.html"
     object_history_template = "admin/papernotes/note/object_history.html"
     list_display = (
-        "issue",
+        "week",
         "position",
         "paper_title",
         "state",
@@ -130,6 +130,12 @@ class NoteAdmin(NoteDraftingAdminMixin, ProvenancedTextAdmin):
 
     def get_queryset(self, request):
         return with_finding_counts(super().get_queryset(request))
+
+    @admin.display(description=_("週"), ordering="issue__week_start")
+    def week(self, note: Note) -> str:
+        # The week, not the issue's whole title: the title repeats 「最新論文ノート:」 on every
+        # row and left the paper titles a narrow column.
+        return note.issue.week_start.isoformat()
 
     @admin.display(description=_("論文のタイトル"), ordering="paper__title")
     def paper_title(self, note: Note) -> str:

@@ -423,3 +423,17 @@ def test_the_issue_form_cannot_set_the_state(admin_client):
     issue.refresh_from_db()
     assert issue.state == "collecting"
     assert issue.published_at is None
+
+
+@pytest.mark.parametrize(
+    "url_name", ["admin:index", "admin:papernotes_note_changelist", "admin:papernotes_paper_changelist"]
+)
+def test_every_admin_screen_loads_the_editors_stylesheet_once(admin_client, note, url_name):
+    html = admin_client.get(reverse(url_name)).content.decode()
+    assert html.count("editorial/admin") == 1  # hashed name in production, plain in tests
+
+
+def test_the_note_list_names_each_notes_week_not_the_issue_title(admin_client, note):
+    html = admin_client.get(reverse("admin:papernotes_note_changelist")).content.decode()
+    assert f'<td class="field-week">{note.issue.week_start.isoformat()}</td>' in html
+    assert "field-issue" not in html
