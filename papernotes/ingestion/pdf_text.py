@@ -108,8 +108,13 @@ _NUMBERED_HEADING_RE = re.compile(
 _REFERENCE_NAMES = frozenset({"references", "bibliography", "literature cited", "works cited"})
 _INLINE_ABSTRACT_RE = re.compile(r"^(?P<head>abstract)\s*[.:—–-]\s*(?P<rest>\S.*)$", re.IGNORECASE)
 _DECIMAL_RE = re.compile(r"\d+\.\d+")
-# "1 INTRODUCTION" in plain type: words of capitals only (not "CARD32 OFFSET_LIST").
-_CAPS_TITLE_RE = re.compile(r"[A-Z]{2,}(?:[ &'’-]+[A-Z]{2,})*")
+# "1 INTRODUCTION" in plain type: words of capitals only (not "CARD32 OFFSET_LIST"), with
+# research-question labels and their punctuation ("IV. RQ1: HOW COMMON DO PROJECTS APPLY").
+_CAPS_WORD = r"(?:[A-Z]{2,}|[A-Z]{1,3}\d{1,2}:?)"
+_CAPS_TITLE_RE = re.compile(rf"{_CAPS_WORD}(?:[ &'’-]+{_CAPS_WORD})*\??")
+# A heading's second line: close under the first, in the same type.
+_HEADING_CONTINUATION_LINES = 2
+_HEADING_CONTINUATION_MAX_CHARS = 60
 _DIGITS_RE = re.compile(r"\d+")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 _TERMINAL_PUNCTUATION = (".", "!", "?", ":")
@@ -681,10 +686,19 @@ def _paragraphs(lines: list[_Line], body_size: float, figures: list[_Figure]) ->
     # Left and right of the current paragraph's lines in the current column.
     extent_x0 = extent_x1 = 0.0
     styled_size = body_size + 0.5
+    # The heading's last line while the next may continue it (headings wrap, see below).
+    heading_line: _Line | None = None
+    continued = 0
     for line in lines:
         if waiting:
             waiting = _place_figures(waiting, line, section)
         text = line.text
+        if heading_line is not None:
+            if continued < _HEADING_CONTINUATION_LINES and _continues_heading(heading_line, line):
+                section = headings[-1] = f"{section} {text}"
+                heading_line, continued = line, continued + 1
+                continue
+            heading_line = None
         # _heading's first test, inlined: most lines are plain body text, too long for a
         # heading in plain type.
         if len(text) > 100 or (
@@ -704,6 +718,7 @@ def _paragraphs(lines: list[_Line], body_size: float, figures: list[_Figure]) ->
             if not headings or headings[-1] != heading:
                 headings.append(heading)
             if rest is None:
+                heading_line, continued = line, 0
                 continue
             line = replace(line, text=rest)
         if (
@@ -728,6 +743,24 @@ def _paragraphs(lines: list[_Line], body_size: float, figures: list[_Figure]) ->
     for figure in waiting:
         figure.section = section
     return paragraphs, headings
+
+
+def _continues_heading(heading: _Line, line: _Line) -> bool:
+    """Whether ``line`` is the next line of the wrapped heading ``heading``: right under it, in
+    the same type (bold, or plain capitals), short, and no heading of its own."""
+    text = line.text
+    return (
+        line.page == heading.page
+        and line.group == heading.group
+        and line.bold == heading.bold
+        and abs(line.size - heading.size) < 0.3
+        and 0 < line.baseline - heading.baseline <= 1.6 * heading.size
+        and len(text) <= _HEADING_CONTINUATION_MAX_CHARS
+        and not heading.text.endswith(_TERMINAL_PUNCTUATION)
+        and (heading.bold or (heading.text.isupper() and text.isupper()))
+        and not _NUMBERED_HEADING_RE.match(text)
+        and not _KNOWN_HEADING_RE.match(text)
+    )
 
 
 def _place_figures(waiting: list[_Figure], line: _Line, section: str) -> list[_Figure]:

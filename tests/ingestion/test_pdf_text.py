@@ -311,6 +311,21 @@ def test_a_bold_run_in_head_is_no_heading():
     assert "Setup. We train every model on the same data" in _text(document)
 
 
+def test_a_heading_on_two_lines_is_one_heading():
+    # Given an IEEE heading in plain capitals with "RQ1:" in it, and a long bold heading, each
+    # wrapped onto a second line (as real papers set them)
+    document = extract_pdf(pdfgen.make_wrapped_headings_pdf(), max_pages=5, time_limit=60)
+    # Then each is one section name, and its second line is not the start of the body
+    assert document.sections == (
+        "Abstract",
+        "IV. RQ1: HOW COMMON DO PROJECTS APPLY CONVENTIONAL COMMITS?",
+        "5.2 Scene Motion Planning Pipeline for Long-Horizon Household Tasks",
+    )
+    texts = {p.section: p.text for p in document.passages}
+    assert texts[document.sections[1]].startswith("Projects that adopt the convention do so early")
+    assert texts[document.sections[2]].startswith("The planner proposes waypoints for each step")
+
+
 # --- PDFs that cannot be used -------------------------------------------------------------
 
 

@@ -789,6 +789,24 @@ def make_run_in_heads_pdf() -> bytes:
     return _single_column_page(lines)
 
 
+def make_wrapped_headings_pdf() -> bytes:
+    """Headings that take two lines: an IEEE-style numbered heading in plain capitals with a
+    research question in it ("IV. RQ1: HOW COMMON DO PROJECTS APPLY" / "CONVENTIONAL
+    COMMITS?"), and a long bold heading wrapped in a narrow column."""
+    fonts = _Fonts()
+    lines: list[_PageLine] = [(_words("Abstract", fonts.bold), HEADING_SIZE, 2 * HEADING_SIZE)]
+    lines += _filler_lines(fonts.regular)
+    lines.append((_words("IV. RQ1: HOW COMMON DO PROJECTS APPLY", fonts.regular), BODY_SIZE, 2 * HEADING_SIZE))
+    lines.append((_words("CONVENTIONAL COMMITS?", fonts.regular), BODY_SIZE, BODY_LEADING + 1))
+    lines.append((_words("Projects that adopt the convention do so early", fonts.regular), BODY_SIZE, BODY_LEADING + 6))
+    lines += _filler_lines(fonts.regular)
+    lines.append((_words("5.2 Scene Motion Planning Pipeline for", fonts.bold), HEADING_SIZE, 2 * HEADING_SIZE))
+    lines.append((_words("Long-Horizon Household Tasks", fonts.bold), HEADING_SIZE, HEADING_SIZE + 2))
+    lines.append((_words("The planner proposes waypoints for each step", fonts.regular), BODY_SIZE, BODY_LEADING + 6))
+    lines += _filler_lines(fonts.regular)
+    return _single_column_page(lines)
+
+
 # --- PDFs that must fail ------------------------------------------------------------------
 
 
