@@ -107,7 +107,9 @@ _NUMBERED_HEADING_RE = re.compile(
 )
 _REFERENCE_NAMES = frozenset({"references", "bibliography", "literature cited", "works cited"})
 _INLINE_ABSTRACT_RE = re.compile(r"^(?P<head>abstract)\s*[.:—–-]\s*(?P<rest>\S.*)$", re.IGNORECASE)
-_DECIMAL_RE = re.compile(r"\d+\.\d+")
+# A measurement in a title marks a table row ("4.2 85.3 91.0"), not a heading; a version
+# number ("4.2 SQuAD v1.1", "GPT-3.5") does not.
+_DECIMAL_RE = re.compile(r"(?<![A-Za-z\d.-])\d+\.\d+")
 # "1 INTRODUCTION" in plain type: words of capitals only (not "CARD32 OFFSET_LIST"), with
 # research-question labels and their punctuation ("IV. RQ1: HOW COMMON DO PROJECTS APPLY").
 _CAPS_WORD = r"(?:[A-Z]{2,}|[A-Z]{1,3}\d{1,2}:?)"

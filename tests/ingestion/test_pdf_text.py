@@ -311,15 +311,18 @@ def test_a_bold_run_in_head_is_no_heading():
     assert "Setup. We train every model on the same data" in _text(document)
 
 
-def test_a_heading_on_two_lines_is_one_heading():
+def test_headings_as_real_papers_set_them():
     # Given an IEEE heading in plain capitals with "RQ1:" in it, and a long bold heading, each
-    # wrapped onto a second line (as real papers set them)
+    # wrapped onto a second line, a heading with a version number (BERT's "4.2 SQuAD v1.1"),
+    # and a bold line of measurements
     document = extract_pdf(pdfgen.make_wrapped_headings_pdf(), max_pages=5, time_limit=60)
-    # Then each is one section name, and its second line is not the start of the body
+    # Then each heading is one section name, its second line is not the start of the body,
+    # and the measurements are no heading
     assert document.sections == (
         "Abstract",
         "IV. RQ1: HOW COMMON DO PROJECTS APPLY CONVENTIONAL COMMITS?",
         "5.2 Scene Motion Planning Pipeline for Long-Horizon Household Tasks",
+        "5.3 SQuAD v1.1",
     )
     texts = {p.section: p.text for p in document.passages}
     assert texts[document.sections[1]].startswith("Projects that adopt the convention do so early")

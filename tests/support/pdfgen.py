@@ -792,7 +792,8 @@ def make_run_in_heads_pdf() -> bytes:
 def make_wrapped_headings_pdf() -> bytes:
     """Headings that take two lines: an IEEE-style numbered heading in plain capitals with a
     research question in it ("IV. RQ1: HOW COMMON DO PROJECTS APPLY" / "CONVENTIONAL
-    COMMITS?"), and a long bold heading wrapped in a narrow column."""
+    COMMITS?"), and a long bold heading wrapped in a narrow column; then a heading with a
+    version number in it ("5.3 SQuAD v1.1") and a bold row of measurements that is none."""
     fonts = _Fonts()
     lines: list[_PageLine] = [(_words("Abstract", fonts.bold), HEADING_SIZE, 2 * HEADING_SIZE)]
     lines += _filler_lines(fonts.regular)
@@ -803,6 +804,11 @@ def make_wrapped_headings_pdf() -> bytes:
     lines.append((_words("5.2 Scene Motion Planning Pipeline for", fonts.bold), HEADING_SIZE, 2 * HEADING_SIZE))
     lines.append((_words("Long-Horizon Household Tasks", fonts.bold), HEADING_SIZE, HEADING_SIZE + 2))
     lines.append((_words("The planner proposes waypoints for each step", fonts.regular), BODY_SIZE, BODY_LEADING + 6))
+    lines += _filler_lines(fonts.regular)
+    lines.append((_words("5.3 SQuAD v1.1", fonts.bold), HEADING_SIZE, 2 * HEADING_SIZE))
+    lines.append((_words("The Stanford Question Answering Dataset is a collection", fonts.regular), BODY_SIZE, 18))
+    lines += _filler_lines(fonts.regular)
+    lines.append((_words("5.4 82.1 84.6", fonts.bold), HEADING_SIZE, 2 * HEADING_SIZE))
     lines += _filler_lines(fonts.regular)
     return _single_column_page(lines)
 
