@@ -230,6 +230,32 @@ def note_reopen(*, note: Note, actor: User, comment: str = "") -> Note:
 
 
 @transaction.atomic
+def note_texts_edited(*, note: Note, actor: User) -> bool:
+    """An editor changed the texts of ``note``: an approval covered the texts as they were, so
+    an approved note of an unpublished issue goes back to review (承認済み → レビュー中) and
+    must be approved again before the issue can be published. After publication a change is
+    a correction instead (``issue_record_correction``), and the note stays approved.
+
+    No permission of its own: the edit was allowed (``editorial.services``), and this is its
+    consequence. Returns whether the approval was taken back.
+    """
+    note = _locked_note(note.pk)
+    if note.state != NoteState.APPROVED or note.issue.was_published:
+        return False
+    source, target = _move(note, "reopen", actor)
+    _record(
+        issue=note.issue,
+        note=note,
+        action=WorkflowAction.NOTE_REOPEN,
+        source=source,
+        target=target,
+        actor=actor,
+        comment=_("承認後に文章が変更されたため、レビューに戻しました。"),
+    )
+    return True
+
+
+@transaction.atomic
 def note_assign(*, note: Note, assignee: AbstractBaseUser | None, actor: User) -> Note:
     """Assign a note to an editor (``assignee=None`` unassigns). The assignee must be able to review."""
     note = _locked_note(note.pk)

@@ -48,6 +48,7 @@ from editorial.workflow import (
     note_reopen,
     note_request_changes,
     note_start_review,
+    note_texts_edited,
 )
 from papernotes.models import Note, QuestionAnswer, TextSource
 
@@ -245,9 +246,17 @@ class NoteAdmin(NoteDraftingAdminMixin, ProvenancedTextAdmin):
             comment = (form.cleaned_data.get("comment") or "").strip()
             if comment:
                 note_add_comment(note=note, user=request.user, text=comment)
-            if note.issue.was_published and getattr(request, "_note_texts_changed", False):
+            texts_changed = getattr(request, "_note_texts_changed", False)
+            if note.issue.was_published and texts_changed:
                 issue_record_correction(
                     issue=note.issue, actor=request.user, comment=form.cleaned_data.get("correction_note", "")
+                )
+            elif texts_changed and note_texts_edited(note=note, actor=request.user):
+                request._approval_taken_back = True
+                self.message_user(
+                    request,
+                    gettext("承認済みのノートの文章が変わったため、レビュー中に戻しました。もう一度承認してください。"),
+                    messages.WARNING,
                 )
         except (WorkflowError, ReviewError) as error:
             self.message_user(request, str(error), messages.ERROR)
@@ -263,6 +272,8 @@ class NoteAdmin(NoteDraftingAdminMixin, ProvenancedTextAdmin):
     def _after_save_actions(self, request, note: Note) -> None:
         try:
             action = request.POST.get("_workflow")
+            if action == "reopen" and getattr(request, "_approval_taken_back", False):
+                action = None  # the edit itself took the approval back
             if action in NOTE_ACTIONS:
                 service, label, _method = NOTE_ACTIONS[action]
                 kwargs = {"comment": request.POST.get("comment", "")}

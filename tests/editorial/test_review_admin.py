@@ -73,6 +73,72 @@ def test_editor_saves_and_approves_in_one_click(editor_client, editor, note):
     assert "「保存して承認」を実行しました" in response.content.decode()
 
 
+def _approved(note, editor_client):
+    data = _form_data(editor_client.get(_note_url(note)))
+    data["_workflow"] = "approve"
+    editor_client.post(_note_url(note), data)
+    note.refresh_from_db()
+    assert note.state == NoteState.APPROVED
+    return note
+
+
+def test_an_edit_after_approval_sends_the_note_back_to_review(editor_client, editor, note):
+    # given an approved note of an issue not yet published
+    _approved(note, editor_client)
+
+    # when an editor changes its abstract and saves
+    data = _form_data(editor_client.get(_note_url(note)))
+    data["abstract_ja"] = "5つのベンチマークで評価する."
+    response = editor_client.post(_note_url(note), data, follow=True)
+
+    # then the text is saved, the approval is taken back with a word to the editor, and the
+    # issue page counts it among the notes still to approve
+    note.refresh_from_db()
+    assert (note.abstract_ja, note.state) == ("5つのベンチマークで評価する.", NoteState.IN_REVIEW)
+    assert "レビュー中に戻しました。もう一度承認してください。" in response.content.decode()
+    event = WorkflowEvent.objects.filter(note=note).order_by("-id").first()
+    assert (event.source_state, event.target_state, event.actor) == (NoteState.APPROVED, NoteState.IN_REVIEW, editor)
+    assert "承認後に文章が変更された" in event.comment
+
+
+def test_an_edited_qa_takes_the_approval_back_too_and_saving_unchanged_does_not(editor_client, note):
+    # given an approved note
+    _approved(note, editor_client)
+
+    # when it is saved without a change, it stays approved
+    data = _form_data(editor_client.get(_note_url(note)))
+    editor_client.post(_note_url(note), data)
+    note.refresh_from_db()
+    assert note.state == NoteState.APPROVED
+
+    # when one answer is changed, the note goes back to review
+    qa = note.qas.get(position=2)
+    data[f"{_qa_prefix(data, qa)}-answer"] = "二つ目の答えを直しました."
+    editor_client.post(_note_url(note), data)
+    note.refresh_from_db()
+    assert note.state == NoteState.IN_REVIEW
+
+
+def test_an_edit_with_save_and_approve_ends_approved(editor_client, note):
+    # given an approved note whose approval the edit takes back
+    _approved(note, editor_client)
+    data = _form_data(editor_client.get(_note_url(note)))
+    data["summary"] = "評価に特化した言語モデル."
+
+    # when the editor saves with 「保存して承認」 (the button the review state offers), or with
+    # 「承認を取り消す」, no error is shown
+    data["_workflow"] = "reopen"
+    reopened = editor_client.post(_note_url(note), data, follow=True).content.decode()
+    assert "この操作はできません" not in reopened
+    data = _form_data(editor_client.get(_note_url(note)))
+    data["_workflow"] = "approve"
+    editor_client.post(_note_url(note), data)
+
+    # then the note is approved again, with the new text
+    note.refresh_from_db()
+    assert (note.summary, note.state) == ("評価に特化した言語モデル.", NoteState.APPROVED)
+
+
 def test_a_refused_approval_keeps_the_saved_text_and_says_why(editor_client, note):
     data = _form_data(editor_client.get(_note_url(note)))
     data["abstract_ja"] = "評価器の<b>提案</b>."

@@ -25,6 +25,7 @@ from editorial.workflow import (
     note_reopen,
     note_request_changes,
     note_start_review,
+    note_texts_edited,
     publish_due_issues,
 )
 from papernotes.models import IssueState, NoteState
@@ -145,6 +146,30 @@ def test_an_editor_cannot_change_a_published_note_but_the_chief_can(editor, chie
         note_reopen(note=note, actor=editor)
     # When the chief editor reopens it, it is back in review
     assert note_reopen(note=note, actor=chief_editor, comment="訂正のため").state == NoteState.IN_REVIEW
+
+
+@pytest.mark.parametrize(
+    ("issue_state", "note_state", "expected"),
+    [
+        (IssueState.IN_REVIEW, NoteState.APPROVED, NoteState.IN_REVIEW),  # approval covered the old text
+        (IssueState.READY, NoteState.APPROVED, NoteState.IN_REVIEW),
+        (IssueState.IN_REVIEW, NoteState.CHANGES_REQUESTED, NoteState.CHANGES_REQUESTED),  # nothing to take back
+        (IssueState.PUBLISHED, NoteState.APPROVED, NoteState.APPROVED),  # a correction, not a new review
+    ],
+)
+def test_an_edit_takes_an_approval_back_only_before_publication(editor, issue_state, note_state, expected):
+    # Given a note in note_state of an issue in issue_state
+    issue = WeeklyIssueFactory(
+        state=issue_state, published_at=timezone.now() if issue_state == IssueState.PUBLISHED else None
+    )
+    note = NoteFactory(issue=issue, state=note_state)
+    # When an editor's change of its texts is reported
+    taken_back = note_texts_edited(note=note, actor=editor)
+    # Then only an approval of an unpublished issue goes back to review, with an audit row
+    note.refresh_from_db()
+    assert note.state == expected
+    assert taken_back == (expected != note_state)
+    assert WorkflowEvent.objects.filter(note=note, action=WorkflowAction.NOTE_REOPEN).count() == int(taken_back)
 
 
 def test_notes_are_assigned_only_to_people_who_can_review(editor, chief_editor, django_user_model):
