@@ -62,6 +62,7 @@ NOTE_ACTIONS = {
     "reopen": (note_reopen, _("承認を取り消す"), "reopen"),
 }
 FIELD_SOURCE_LABELS = {"summary": _("要約の出典"), "abstract_ja": _("概要の出典")}
+APPROVAL_TAKEN_BACK = _("承認済みのノートの文章が変わったため、レビュー中に戻しました。もう一度承認してください。")
 
 
 class QuestionAnswerInline(admin.TabularInline):
@@ -253,11 +254,7 @@ class NoteAdmin(NoteDraftingAdminMixin, ProvenancedTextAdmin):
                 )
             elif texts_changed and note_texts_edited(note=note, actor=request.user):
                 request._approval_taken_back = True
-                self.message_user(
-                    request,
-                    gettext("承認済みのノートの文章が変わったため、レビュー中に戻しました。もう一度承認してください。"),
-                    messages.WARNING,
-                )
+                self.message_user(request, APPROVAL_TAKEN_BACK, messages.WARNING)
         except (WorkflowError, ReviewError) as error:
             self.message_user(request, str(error), messages.ERROR)
         note_refresh_findings(note_id=note.pk)
@@ -285,6 +282,8 @@ class NoteAdmin(NoteDraftingAdminMixin, ProvenancedTextAdmin):
             if field:
                 if note_accept_machine_draft(note=note, field=field, user=request.user):
                     note_refresh_findings(note_id=note.pk)
+                    if not note.issue.was_published and note_texts_edited(note=note, actor=request.user):
+                        self.message_user(request, APPROVAL_TAKEN_BACK, messages.WARNING)
                 self.message_user(request, gettext("機械下書きを採用しました。"), messages.SUCCESS)
             dismiss = request.POST.get("_dismiss")
             if dismiss:

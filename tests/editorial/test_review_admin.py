@@ -162,6 +162,24 @@ def test_accepting_the_machine_draft_restores_it_as_the_machines(editor_client, 
     assert (note.summary, note.summary_source) == ("評価に特化したモデル.", TextSource.MACHINE)
 
 
+def test_accepting_the_machine_draft_of_an_approved_note_takes_the_approval_back(editor_client, note, editor):
+    # given an approved note whose summary an editor had rewritten
+    from editorial.services import note_save_editor_changes
+
+    note_save_editor_changes(note=note, changed_data={"summary": "編集者の要約."}, user=editor)
+    _approved(note, editor_client)
+
+    # when the machine's summary is accepted instead
+    data = _form_data(editor_client.get(_note_url(note)))
+    data["_accept_machine"] = "summary"
+    page = editor_client.post(_note_url(note), data, follow=True).content.decode()
+
+    # then the text changed, so the note is back in review, and the editor is told
+    note.refresh_from_db()
+    assert (note.summary, note.state) == ("評価に特化したモデル.", NoteState.IN_REVIEW)
+    assert "もう一度承認してください" in page
+
+
 def test_dismissing_a_finding_from_the_review_screen(editor_client, note):
     note.abstract_ja = "評価器の<b>提案</b>."
     note.save()
