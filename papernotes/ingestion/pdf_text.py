@@ -782,7 +782,11 @@ def _paragraphs(lines: list[_Line], body_size: float, figures: list[_Figure]) ->
         if (
             current is None
             or previous is None
-            or _starts_paragraph(line, previous, extent_x0, extent_x1, in_references, across_table=bool(tables))
+            or (
+                _starts_paragraph(line, previous, extent_x0, extent_x1, in_references)
+                if not tables  # the common case, called as before (keywords cost in this loop)
+                else _starts_paragraph(line, previous, extent_x0, extent_x1, in_references, across_table=True)
+            )
         ):
             if tables:
                 paragraphs.extend(tables)
