@@ -13,6 +13,10 @@ this module:
 - keeps the text of charts (ticks, legends, axis titles) out of the body: it becomes
   passages of its own, marked ``is_figure_text``, so that what is retrieved and quoted is
   prose;
+- reads tables found by their rules (see :mod:`.pdf_tables`) as passages of their own,
+  marked ``is_table`` and kept in the body (their numbers are evidence): the caption, then one
+  row per line with cells split by " | ", where the table stands; a paragraph it interrupts
+  reads on across it;
 - detects section headings (bold ones with a math symbol in them too) and keeps the
   references apart (``is_reference``);
 - cuts the text into passages of whole paragraphs, about 800–1500 characters, that never
