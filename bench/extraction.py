@@ -17,7 +17,10 @@ a shared machine disturb less), and the ratio pipeline / bare of each.
 Quality. For each kind of generated paper: how many body passages (what drafting quotes)
 hold a run of three or more bare numbers ("0.8 0.6 0.4 0.2", the debris of chart ticks and
 line numbers; the goal is none), whether the references were found, whether the section
-names are exactly the paper's, and how many passages hold figure text.
+names are exactly the paper's, how many passages hold figure text, and how many are tables.
+Table passages are body text but are counted apart, not as debris: their rows are numbers on
+purpose (one row per line, cells split by " | "), so "body" and "with number runs" are about
+the prose passages only.
 
 Usage: .venv/bin/python bench/extraction.py [--pages 40] [--rounds 7]
 """
@@ -47,6 +50,8 @@ KINDS = {
     "review copy, lineno numbers": {"line_numbers": "lines"},
     "contents page": {"with_contents": True},
     "heading with a formula": {"math_heading": True},
+    "tables (booktabs)": {"with_tables": True},
+    "tables (grid)": {"with_tables": "grid"},
     "all of them": EVERYTHING,
 }
 
@@ -95,18 +100,22 @@ def print_timing(label: str, paper: GeneratedPaper, rounds: int) -> None:
 
 def print_quality(pages: int) -> None:
     print(f"\nbody passages on generated papers ({pages} pages each, seed 0):")
-    columns = ("body", "with number runs", "references", "sections", "figure")
-    print(f"  {'paper':28s} {columns[0]:>5s} {columns[1]:>17s} {columns[2]:>10s} {columns[3]:>8s} {columns[4]:>6s}")
+    columns = ("prose", "with number runs", "references", "sections", "figure", "tables")
+    print(
+        f"  {'paper':28s} {columns[0]:>5s} {columns[1]:>17s} {columns[2]:>10s} {columns[3]:>8s} {columns[4]:>6s}"
+        f" {columns[5]:>6s}"
+    )
     for label, options in KINDS.items():
         paper = generate_paper(title=TITLE, pages=pages, **options)
         document = extract_pdf(paper.pdf, max_pages=500, time_limit=600.0)
-        body = document.body
+        body = [passage for passage in document.body if not passage.is_table]
         runs = sum(1 for passage in body if NUMBER_RUN_RE.search(passage.text))
         share = f"{runs} ({runs / len(body):.0%})" if body else "-"
         references = "found" if any(p.is_reference for p in document.passages) else "MISSING"
         sections = "exact" if document.sections == paper.sections else "differ"
         figures = len(document.figure_text)
-        print(f"  {label:28s} {len(body):5d} {share:>17s} {references:>10s} {sections:>8s} {figures:6d}")
+        tables = f"{len(document.tables)}/{len(paper.tables)}"
+        print(f"  {label:28s} {len(body):5d} {share:>17s} {references:>10s} {sections:>8s} {figures:6d} {tables:>6s}")
 
 
 def main() -> None:

@@ -13,6 +13,10 @@ this module:
 - keeps the text of charts (ticks, legends, axis titles) out of the body: it becomes
   passages of its own, marked ``is_figure_text``, so that what is retrieved and quoted is
   prose;
+- reads tables found by their rules (see :mod:`.pdf_tables`) as passages of their own,
+  marked ``is_table`` and kept in the body (their numbers are evidence): the caption, then one
+  row per line with cells split by " | ", where the table stands; a paragraph it interrupts
+  reads on across it;
 - detects section headings (bold ones with a math symbol in them too) and keeps the
   references apart (``is_reference``);
 - cuts the text into passages of whole paragraphs, about 800–1500 characters, that never
@@ -34,7 +38,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cache
-from itertools import accumulate, chain, count
+from itertools import accumulate, chain, count, repeat
 from operator import attrgetter, itemgetter
 from typing import Literal
 
@@ -43,7 +47,7 @@ from django.apps import apps
 from django.utils.translation import gettext
 
 from papernotes.external.errors import ExternalError
-from papernotes.ingestion import pdf_noise
+from papernotes.ingestion import pdf_noise, pdf_tables
 
 # MuPDF writes repair messages for damaged files to stdout, where nobody reads them; a
 # damaged file reaches the editor as ExtractedDocument.warnings or PdfExtractionError.
@@ -122,6 +126,7 @@ _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 _TERMINAL_PUNCTUATION = (".", "!", "?", ":")
 _HYPHENS = ("-", "\u2010", "\u00ad")
 _REFERENCE_START_RE = re.compile(r"^(?:\[\d{1,4}\]|\d{1,4}\.\s)")
+_TABLE_LABEL_RE = re.compile(r"^(?:table|tab\.)\s*(?:[A-Z]?\d{1,3}|[IVXL]{1,6})\b", re.IGNORECASE)
 
 
 def _(message: str) -> str:
@@ -151,6 +156,7 @@ class Passage:
     text: str
     is_reference: bool
     is_figure_text: bool = False  # the labels of one chart, not prose
+    is_table: bool = False  # one table: its caption, then a row per line ("cell | cell")
 
 
 @dataclass(frozen=True)
@@ -168,6 +174,11 @@ class ExtractedDocument:
     @property
     def figure_text(self) -> tuple[Passage, ...]:
         return tuple(p for p in self.passages if p.is_figure_text)
+
+    @property
+    def tables(self) -> tuple[Passage, ...]:
+        """The body passages that are tables (caption, then a row per line)."""
+        return tuple(p for p in self.passages if p.is_table)
 
 
 def extract_pdf(data: bytes, *, max_pages: int, time_limit: float) -> ExtractedDocument:
@@ -216,6 +227,8 @@ def _extract(data: bytes, max_pages: int, time_limit: float) -> ExtractedDocumen
         if document.is_repaired:
             warnings = (_("PDF の一部が壊れていたため修復して読み込みました。本文が欠けている可能性があります。"),)
         page_count = document.page_count
+    for page in pages:
+        page.lines.extend(map(_table_stand_in, page.tables, repeat(page.number)))
     ordered = [line for page in pages for line in _without_contents(_reading_order(page))]
     figures = [_Figure(page.number, labels) for page in pages for labels in page.figures]
     paragraphs, headings = _paragraphs(ordered, body_size, figures)
@@ -299,6 +312,7 @@ class _Line:
     math: bool = False  # only italic, math-font or script-size text (a formula, a subscript)
     group: tuple[int, int] = (0, 0)  # (page, n): same page, band and column
     edge_x0: float = 0.0  # left edge of the line's column
+    table: "_Table | None" = None  # set on a table's stand-in line only (see _table_stand_in)
 
 
 @dataclass
@@ -309,6 +323,16 @@ class _Page:
     lines: list[_Line] = field(default_factory=list)
     paths: list[tuple[float, float, float, float]] = field(default_factory=list)  # vector outlines
     figures: list[list[_Line]] = field(default_factory=list)  # each chart's labels
+    tables: list["_Table"] = field(default_factory=list)
+
+
+@dataclass
+class _Table:
+    """A table taken out of a page's lines: its box, caption lines and rows (cells joined)."""
+
+    box: tuple[float, float, float, float]
+    caption: list[str]
+    rows: list[str]
 
 
 def _read_pages(document: pymupdf.Document, started: float, time_limit: float) -> list[_Page]:
@@ -433,15 +457,40 @@ def _clean(text: str) -> str:
 
 
 def _set_aside_margin_numbers_and_figures(page: _Page) -> None:
-    """Drop a review copy's margin line numbers; move chart labels to ``page.figures``."""
+    """Drop a review copy's margin line numbers; move tables to ``page.tables`` and chart
+    labels to ``page.figures``.
+
+    Tables go first: their lines must not be taken for a chart's labels (a grid table's rules
+    make a drawing), nor their small type at the top of a page for a running header.
+    """
     numbers = pdf_noise.line_number_columns(page.lines)
     if numbers:
         page.lines = [line for index, line in enumerate(page.lines) if index not in numbers]
+    tables = pdf_tables.find_tables(page.lines, page.paths)
+    if tables:
+        lines = page.lines
+        page.tables = [
+            _Table(table.box, [lines[index].text for index in table.caption], table.rows) for table in tables
+        ]
+        taken = set().union(*(table.members for table in tables))
+        page.lines = [line for index, line in enumerate(lines) if index not in taken]
+        page.paths = pdf_tables.paths_outside(page.paths, tables)
     groups = pdf_noise.figure_text_groups(page.lines, page.paths, page.width, page.height)
     if groups:
         page.figures = [[page.lines[index] for index in group] for group in groups]
         taken = {index for group in groups for index in group}
         page.lines = [line for index, line in enumerate(page.lines) if index not in taken]
+
+
+def _table_stand_in(table: _Table, page_number: int) -> _Line:
+    """A line in the table's place, so that reading order puts the table where it is read: in
+    its column, or across the page cutting it into bands.
+
+    It has no text (the columns are weighed by their characters, and the table's are not
+    prose) and no size, so that no line on a nearby baseline is merged into it.
+    """
+    x0, y0, x1, y1 = table.box
+    return _Line(page_number, x0, y0, x1, y1, y0, "", 0.0, False, table=table)
 
 
 def _without_contents(rows: list[_Line]) -> list[_Line]:
@@ -630,10 +679,11 @@ class _Paragraph:
     page_start: int
     page_end: int
     lines: list[str] = field(default_factory=list)
+    is_table: bool = False  # lines are the caption (if any), then the rows
 
     @property
     def text(self) -> str:
-        return _join_lines(self.lines)
+        return "\n".join(self.lines) if self.is_table else _join_lines(self.lines)
 
 
 def _body_size(lines: Iterable[_Line]) -> float:
@@ -691,10 +741,17 @@ def _paragraphs(lines: list[_Line], body_size: float, figures: list[_Figure]) ->
     # The heading's last line while the next may continue it (headings wrap, see below).
     heading_line: _Line | None = None
     continued = 0
+    # Tables read since the current paragraph's last line: they are placed after it, since
+    # a paragraph a table interrupts goes on under it.
+    tables: list[_Paragraph] = []
     for line in lines:
         if waiting:
             waiting = _place_figures(waiting, line, section)
         text = line.text
+        if not text:  # only a table's stand-in has no text
+            tables.append(_table_paragraph(line, section, section_index, in_references))
+            heading_line = None
+            continue
         if heading_line is not None:
             if continued < _HEADING_CONTINUATION_LINES and _continues_heading(heading_line, line):
                 section = headings[-1] = f"{section} {text}"
@@ -714,6 +771,9 @@ def _paragraphs(lines: list[_Line], body_size: float, figures: list[_Figure]) ->
         else:
             heading, rest = _heading(line, body_size, seen_heading=section_index > 0)
         if heading is not None:
+            if tables:
+                paragraphs.extend(tables)
+                tables = []
             section, section_index = heading, section_index + 1
             in_references = _is_reference_heading(heading)
             current, previous = None, None
@@ -726,8 +786,15 @@ def _paragraphs(lines: list[_Line], body_size: float, figures: list[_Figure]) ->
         if (
             current is None
             or previous is None
-            or _starts_paragraph(line, previous, extent_x0, extent_x1, in_references)
+            or (
+                _starts_paragraph(line, previous, extent_x0, extent_x1, in_references)
+                if not tables  # the common case, called as before (keywords cost in this loop)
+                else _starts_paragraph(line, previous, extent_x0, extent_x1, in_references, across_table=True)
+            )
         ):
+            if tables:
+                paragraphs.extend(tables)
+                tables = []
             current = _Paragraph(section, section_index, in_references, line.page, line.page)
             paragraphs.append(current)
             extent_x0, extent_x1 = line.x0, line.x1
@@ -742,9 +809,20 @@ def _paragraphs(lines: list[_Line], body_size: float, figures: list[_Figure]) ->
         current.lines.append(line.text)
         current.page_end = line.page
         previous = line
+    paragraphs.extend(tables)
     for figure in waiting:
         figure.section = section
     return paragraphs, headings
+
+
+def _table_paragraph(line: _Line, section: str, section_index: int, in_references: bool) -> _Paragraph:
+    """The table behind a stand-in line as a paragraph of its own: caption, then rows."""
+    table = line.table
+    assert table is not None
+    caption = [_join_lines(table.caption)] if table.caption else []
+    paragraph = _Paragraph(section, section_index, in_references, line.page, line.page, is_table=True)
+    paragraph.lines = [*caption, *table.rows]
+    return paragraph
 
 
 def _continues_heading(heading: _Line, line: _Line) -> bool:
@@ -830,18 +908,21 @@ def _is_reference_heading(heading: str) -> bool:
     return name in _REFERENCE_NAMES
 
 
-def _starts_paragraph(line: _Line, previous: _Line, extent_x0: float, extent_x1: float, in_references: bool) -> bool:
+def _starts_paragraph(
+    line: _Line, previous: _Line, extent_x0: float, extent_x1: float, in_references: bool, *, across_table: bool = False
+) -> bool:
     """Whether ``line`` opens a new paragraph after ``previous``.
 
     The extent (``extent_x0`` to ``extent_x1``) spans the current paragraph's lines in
     ``previous``'s column, so indents and short lines are judged against the paragraph itself
     (an abstract set narrower than the body is not "indented"); on a column change the new
-    column's edge is the reference.
+    column's edge is the reference. With ``across_table`` a table stood between the two: the
+    gap it leaves says nothing, indents and line ends still do.
     """
     same_group = line.group == previous.group
     size, previous_size = line.size, previous.size
     larger = previous_size if previous_size > size else size  # max(), inlined
-    if same_group and line.baseline - previous.baseline > 1.45 * larger:
+    if same_group and line.baseline - previous.baseline > 1.45 * larger and not across_table:
         return True
     left = extent_x0 if same_group else line.edge_x0
     indent = line.x0 - left
@@ -907,11 +988,27 @@ class _Unit:
 
 
 def _passages(paragraphs: list[_Paragraph]) -> Iterator[Passage]:
+    """Passages of a section's paragraphs; a table is always a passage (or more) of its own,
+    and the prose before and after it is chunked apart."""
     position = 0
     start = 0
     for end in range(1, len(paragraphs) + 1):
-        if end == len(paragraphs) or paragraphs[end].section_index != paragraphs[start].section_index:
+        if (
+            end == len(paragraphs)
+            or paragraphs[end].section_index != paragraphs[start].section_index
+            or paragraphs[end].is_table
+            or paragraphs[start].is_table
+        ):
             section = paragraphs[start]
+            if section.is_table:
+                for text in _table_pieces(section.lines):
+                    yield Passage(
+                        position, section.page_start, section.page_end, section.section, text, section.is_reference,
+                        is_table=True,
+                    )  # fmt: skip
+                    position += 1
+                start = end
+                continue
             for units in _chunks(list(_units(paragraphs[start:end]))):
                 text = units[0].text + "".join(unit.joiner + unit.text for unit in units[1:])
                 page_start = min(unit.page_start for unit in units)
@@ -919,6 +1016,36 @@ def _passages(paragraphs: list[_Paragraph]) -> Iterator[Passage]:
                 yield Passage(position, page_start, page_end, section.section, text, section.is_reference)
                 position += 1
             start = end
+
+
+def _table_pieces(lines: list[str]) -> list[str]:
+    """A table's text, cut between rows into pieces of at most MAX_PASSAGE_CHARS.
+
+    A piece after the first opens with the table's label ("Table 4 (continued)"), so that a
+    piece retrieved alone still says which table its numbers are from.
+    """
+    label = _TABLE_LABEL_RE.match(lines[0])
+    heading = f"{label.group(0)} (continued)" if label else ""
+    pieces: list[str] = []
+    piece: list[str] = []
+    length = 0
+    for line in lines:
+        while len(line) > MAX_PASSAGE_CHARS:  # a caption or a row too long on its own
+            cut = line.rfind(" ", 0, MAX_PASSAGE_CHARS)
+            cut = cut if cut > 0 else MAX_PASSAGE_CHARS
+            if piece:
+                pieces.append("\n".join(piece))
+                piece, length = [], 0
+            pieces.append(line[:cut])
+            line = line[cut:].lstrip()
+        if piece and length + 1 + len(line) > MAX_PASSAGE_CHARS:
+            pieces.append("\n".join(piece))
+            piece, length = ([heading], len(heading)) if heading else ([], 0)
+        piece.append(line)
+        length += len(line) + 1
+    if piece:
+        pieces.append("\n".join(piece))
+    return pieces
 
 
 def _figure_passages(figures: list[_Figure], *, start: int) -> Iterator[Passage]:

@@ -329,6 +329,75 @@ def test_headings_as_real_papers_set_them():
     assert texts[document.sections[2]].startswith("The planner proposes waypoints for each step")
 
 
+# --- tables ------------------------------------------------------------------------------
+
+TABLE_CELLS = ("87.3%", "99.7%", "Claude Haiku 4.5", "80.6/80.1", "BiLSTM+ELMo+Attn", "MNLI-(m/mm)")
+
+
+@pytest.mark.parametrize("rules", ["booktabs", "grid"])
+def test_a_table_is_a_passage_of_its_own_caption_first_then_a_row_per_line(rules):
+    # Given a two-column paper with a booktabs table in a column, captioned above, that cuts a
+    # paragraph in two, and one across both columns at the top of a page, captioned below (or
+    # the same tables ruled both ways)
+    paper = _paper(pages=5, with_tables=rules)
+    # When it is extracted
+    document = _extracted(pages=5, with_tables=rules)
+    # Then each table is one body passage: its caption, then its rows with cells apart
+    assert [p.text for p in document.tables] == [table.text for table in paper.tables]
+    column_table = document.tables[0].text.splitlines()
+    assert column_table[0] == "Table 1: Repeated-call self-consistency of each judge model."
+    assert column_table[2] == "Claude Haiku 4.5 | 300 | 87.3%"
+    assert all(p in document.body and not p.is_figure_text for p in document.tables)
+    # And no chart was seen in the rules of a grid
+    assert document.figure_text == ()
+
+
+@pytest.mark.parametrize("rules", ["booktabs", "grid"])
+def test_prose_around_a_table_reads_as_written_without_its_cells(rules):
+    paper = _paper(pages=5, with_tables=rules)
+    document = _extracted(pages=5, with_tables=rules)
+    prose = [p for p in document.passages if not p.is_table]
+    prose_text = "\n\n".join(p.text for p in prose)
+    # The paragraph the column table interrupts reads on across it, whole, in one passage
+    interrupted = next(p for p in paper.paragraphs if p.marker == paper.interrupted_marker)
+    assert any(interrupted.text in p.text for p in prose)
+    # Every paragraph reads exactly as written, in order, and none holds a cell or a caption
+    assert [p.marker for p in paper.paragraphs if p.text not in prose_text] == []
+    assert markers_in(prose_text) == list(paper.markers)
+    assert [cell for cell in TABLE_CELLS if cell in prose_text] == []
+    assert "Table 1:" not in prose_text and "Table 2:" not in prose_text
+    # And the sections are the paper's own
+    assert document.sections == paper.sections
+
+
+def test_a_table_is_read_where_it_stands_in_its_section():
+    paper = _paper(pages=5, with_tables=True)
+    document = _extracted(pages=5, with_tables=True)
+    column_table, wide_table = document.tables
+    # The column table comes right after the paragraph it interrupts, in that paragraph's section
+    before = document.passages[column_table.position - 1]
+    assert paper.interrupted_marker in markers_in(before.text)
+    assert column_table.section == before.section == "1 Introduction"
+    # The table across the page opens its page, before either column
+    assert wide_table.page_start == 3
+    after = document.passages[wide_table.position + 1]
+    assert after.page_start == 3 and not after.is_table
+
+
+def test_a_table_too_long_for_one_passage_is_cut_between_rows():
+    # Given a table of many rows (what _table_pieces gets from a stand-in)
+    from papernotes.ingestion.pdf_text import _table_pieces
+
+    rows = [f"Model {n} | {n}.5 | {n % 7}.25%" for n in range(200)]
+    pieces = _table_pieces(["Table 9: Every model we ran.", *rows])
+    # Then every piece fits, no row is cut, and later pieces say which table they continue
+    assert all(len(piece) <= MAX_PASSAGE_CHARS for piece in pieces)
+    assert pieces[0].startswith("Table 9: Every model we ran.\nModel 0 | 0.5 | 0.25%")
+    assert all(piece.startswith("Table 9 (continued)\n") for piece in pieces[1:])
+    read = [line for piece in pieces for line in piece.splitlines() if line.startswith("Model")]
+    assert read == rows
+
+
 # --- PDFs that cannot be used -------------------------------------------------------------
 
 

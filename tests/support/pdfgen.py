@@ -22,6 +22,11 @@ Options add what real papers add and extraction must see through:
   each printed line on its own baseline, in the outer margin of its column, as the
   ``lineno`` package does for NeurIPS, ICML or ACL submissions;
 - ``with_contents``: a contents page after the first, with dotted leaders and page numbers;
+- ``with_tables``: two tables set as LaTeX's booktabs sets them (rules above, under the header
+  and below; no vertical rules), or with ``"grid"`` ruled both ways (a rule under every row,
+  one between every two columns): one in a column, captioned above, that interrupts a
+  paragraph (its lines go on under the table), and one across both columns at the top of a
+  later page, captioned below. They are listed in ``GeneratedPaper.tables``;
 - ``math_heading``: a subsection heading set in body-size bold with an italic math symbol and
   a smaller subscript (``2.1 Scaling with N_params``), as ``\textbf{… $N_{params}$}`` prints.
 
@@ -31,6 +36,7 @@ Everything is deterministic for a given set of arguments (``seed`` picks the wor
 import random
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import accumulate
 
 import pymupdf
@@ -94,6 +100,34 @@ class GeneratedParagraph:
 
 
 @dataclass(frozen=True)
+class GeneratedTable:
+    """A table as a correct extraction renders it: the caption, then one line per row."""
+
+    caption: str
+    rows: tuple[tuple[str, ...], ...]  # the header row first
+
+    @property
+    def text(self) -> str:
+        return "\n".join([self.caption, *(" | ".join(row) for row in self.rows)])
+
+
+_COLUMN_TABLE = (
+    ("Model", "Calls", "Unanimity"),
+    ("Claude Haiku 4.5", "300", "87.3%"),
+    ("GPT-5.4", "300", "84.3%"),
+    ("Gemini 3.5 Flash", "300", "86.3%"),
+    ("Llama 3.1 8B", "300", "99.7%"),
+)
+_WIDE_TABLE = (
+    ("System", "MNLI-(m/mm)", "QQP", "QNLI", "SST-2", "Average"),
+    ("Pre-OpenAI SOTA", "80.6/80.1", "66.1", "82.3", "93.2", "74.0"),
+    ("BiLSTM+ELMo+Attn", "76.4/76.1", "64.8", "79.8", "90.4", "71.0"),
+    ("OpenAI GPT", "82.1/81.4", "70.3", "87.4", "91.3", "75.1"),
+    ("BERT Large", "86.7/85.9", "72.1", "92.7", "94.9", "82.1"),
+)
+
+
+@dataclass(frozen=True)
 class GeneratedPaper:
     pdf: bytes
     title: str
@@ -104,6 +138,8 @@ class GeneratedPaper:
     hyphenated_words: tuple[str, ...]  # whole words the layout broke across two lines
     figure_labels: tuple[str, ...] = ()  # every readable label drawn inside a chart
     contents_page: int | None = None  # page number of the contents page, if any
+    tables: tuple[GeneratedTable, ...] = ()  # in reading order
+    interrupted_marker: str | None = None  # the paragraph a table cuts in two
 
     @property
     def markers(self) -> tuple[str, ...]:
@@ -163,6 +199,7 @@ def generate_paper(
     line_numbers: bool | str = False,
     with_contents: bool = False,
     math_heading: bool = False,
+    with_tables: bool | str = False,
     seed: int = 0,
 ) -> GeneratedPaper:
     """Lay out a paper of exactly ``pages`` pages (one more with ``with_contents``) and return
@@ -175,6 +212,11 @@ def generate_paper(
     layout = _Layout(fonts, pages, two_columns, with_hyphenation, with_ligatures)
     text = _TextSource(random.Random(seed))
     short_title = " ".join(title.split()[:4])
+    if with_tables and pages < 3:
+        raise ValueError("tables need at least 3 pages")
+    grid = with_tables == "grid"
+    tables: list[GeneratedTable] = []
+    interrupted: str | None = None
 
     abstract = text.paragraph("PM0001")
     layout.front_matter(title, text.authors(), abstract)
@@ -190,6 +232,11 @@ def generate_paper(
             body.pop()
         if not body:
             break
+        if with_tables and number == 3:
+            # A table* across both columns at the top of a page of its own, captioned below.
+            caption = "Table 2: GLUE test results of every system, scored by the evaluation server."
+            layout.table(caption, _WIDE_TABLE, wide=True, caption_above=False, grid=grid)
+            tables.append(GeneratedTable(caption, _WIDE_TABLE))
         if with_figures and number == 3:
             # A figure* across both columns, at the top of a page of its own (so that no
             # paragraph runs around it), captioned in the section before.
@@ -205,7 +252,19 @@ def generate_paper(
                     subheading = f"{number}.1 {_SUBSECTION_NAMES[number % len(_SUBSECTION_NAMES)]}"
                     layout.heading(subheading, SUBHEADING_SIZE)
                 sections.append(subheading)
-            layout.paragraph(paragraph)
+            if with_tables and number == 1 and index == 2:
+                # A table set "here" in the column, captioned above, cutting this paragraph
+                # after its second line.
+                caption = "Table 1: Repeated-call self-consistency of each judge model."
+                layout.paragraph(
+                    paragraph,
+                    after_line=1,
+                    insert=partial(layout.table, caption, _COLUMN_TABLE, wide=False, caption_above=True, grid=grid),
+                )
+                tables.append(GeneratedTable(caption, _COLUMN_TABLE))
+                interrupted = f"PM{counter:04d}"
+            else:
+                layout.paragraph(paragraph)
             paragraphs.append(GeneratedParagraph(sections[-1], f"PM{counter:04d}", paragraph))
             counter += 1
             if with_figures and number == 1 and index == 1:
@@ -237,6 +296,8 @@ def generate_paper(
         hyphenated_words=tuple(dict.fromkeys(layout.hyphenated)),
         figure_labels=tuple(text for chart in layout.all_charts() for text in chart.texts),
         contents_page=2 if with_contents else None,
+        tables=tuple(tables),
+        interrupted_marker=interrupted,
     )
 
 
@@ -444,14 +505,74 @@ class _Layout:
     def _measure(self, text: str, size: float, bold: bool) -> float:
         return self._width(self.fonts.bold if bold else self.fonts.regular, text, size)
 
-    def paragraph(self, text: str) -> None:
+    def paragraph(self, text: str, *, after_line: int | None = None, insert=None) -> None:
+        """Place a paragraph; ``insert`` (a float set "here") is called after line ``after_line``."""
         for index, (line, last) in enumerate(self._lines(text, self.column_width, first_indent=INDENT)):
             self._need(BODY_LEADING)
             self.y += BODY_LEADING
             x = self._column_x() + (INDENT if index == 0 else 0.0)
             width = self._width_from(x)
             self._place(line, self._zone(), x, self.y, width, last, self.fonts.regular, BODY_SIZE)
+            if index == after_line and insert is not None:
+                insert()
         self.y += PARAGRAPH_GAP
+
+    def table(
+        self, caption: str, rows: tuple[tuple[str, ...], ...], *, wide: bool, caption_above: bool, grid: bool
+    ) -> None:
+        """A table as booktabs sets it (thick top and bottom rules, a thin one under the
+        header), or ruled both ways with ``grid``: in the column, or across the page at the
+        top of a new page. Cells are left-aligned in columns as wide as their longest text."""
+        size, leading = 9.0, 12.0
+        if wide and self.two_columns:
+            self._new_page()
+            x, width, zone = MARGIN_X, PAGE_WIDTH - 2 * MARGIN_X, "wide"
+        else:
+            x, width, zone = self._column_x(), self.column_width, self._zone()
+        caption_lines = list(self._lines(caption, width, first_indent=0.0, size=CAPTION_SIZE))
+        height = len(rows) * leading + 14 + len(caption_lines) * CAPTION_LEADING + 12
+        if not wide:
+            self._need(height + 24)
+            self.y += 12  # \intextsep
+        pad = 6.0  # \tabcolsep
+        widths = [
+            max(self._width(self.fonts.regular, row[c], size) for row in rows) + 2 * pad for c in range(len(rows[0]))
+        ]
+        table_width = sum(widths)
+        left = x + (width - table_width) / 2
+        starts = list(accumulate([left, *widths[:-1]]))
+
+        def place_caption() -> None:
+            for line, last in caption_lines:
+                self.y += CAPTION_LEADING
+                self._place(line, zone, x, self.y, width, last, self.fonts.regular, CAPTION_SIZE)
+
+        if caption_above:
+            place_caption()
+            self.y += 6
+        strokes = []
+        rule = lambda y, thickness: pdfcharts.Stroke(((left, y), (left + table_width, y)), width=thickness)  # noqa: E731
+        top = self.y
+        strokes.append(rule(self.y, 0.8))
+        for index, row in enumerate(rows):
+            self.y += leading
+            words = tuple(_Word(start + pad, cell) for start, cell in zip(starts, row, strict=True))
+            self.items[-1].append(_Item(zone, self.y, words, self.fonts.regular, size))
+            if index == 0 or (grid and index < len(rows) - 1):
+                strokes.append(rule(self.y + 3.5, 0.5))
+        self.y += 3.5
+        strokes.append(rule(self.y, 0.8))
+        if grid:
+            for boundary in accumulate(widths):
+                strokes.append(pdfcharts.Stroke(((left + boundary, top), (left + boundary, self.y)), width=0.4))
+            strokes.append(pdfcharts.Stroke(((left, top), (left, self.y)), width=0.4))
+        self.charts[-1].append(pdfcharts.Chart(tuple(strokes), ()))
+        if not caption_above:
+            self.y += 4
+            place_caption()
+        self.y += 14.0 if wide else 8.0
+        if wide and self.two_columns:
+            self.top = self.y  # both columns start below the table
 
     def reference(self, text: str) -> None:
         # Hanging indent, as bibliography styles set it.
