@@ -343,8 +343,17 @@ class PaperPdfAdmin(ReadOnlyAdmin):
 
 @admin.register(Passage)
 class PassageAdmin(ReadOnlyAdmin):
-    list_display = ("paper", "position", "page_start", "page_end", "section", "is_reference", "is_figure_text")
-    list_filter = ("is_reference", "is_figure_text")
+    list_display = (
+        "paper",
+        "position",
+        "page_start",
+        "page_end",
+        "section",
+        "is_reference",
+        "is_figure_text",
+        "is_table",
+    )
+    list_filter = ("is_reference", "is_figure_text", "is_table")
     list_select_related = ("paper",)
     search_fields = ("paper__arxiv_id", "section", "text")
 

@@ -180,6 +180,7 @@ def paper_store_passages(*, paper_id: int, extracted: ExtractedDocument) -> int:
             text=passage.text,
             is_reference=passage.is_reference,
             is_figure_text=passage.is_figure_text,
+            is_table=passage.is_table,
         )
         for passage in extracted.passages
     )

@@ -49,6 +49,9 @@ class Passage(models.Model):
     is_reference = models.BooleanField(_("参考文献"), default=False)
     # Tick numbers, legends and axis titles of a chart: kept, but never quoted as prose.
     is_figure_text = models.BooleanField(_("図中の文字"), default=False)
+    # A table: its caption, then one row per line with cells split by " | ". Body text (its
+    # numbers are evidence), shown row by row on the review screen.
+    is_table = models.BooleanField(_("表"), default=False)
 
     objects = PassageQuerySet.as_manager()
 

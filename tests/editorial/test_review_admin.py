@@ -62,6 +62,23 @@ def test_review_screen_shows_source_beside_draft_with_lists_and_pdf_page_links(e
     assert 'class="qa-actions" data-qa=' in html
 
 
+def test_review_screen_shows_a_table_passage_row_by_row(editor_client, note):
+    # given a stored table passage of the note's paper
+    note.paper.passages.create(
+        position=1,
+        page_start=7,
+        page_end=7,
+        section="5 Results",
+        is_table=True,
+        text="Table 4: Self-consistency.\nModel | Unanimity\nClaude Haiku 4.5 | 87.3%",
+    )
+    # when the review screen is opened
+    html = editor_client.get(_note_url(note)).content.decode()
+    # then the table keeps its rows (a preformatted block), its cells escaped as text
+    assert 'class="passage__text passage__text--table"' in html
+    assert "Model | Unanimity\nClaude Haiku 4.5 | 87.3%" in html
+
+
 def test_editor_saves_and_approves_in_one_click(editor_client, editor, note):
     data = _form_data(editor_client.get(_note_url(note)))
     data["abstract_ja"] = "4つのベンチマークで評価し、人間の判断と高い相関を示す."

@@ -205,3 +205,19 @@ def test_chart_labels_are_stored_as_figure_text_apart_from_the_body(arxiv_server
     assert "Training Steps" in figure_text and "2 Layers" in figure_text
     assert "Training Steps" not in body and "2 Layers" not in body
     assert not passages.filter(is_figure_text=True, is_reference=True).exists()
+
+
+def test_tables_are_stored_as_body_passages_marked_as_tables(arxiv_server):
+    # Given a paper whose PDF has a booktabs table in a column and one across the page
+    arxiv_server.local_pdf_links = True
+    paper_pdf = pdfgen.generate_paper(title="Tabled paper", pages=5, with_tables=True)
+    arxiv_server.pdfs[f"{GOOD}v1"] = paper_pdf.pdf
+    # When it is ingested
+    states = _run(GOOD)
+    assert states[GOOD].status == IngestionStatus.SUCCEEDED, states[GOOD].last_error
+    # Then each table is one stored passage, marked as a table, among the body passages that
+    # drafting may quote
+    paper = Paper.objects.get(arxiv_id=GOOD)
+    tables = list(paper.passages.filter(is_table=True).values_list("text", flat=True))
+    assert tables == [table.text for table in paper_pdf.tables]
+    assert set(paper.passages.body().filter(is_table=True).values_list("text", flat=True)) == set(tables)
