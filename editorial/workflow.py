@@ -123,6 +123,12 @@ def _require_note_review(actor: User, note: Note) -> None:
         _require(actor, roles.PUBLISH_ISSUE, _("公開済みの号のノートは編集長だけが変更できます。"))
 
 
+def _move_note(note: Note, method: str, actor: User, action: str, *, comment: str) -> None:
+    """Run a note's transition and write its audit row."""
+    source, target = _move(note, method, actor)
+    _record(issue=note.issue, note=note, action=action, source=source, target=target, actor=actor, comment=comment)
+
+
 def _enqueue_refresh_findings(note_id: int) -> None:
     from editorial.tasks import refresh_findings_task
 
@@ -152,16 +158,7 @@ def note_start_review(*, note: Note, actor: User, comment: str = "") -> Note:
     """An editor takes up a note (also one still waiting for its draft: drafts can be written by hand)."""
     note = _locked_note(note.pk)
     _require_note_review(actor, note)
-    source, target = _move(note, "start_review", actor)
-    _record(
-        issue=note.issue,
-        note=note,
-        action=WorkflowAction.NOTE_START_REVIEW,
-        source=source,
-        target=target,
-        actor=actor,
-        comment=comment,
-    )
+    _move_note(note, "start_review", actor, WorkflowAction.NOTE_START_REVIEW, comment=comment)
     return note
 
 
@@ -172,16 +169,7 @@ def note_request_changes(*, note: Note, actor: User, comment: str) -> Note:
         raise WorkflowError(_("修正依頼には、何を直すかのコメントを書いてください。"))
     note = _locked_note(note.pk)
     _require_note_review(actor, note)
-    source, target = _move(note, "request_changes", actor)
-    _record(
-        issue=note.issue,
-        note=note,
-        action=WorkflowAction.NOTE_REQUEST_CHANGES,
-        source=source,
-        target=target,
-        actor=actor,
-        comment=comment,
-    )
+    _move_note(note, "request_changes", actor, WorkflowAction.NOTE_REQUEST_CHANGES, comment=comment)
     return note
 
 
@@ -198,16 +186,7 @@ def note_approve(*, note: Note, actor: User, comment: str = "") -> Note:
     blockers = note_approval_blockers(note=note)
     if blockers:
         raise PublicationBlocked(_("このノートはまだ承認できません"), reasons=blockers)
-    source, target = _move(note, "approve", actor)
-    _record(
-        issue=note.issue,
-        note=note,
-        action=WorkflowAction.NOTE_APPROVE,
-        source=source,
-        target=target,
-        actor=actor,
-        comment=comment,
-    )
+    _move_note(note, "approve", actor, WorkflowAction.NOTE_APPROVE, comment=comment)
     return note
 
 
@@ -216,16 +195,7 @@ def note_reopen(*, note: Note, actor: User, comment: str = "") -> Note:
     """Take an approval back (承認済み → レビュー中), e.g. to fix something found later."""
     note = _locked_note(note.pk)
     _require_note_review(actor, note)
-    source, target = _move(note, "reopen", actor)
-    _record(
-        issue=note.issue,
-        note=note,
-        action=WorkflowAction.NOTE_REOPEN,
-        source=source,
-        target=target,
-        actor=actor,
-        comment=comment,
-    )
+    _move_note(note, "reopen", actor, WorkflowAction.NOTE_REOPEN, comment=comment)
     return note
 
 
@@ -242,16 +212,8 @@ def note_texts_edited(*, note: Note, actor: User) -> bool:
     note = _locked_note(note.pk)
     if note.state != NoteState.APPROVED or note.issue.was_published:
         return False
-    source, target = _move(note, "reopen", actor)
-    _record(
-        issue=note.issue,
-        note=note,
-        action=WorkflowAction.NOTE_REOPEN,
-        source=source,
-        target=target,
-        actor=actor,
-        comment=_("承認後に文章が変更されたため、レビューに戻しました。"),
-    )
+    reason = _("承認後に文章が変更されたため、レビューに戻しました。")
+    _move_note(note, "reopen", actor, WorkflowAction.NOTE_REOPEN, comment=reason)
     return True
 
 
