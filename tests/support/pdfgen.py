@@ -551,7 +551,10 @@ class _Layout:
             place_caption()
             self.y += 6
         strokes = []
-        rule = lambda y, thickness: pdfcharts.Stroke(((left, y), (left + table_width, y)), width=thickness)  # noqa: E731
+
+        def rule(y: float, thickness: float) -> pdfcharts.Stroke:
+            return pdfcharts.Stroke(((left, y), (left + table_width, y)), width=thickness)
+
         top = self.y
         strokes.append(rule(self.y, 0.8))
         for index, row in enumerate(rows):
