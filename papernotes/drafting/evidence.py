@@ -2,7 +2,8 @@
 
 A model copying from a PDF's text may differ from it in ways that do not change the
 words: line breaks and runs of spaces, ligatures (ﬁ), curly quotes and dashes, a word
-hyphenated at a line end that extraction joined (or did not), a capital letter. Both sides
+hyphenated at a line end that extraction joined (or did not), a capital letter, the " | "
+between a table passage's cells (a model may quote a row without them). Both sides
 are normalised the same way before comparing; a quote cut with "..." matches when its
 pieces occur in order.
 """
@@ -26,6 +27,7 @@ _TRANSLATION = str.maketrans(
         "\u2212": "-",
         "\u2010": "-",
         "\u00ad": "",
+        "|": " ",
     }
 )
 # A piece shorter than this proves nothing ("the", "a").
@@ -39,9 +41,23 @@ def normalise(text: str) -> str:
     return _SPACES_RE.sub(" ", text).strip().lower()
 
 
+_QUOTE_MARKS = "\"'“”‘’"
+
+
 def _pieces(quote: str) -> list[str]:
-    stripped = quote.strip().strip("\"'“”‘’")
-    return [normalise(piece) for piece in _ELLIPSIS_RE.split(stripped) if piece.strip()]
+    # Each piece of a quote cut with "..." may carry its own quotation marks.
+    pieces = (piece.strip().strip(_QUOTE_MARKS) for piece in _ELLIPSIS_RE.split(quote))
+    return [normalise(piece) for piece in pieces if piece.strip()]
+
+
+def _in_order(pieces: list[str], haystack: str) -> bool:
+    at = 0
+    for piece in pieces:
+        found = haystack.find(piece, at)
+        if found < 0:
+            return False
+        at = found + len(piece)
+    return True
 
 
 def quote_in_passage(quote: str, passage: str) -> bool:
@@ -50,12 +66,7 @@ def quote_in_passage(quote: str, passage: str) -> bool:
     if not pieces or sum(len(piece) for piece in pieces) < MIN_PIECE_CHARS:
         return False
     haystack = normalise(passage)
+    if _in_order(pieces, haystack):
+        return True
     # Hyphenation may be joined in one text and not the other: compare without hyphens too.
-    unhyphenated = haystack.replace("-", "")
-    at = 0
-    for piece in pieces:
-        found = haystack.find(piece, at)
-        if found < 0:
-            return all(piece.replace("-", "") in unhyphenated for piece in pieces)
-        at = found + len(piece)
-    return True
+    return _in_order([piece.replace("-", "") for piece in pieces], haystack.replace("-", ""))
