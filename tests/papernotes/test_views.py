@@ -209,12 +209,14 @@ def test_shared_category_names_show_arxivs_codes(client):
     NoteFactory(issue=issue, position=1, state=APPROVED, paper_as_shown_data=shown, paper=PaperFactory(categories=[]))
 
     # when a reader opens the issue
-    text = _text(client.get(_detail_url("2024-04-29")).content.decode())
+    html = client.get(_detail_url("2024-04-29")).content.decode()
 
-    # then each name carries its code, as arXiv shows them
+    # then each name carries its code, as arXiv shows them, and a code is never broken at a
+    # hyphen across lines
     assert (
         "Machine Learning (cs.LG); Disordered Systems and Neural Networks (cond-mat.dis-nn); Machine Learning (stat.ML)"
-    ) in text
+    ) in _text(html)
+    assert '<span class="code">(cond-mat.dis-nn)</span>' in html
 
 
 def test_issue_page_shows_only_approved_notes(client):
