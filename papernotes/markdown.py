@@ -116,3 +116,24 @@ def _render_reader(text: str, extensions: tuple[str, ...]) -> str:
 def phrase_breaks(text: str) -> SafeString:
     """Plain text (a one-line summary, an intro) as HTML with phrase breaks."""
     return mark_safe(_wbr_between_phrases(escape(text or "")))
+
+
+# A URL in Japanese text ends where its ASCII characters end: Japanese prose puts no space
+# after it (Django's urlize takes the whole run for one word and links 「ここでは、https://…」),
+# and the blog glues some URLs together ("https://www.chatpdf.com/https://scispace.com/").
+_URL_RE = re.compile(r"https?://(?:(?!https?://)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%])+")
+_URL_TRAILING = ".,;:!?'"
+
+
+def linkify(text: str) -> SafeString:
+    """Plain text as HTML: its http(s) URLs as links, the rest escaped with phrase breaks."""
+    out, at = [], 0
+    for match in _URL_RE.finditer(text or ""):
+        url = match.group().rstrip(_URL_TRAILING)
+        if url.endswith(")") and url.count("(") < url.count(")"):
+            url = url[:-1]  # "(https://example.org)" closes outside the URL
+        out.append(phrase_breaks(text[at : match.start()]))
+        out.append(f'<a href="{escape(url)}" rel="nofollow">{escape(url)}</a>')
+        at = match.start() + len(url)
+    out.append(phrase_breaks((text or "")[at:]))
+    return mark_safe("".join(out))

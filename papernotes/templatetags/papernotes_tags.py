@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from papernotes.categories import ShownCategory, note_categories
-from papernotes.markdown import phrase_breaks, render_reader_markdown
+from papernotes.markdown import linkify, phrase_breaks, render_reader_markdown
 
 register = template.Library()
 
@@ -19,6 +19,12 @@ _ARXIV_HTTP = re.compile(r"^http://(export\.|www\.)?arxiv\.org/", re.IGNORECASE)
 def markdown_filter(text: str | None) -> SafeString:
     """Markdown as sanitised HTML with phrase breaks (``{{ note.abstract_ja|markdown }}``)."""
     return render_reader_markdown(text or "")
+
+
+@register.filter(name="linkify")
+def linkify_filter(text: str | None) -> SafeString:
+    """Plain text with its URLs as links, for Japanese text (``{{ issue.intro|linkify }}``)."""
+    return linkify(text or "")
 
 
 @register.filter

@@ -219,6 +219,34 @@ def test_shared_category_names_show_arxivs_codes(client):
     assert '<span class="code">(cond-mat.dis-nn)</span>' in html
 
 
+def test_urls_in_a_japanese_intro_are_linked_without_the_words_around_them(client):
+    # given an intro written as the blog writes it: no space between Japanese words and a
+    # URL, a URL ending in a full stop, and two URLs glued together
+    WeeklyIssueFactory(
+        week_start=MONDAY,
+        published=True,
+        intro=(
+            "ここでは、https://twitter.com/dair_ai で紹介された論文です.詳しくはhttps://example.org/a_(b).\n"
+            "お勧め:https://www.chatpdf.com/https://scispace.com/などがあります."
+        ),
+    )
+
+    # when a reader opens the issue
+    html = client.get(_detail_url("2024-04-29")).content.decode()
+    intro = html.split('<div class="issue__intro ja">', 1)[1].split("</div>", 1)[0]
+
+    # then exactly the four URLs are links, each to itself, and the text reads as written
+    links = re.findall(r'<a href="([^"]+)" rel="nofollow">([^<]+)</a>', intro)
+    assert links == [
+        ("https://twitter.com/dair_ai", "https://twitter.com/dair_ai"),
+        ("https://example.org/a_(b)", "https://example.org/a_(b)"),
+        ("https://www.chatpdf.com/", "https://www.chatpdf.com/"),
+        ("https://scispace.com/", "https://scispace.com/"),
+    ]
+    assert "ここでは、" in _text(intro) and "で紹介された論文です.詳しくは" in _text(intro)
+    assert "などがあります." in _text(intro)
+
+
 def test_issue_page_shows_only_approved_notes(client):
     # given a published issue with an approved note and one still in review
     issue = WeeklyIssueFactory(week_start=MONDAY, published=True)
