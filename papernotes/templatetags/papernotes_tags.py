@@ -5,7 +5,8 @@ import re
 
 from django import template
 from django.utils import timezone
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from papernotes.categories import ShownCategory, note_categories
 from papernotes.markdown import linkify, phrase_breaks, render_reader_markdown
@@ -19,6 +20,16 @@ _ARXIV_HTTP = re.compile(r"^http://(export\.|www\.)?arxiv\.org/", re.IGNORECASE)
 def markdown_filter(text: str | None) -> SafeString:
     """Markdown as sanitised HTML with phrase breaks (``{{ note.abstract_ja|markdown }}``)."""
     return render_reader_markdown(text or "")
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@register.filter
+def keep_dates(text) -> SafeString:
+    """``text`` escaped, its ISO dates unbreakable: browsers may break a line after a hyphen,
+    and 「2024-05-」 / 「05】」 on two lines of a phone screen reads as two things."""
+    return mark_safe(ISO_DATE.sub(lambda m: f'<span class="nowrap">{m.group()}</span>', escape(text)))
 
 
 @register.filter(name="linkify")
