@@ -141,14 +141,7 @@ def drafting_fail(*, note_id: int, run: int, outcome: FailureOutcome) -> None:
     if drafting.run != run:
         return
     drafting.status = DraftingStatus.FAILED if outcome.final else DraftingStatus.QUEUED
-    drafting.record_failure(
-        code=outcome.error.code,
-        message=outcome.error.message,
-        final=outcome.final,
-        retry_number=outcome.retry,
-        max_retries=outcome.max_retries,
-        retry_in=outcome.countdown,
-    )
+    drafting.record_failure(**outcome.failure_fields())
     drafting.save()
 
 

@@ -36,6 +36,18 @@ class FailureOutcome:
     max_retries: int
     countdown: float | None
 
+    def failure_fields(self) -> dict:
+        """The keyword arguments of ``PipelineState.record_failure`` (and of the services
+        that call it) for this outcome."""
+        return {
+            "code": self.error.code,
+            "message": self.error.message,
+            "final": self.final,
+            "retry_number": self.retry,
+            "max_retries": self.max_retries,
+            "retry_in": self.countdown,
+        }
+
 
 def as_external_error(error: BaseException, *, timeout_message: str) -> ExternalError:
     """The failure as the editor reads it. A bug (any other exception) is final, not retried."""

@@ -36,16 +36,7 @@ def _fail(task, error: BaseException, *, paper_ids: list[int], stage: str, timeo
 
     def record(outcome: FailureOutcome) -> None:
         for paper_id in paper_ids:
-            pipeline.ingestion_stage_fail(
-                paper_id=paper_id,
-                stage=stage,
-                code=outcome.error.code,
-                message=outcome.error.message,
-                final=outcome.final,
-                retry_number=outcome.retry,
-                max_retries=outcome.max_retries,
-                retry_in=outcome.countdown,
-            )
+            pipeline.ingestion_stage_fail(paper_id=paper_id, stage=stage, **outcome.failure_fields())
 
     record_then_retry(task, error, timeout_message=timeout_message, record=record)
 
