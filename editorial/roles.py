@@ -8,6 +8,9 @@ these permissions whoever calls them (admin, command, API), and the admin's
 ``has_*_permission`` methods use the same ones.
 """
 
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
+
 EDITOR_GROUP = "編集者"
 CHIEF_EDITOR_GROUP = "編集長"
 
@@ -29,9 +32,9 @@ EDITOR_PERMISSIONS = (
     "papernotes.view_passage",
     "papernotes.view_paperingestion",
     "papernotes.view_issuesourcelist",
-    "editorial.view_glossaryentry",
-    "editorial.add_glossaryentry",
-    "editorial.change_glossaryentry",
+    "papernotes.view_glossaryentry",
+    "papernotes.add_glossaryentry",
+    "papernotes.change_glossaryentry",
     "editorial.view_workflowevent",
     "editorial.view_reviewcomment",
     "editorial.add_reviewcomment",
@@ -54,7 +57,7 @@ CHIEF_EDITOR_PERMISSIONS = (
     "papernotes.add_note",
     "papernotes.delete_note",
     "papernotes.view_paperpdf",
-    "editorial.delete_glossaryentry",
+    "papernotes.delete_glossaryentry",
     "editorial.delete_noteassignment",
     "editorial.view_scheduledpublication",
     "editorial.delete_findingdismissal",
@@ -66,25 +69,26 @@ CHIEF_EDITOR_PERMISSIONS = (
 ROLE_PERMISSIONS = {EDITOR_GROUP: EDITOR_PERMISSIONS, CHIEF_EDITOR_GROUP: CHIEF_EDITOR_PERMISSIONS}
 
 
-def sync_role_groups(apps, role_permissions: dict[str, tuple[str, ...]] = ROLE_PERMISSIONS) -> None:
-    """Create the role groups and give each its permissions (idempotent; used by migrations).
+def sync_role_groups(*, apps=None, using: str = "default", **kwargs) -> None:
+    """Give each role group exactly the permissions listed here (idempotent).
 
-    ``apps`` is the migration's app registry. Permissions of models are normally created
-    after all migrations ran; they are created here first so a fresh database gets
-    complete groups.
+    Run after every ``migrate`` (``post_migrate``, see ``EditorialConfig.ready``), so the
+    groups always match this module, whatever order apps and migrations ran in. A
+    permission granted to a group by hand is taken back: the roles are defined here.
     """
-    from django.contrib.auth.management import create_permissions
-
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
-
+    apps = apps or global_apps
+    # Permissions of every app first (post_migrate reaches the apps one by one); the
+    # global configs say which apps have models, ``apps`` holds the models themselves.
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, apps=apps, using=using)
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
-    for name, permissions in role_permissions.items():
-        group, _created = group_model.objects.get_or_create(name=name)
+    for name, permissions in ROLE_PERMISSIONS.items():
+        group, _created = group_model.objects.using(using).get_or_create(name=name)
+        wanted = []
         for dotted in permissions:
             app_label, codename = dotted.split(".", 1)
-            permission = permission_model.objects.get(content_type__app_label=app_label, codename=codename)
-            group.permissions.add(permission)
+            wanted.append(
+                permission_model.objects.using(using).get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(wanted)

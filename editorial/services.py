@@ -14,6 +14,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils.translation import gettext
 
+from editorial import roles
+from editorial.models import ReviewComment
 from papernotes.models import Note, QuestionAnswer, TextSource
 
 Provenanced = TypeVar("Provenanced", Note, QuestionAnswer)
@@ -87,8 +89,6 @@ class ReviewError(ValueError):
 
 def _require_note_edit(*, note: Note, user) -> None:
     """Editors edit notes of unpublished issues; a published note is a correction (chief editors)."""
-    from editorial import roles
-
     if user is None:
         return
     if not (user.is_active and user.has_perm("papernotes.change_note")):
@@ -100,9 +100,6 @@ def _require_note_edit(*, note: Note, user) -> None:
 @transaction.atomic
 def note_add_comment(*, note: Note, user, text: str, field: str = "", qa_position: int | None = None):
     """A reviewer's comment on a note (or one field / one Q&A pair of it)."""
-    from editorial import roles
-    from editorial.models import ReviewComment
-
     if not text.strip():
         raise ReviewError(gettext("コメントが空です。"))
     if not (user.is_active and user.has_perm(roles.REVIEW_NOTE)):

@@ -129,30 +129,6 @@ def _move_note(note: Note, method: str, actor: User, action: str, *, comment: st
     _record(issue=note.issue, note=note, action=action, source=source, target=target, actor=actor, comment=comment)
 
 
-def _enqueue_refresh_findings(note_id: int) -> None:
-    from editorial.tasks import refresh_findings_task
-
-    refresh_findings_task.delay(note_id)
-
-
-@transaction.atomic
-def note_mark_drafted(*, note_id: int, actor: User = None) -> bool:
-    """The machine draft of a note is complete: 下書き待ち → 下書き済み.
-
-    A no-op returning False in any other state (a late or repeated task result), so the
-    drafting task may call it unconditionally.
-    """
-    note = _locked_note(note_id)
-    if note.state != NoteState.AWAITING_DRAFT:
-        return False
-    source, target = _move(note, "mark_drafted", actor)
-    transaction.on_commit(lambda: _enqueue_refresh_findings(note.pk))
-    _record(
-        issue=note.issue, note=note, action=WorkflowAction.NOTE_MARK_DRAFTED, source=source, target=target, actor=actor
-    )
-    return True
-
-
 @transaction.atomic
 def note_start_review(*, note: Note, actor: User, comment: str = "") -> Note:
     """An editor takes up a note (also one still waiting for its draft: drafts can be written by hand)."""

@@ -1,204 +1,33 @@
-"""Writes to the content domain: importing back issues.
+"""Writes of the content core that the pipelines need, with the core's own invariants.
 
-Every write goes through a function here, so the rules that protect published content
-and editors' text hold for every caller (management command, admin, API, tasks).
+The editorial workflow (``editorial.workflow``) owns every transition a person asks for,
+with its permission, guard and audit row. The one transition made by the machine itself
+lives here, so that the drafting pipeline can make it without importing the editors'
+side: it sends :data:`papernotes.signals.note_drafted`, and ``editorial`` records it.
 """
 
-import datetime
-from dataclasses import dataclass, field
-
 from django.db import transaction
-from django.db.models import F
-from django.utils.translation import gettext as _
 
-from papernotes import taxonomy
-from papernotes.ingestion.ids import InvalidArxivId, parse_arxiv_id
-from papernotes.models import (
-    Note,
-    NoteState,
-    Paper,
-    PaperAsShown,
-    QuestionAnswer,
-    TextSource,
-    WeeklyIssue,
-)
-from papernotes.textformat import IssueDocument, IssueFormatError, PaperSection
+from papernotes.models import Note, NoteState
+from papernotes.signals import note_drafted
 
+# Positions are moved out of the way by this much before a reorder, so a unique
+# (parent, position) constraint never sees two rows on one number mid-way.
 POSITION_PARKING_OFFSET = 1000
 
 
-class ImportConflict(ValueError):
-    """A re-import would remove something an editor wrote."""
-
-
-@dataclass
-class ImportResult:
-    issue: WeeklyIssue
-    issue_created: bool
-    papers_created: int = 0
-    papers_updated: int = 0
-    notes_removed: int = 0
-    kept_editor_fields: list[str] = field(default_factory=list)
-
-
-def _abs_url(pdf_url: str) -> str:
-    return pdf_url.replace("/pdf/", "/abs/").removesuffix(".pdf")
-
-
-def _paper_from_section(section: PaperSection) -> tuple[Paper, bool]:
-    """The paper a section shows, created or brought up to the section's version.
-
-    A paper already known at a later version (another issue, or arXiv) is left as it is:
-    an old back issue never rolls its metadata back. What this issue shows is frozen on
-    its note instead (see ``PaperAsShown``).
-    """
-    try:
-        ref = parse_arxiv_id(section.pdf_url)
-    except InvalidArxivId as error:
-        raise IssueFormatError(section.line_no, _("URL から arXiv ID を読み取れません"), section.pdf_url) from error
-    version = ref.version or 1
-    paper = Paper.objects.filter(arxiv_id=ref.arxiv_id).first()
-    created = paper is None
-    if created:
-        paper = Paper(arxiv_id=ref.arxiv_id)
-    elif paper.has_metadata and paper.latest_version > version:
-        return paper, False
-    # Names map back to codes only when unambiguous ("Machine Learning" is cs.LG or stat.ML);
-    # the names themselves are kept verbatim on the note.
-    paper.categories = [code for name in section.category_names if (code := taxonomy.code_for_name(name))]
-    paper.title = section.title
-    paper.authors = list(section.authors)
-    paper.first_published_on = section.first_published_on
-    paper.latest_updated_on = section.latest_updated_on
-    paper.latest_version = version
-    paper.pdf_url = section.pdf_url
-    paper.abs_url = _abs_url(section.pdf_url)
-    paper.save()
-    return paper, created
-
-
-def _shown(section: PaperSection) -> dict:
-    return PaperAsShown(
-        title=section.title,
-        authors=section.authors,
-        first_published_on=section.first_published_on,
-        latest_updated_on=section.latest_updated_on,
-        pdf_url=section.pdf_url,
-        abs_url=_abs_url(section.pdf_url),
-        category_names=section.category_names,
-    ).to_json()
-
-
-def _check_unique_papers(document: IssueDocument) -> None:
-    seen: dict[str, int] = {}
-    for section in document.papers:
-        try:
-            arxiv_id = parse_arxiv_id(section.pdf_url).arxiv_id
-        except InvalidArxivId:
-            continue  # reported with its line when the paper is imported
-        if arxiv_id in seen:
-            raise IssueFormatError(
-                section.line_no,
-                _("同じ論文({arxiv_id})が {line} 行目にもあります").format(arxiv_id=arxiv_id, line=seen[arxiv_id]),
-                section.title,
-            )
-        seen[arxiv_id] = section.line_no
-
-
-def _apply_imported(obj, values: dict[str, str], result: ImportResult, label: str) -> None:
-    for name, text in values.items():
-        obj.set_imported_text(name, text)
-        if obj.source_of(name) == TextSource.EDITOR and getattr(obj, name) != text:
-            result.kept_editor_fields.append(f"{label} {obj._meta.get_field(name).verbose_name}")
-
-
-def _has_editor_text(obj) -> bool:
-    return any(obj.source_of(name) == TextSource.EDITOR for name in obj.provenanced_fields)
-
-
 @transaction.atomic
-def issue_import(*, document: IssueDocument, published_at: datetime.datetime | None = None) -> ImportResult:
-    """Import a back issue as published content, updating it in place on re-import.
+def note_mark_drafted(*, note_id: int) -> bool:
+    """The machine draft of a note is complete: 下書き待ち → 下書き済み.
 
-    A new week is published through the editorial workflow (an audit row, frozen paper
-    metadata). A week that was already published (or withdrawn) is updated in place and
-    keeps its state. A week that exists but was never published is refused
-    (:class:`ImportConflict`): importing must not publish a draft someone is working on.
-    An editor's text is never overwritten; notes or Q&A pairs that the file no longer
-    has are removed, unless an editor wrote in them (then :class:`ImportConflict`).
-    The whole import is one transaction: on any error nothing changes.
+    A no-op returning False in any other state (a late or repeated task result), so the
+    drafting task may call it unconditionally.
     """
-    from editorial.checks.services import note_refresh_findings
-    from editorial.workflow import issue_publish
-
-    _check_unique_papers(document)
-    issue, created = WeeklyIssue.objects.select_for_update().get_or_create(week_start=document.week_start)
-    if not created and not issue.was_published:
-        raise ImportConflict(
-            _(
-                "{week} の号は未公開({state})で編集中のため、取り込みで上書き・公開できません。"
-                "管理画面でその号の作業を続けるか、号を削除してから取り込んでください"
-            ).format(week=document.week_start.isoformat(), state=issue.get_state_display())
-        )
-    result = ImportResult(issue=issue, issue_created=created)
-    issue.intro = document.intro
-    issue.save()
-
-    existing = {note.paper_id: note for note in issue.notes.select_related("paper")}
-    # Park current positions out of the way so that reordering never trips the
-    # unique (issue, position) constraint mid-way.
-    issue.notes.update(position=F("position") + POSITION_PARKING_OFFSET)
-
-    kept_paper_ids = set()
-    for position, section in enumerate(document.papers, start=1):
-        paper, paper_created = _paper_from_section(section)
-        result.papers_created += paper_created
-        result.papers_updated += not paper_created
-        kept_paper_ids.add(paper.pk)
-        note = existing.get(paper.pk) or Note(issue=issue, paper=paper, state=NoteState.APPROVED)
-        note.position = position
-        note.paper_as_shown_data = _shown(section)
-        label = _("{position} 番目の論文").format(position=position)
-        _apply_imported(note, {"summary": section.summary, "abstract_ja": section.abstract_ja}, result, label)
-        note.save()
-        _import_qas(note, section, result, label)
-
-    for paper_id, note in existing.items():
-        if paper_id in kept_paper_ids:
-            continue
-        if _has_editor_text(note) or any(_has_editor_text(qa) for qa in note.qas.all()):
-            raise ImportConflict(
-                _("「{title}」はファイルにありませんが、編集者が書いた文章があるため削除できません").format(
-                    title=note.paper.title
-                )
-            )
-        note.delete()
-        result.notes_removed += 1
-    for note in issue.notes.all():
-        note_refresh_findings(note_id=note.pk)  # the dashboard's counts and the review screen
-    if created:
-        result.issue = issue_publish(
-            issue=issue,
-            actor=None,
-            published_at=published_at,
-            comment=_("過去の号の取り込み"),
-            # Back issues were published as they are: the checks do not hold them back.
-            override_reason=_("公開済みの過去の号をそのまま取り込みました"),
-        )
-    return result
-
-
-def _import_qas(note: Note, section: PaperSection, result: ImportResult, label: str) -> None:
-    existing = {qa.position: qa for qa in note.qas.all()} if note.pk else {}
-    for position, pair in enumerate(section.qas, start=1):
-        qa = existing.pop(position, None) or QuestionAnswer(note=note, position=position)
-        _apply_imported(qa, {"question": pair.question, "answer": pair.answer}, result, f"{label} Q{position}")
-        qa.save()
-    for qa in existing.values():
-        if _has_editor_text(qa):
-            raise ImportConflict(
-                _("{label} の Q{position} はファイルにありませんが、編集者が書いた文章があるため削除できません").format(
-                    label=label, position=qa.position
-                )
-            )
-        qa.delete()
+    note = Note.objects.select_for_update().select_related("issue").get(pk=note_id)
+    if note.state != NoteState.AWAITING_DRAFT:
+        return False
+    source = note.state
+    note.mark_drafted()
+    note.save()
+    note_drafted.send(sender=Note, note=note, source=source, target=note.state)
+    return True

@@ -4,8 +4,17 @@ import datetime
 
 import factory
 
-from editorial.models import GlossaryEntry
-from papernotes.models import IssueState, Note, NoteState, Paper, Passage, QuestionAnswer, TextSource, WeeklyIssue
+from papernotes.models import (
+    GlossaryEntry,
+    IssueState,
+    Note,
+    NoteState,
+    Paper,
+    Passage,
+    QuestionAnswer,
+    TextSource,
+    WeeklyIssue,
+)
 
 
 class PaperFactory(factory.django.DjangoModelFactory):

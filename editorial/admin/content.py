@@ -15,8 +15,10 @@ from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 from simple_history.admin import SimpleHistoryAdmin
 
+from editorial import roles
 from editorial.admin.forms import PaperForm, ProvenancedTextForm, QuestionAnswerForm
 from editorial.admin.ingestion import PaperPipelineAdminMixin
+from editorial.checks.services import note_refresh_findings
 from editorial.services import ReviewError, qa_save_editor_changes
 from papernotes.models import NEWSLETTER_NAME, Paper, QuestionAnswer
 
@@ -124,16 +126,12 @@ class QuestionAnswerAdmin(ProvenancedTextAdmin):
         return qa.get_answer_source_display()
 
     def has_change_permission(self, request, obj=None) -> bool:
-        from editorial import roles
-
         allowed = super().has_change_permission(request, obj)
         if obj is not None and obj.note.issue.was_published:
             return allowed and request.user.has_perm(roles.PUBLISH_ISSUE)
         return allowed
 
     def save_model(self, request, obj, form, change):
-        from editorial.checks.services import note_refresh_findings
-
         try:
             changed = qa_save_editor_changes(qa=obj, changed_data=self.editor_changes(request, form), user=request.user)
         except ReviewError as error:

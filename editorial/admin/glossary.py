@@ -12,7 +12,7 @@ from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from editorial.admin.forms import LinesField
-from editorial.models import GlossaryEntry
+from papernotes.models import GlossaryEntry
 
 
 class VariantsWidget(widgets.Widget):

@@ -32,6 +32,7 @@ from editorial.admin.forms import NoteReviewForm, QuestionAnswerFormSet, Questio
 from editorial.checks.selectors import open_findings, with_finding_counts
 from editorial.checks.services import DismissalError, finding_dismiss, note_refresh_findings
 from editorial.diffs import diff_html
+from editorial.history import compare_note_revisions, note_revisions
 from editorial.models import FindingDismissal, QualityFinding
 from editorial.services import (
     ReviewError,
@@ -368,8 +369,6 @@ class NoteAdmin(NoteDraftingAdminMixin, ProvenancedTextAdmin):
         return own + super().get_urls()
 
     def history_compare_view(self, request, note_id: int):
-        from editorial.history import compare_note_revisions, note_revisions
-
         note = get_object_or_404(Note, pk=note_id)
         if not self.has_view_or_change_permission(request, note):
             raise PermissionDenied

@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from editorial import roles
-from editorial.models import FindingDismissal, GlossaryEntry, QualityFinding
-from editorial.selectors import glossary_entries_for_text
-from papernotes.models import Note
+from editorial.models import FindingDismissal, QualityFinding
+from papernotes.glossary import glossary_entries_for_text
+from papernotes.models import GlossaryEntry, Note
 
 from . import run_checks
 from .base import Finding, GlossaryTerm, NoteText, QAText

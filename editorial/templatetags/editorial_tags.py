@@ -2,6 +2,7 @@
 
 from django import template
 
+from editorial.dashboard import dashboard_for
 from papernotes.templatetags.papernotes_tags import keep_dates
 
 register = template.Library()
@@ -9,8 +10,6 @@ register = template.Library()
 
 @register.inclusion_tag("editorial/dashboard.html", takes_context=True)
 def editorial_dashboard(context):
-    from editorial.dashboard import dashboard_for
-
     return {"dashboard": dashboard_for(user=context["request"].user), "request": context["request"]}
 
 

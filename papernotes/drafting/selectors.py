@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 
-from editorial.selectors import glossary_entries_for_text
 from papernotes.drafting.retrieval import Candidate
 from papernotes.drafting.steps import GlossaryTerm, PaperInput
+from papernotes.glossary import glossary_entries_for_text
 from papernotes.models import DraftingStep, LlmCall, LlmCallOutcome, Note
 
 

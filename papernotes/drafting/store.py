@@ -24,7 +24,6 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from editorial.workflow import note_mark_drafted
 from papernotes.drafting.llm import CallRecord
 from papernotes.drafting.pricing import call_cost
 from papernotes.drafting.steps import AnsweredPair, AnswerResult, ReadResult
@@ -40,6 +39,7 @@ from papernotes.models import (
     QuestionAnswer,
     TextSource,
 )
+from papernotes.services import note_mark_drafted
 
 logger = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from .choices import (
     TextSource,
 )
 from .drafting import AnswerEvidence, LlmCall, NoteDrafting
+from .glossary import GlossaryEntry
 from .ingestion import IssueSourceList, PaperIngestion, PaperPdf, Passage
 from .issue import NEWSLETTER_NAME, Note, QuestionAnswer, WeeklyIssue
 from .paper import Paper
@@ -26,6 +27,7 @@ __all__ = [
     "AnswerEvidence",
     "DraftingStatus",
     "DraftingStep",
+    "GlossaryEntry",
     "IngestionStage",
     "IngestionStatus",
     "IssueSourceList",

@@ -1,7 +1,6 @@
 """Users in the two roles, as the role migration sets them up."""
 
 import pytest
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
@@ -15,7 +14,7 @@ def make_user(username: str, group: str | None) -> object:
     if group:
         if not Group.objects.filter(name=group).exists():
             # A transactional test (live_server) flushed the groups the migration made.
-            sync_role_groups(apps)
+            sync_role_groups()
         user.groups.add(Group.objects.get(name=group))
     return get_user_model().objects.get(pk=user.pk)  # fresh: no cached permissions
 

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from editorial.models import GlossaryEntry, WorkflowEvent
-from papernotes.models import IssueState, NoteState, TextSource
+from editorial.models import WorkflowEvent
+from papernotes.models import GlossaryEntry, IssueState, NoteState, TextSource
 from tests.editorial.test_admin import _form_data, _qa_prefix
 from tests.factories import NoteFactory, PaperFactory, QuestionAnswerFactory, WeeklyIssueFactory
 
@@ -343,7 +343,7 @@ def test_history_compares_two_revisions_including_qas(editor_client, editor, not
 def test_glossary_exports_and_imports_csv(chief_client):
     GlossaryEntry.objects.create(term="fine-tuning", preferred="ファインチューニング", forbidden_variants=["微調整"])
     export = chief_client.post(
-        reverse("admin:editorial_glossaryentry_export"),
+        reverse("admin:papernotes_glossaryentry_export"),
         {
             "format": "0",
             "resource": "0",

@@ -25,13 +25,14 @@ def note():
         ("post", "admin:papernotes_note_delete", "note"),
         ("get", "admin:papernotes_note_add", None),
         ("post", "admin:papernotes_paper_change", "paper"),
-        ("post", "admin:editorial_glossaryentry_delete", "glossary"),
+        ("post", "admin:papernotes_glossaryentry_delete", "glossary"),
         ("post", "admin:editorial_workflowevent_delete", "event"),
     ],
 )
 def test_an_editor_is_refused_chief_editor_screens(editor_client, editor, note, method, url_name, target):
-    from editorial.models import GlossaryEntry, WorkflowEvent
+    from editorial.models import WorkflowEvent
     from editorial.workflow import note_start_review
+    from papernotes.models import GlossaryEntry
 
     note_start_review(note=note, actor=editor)
     objects = {

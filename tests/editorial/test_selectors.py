@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from editorial.models import GlossaryEntry
-from editorial.selectors import glossary_entries_for_text
+from papernotes.glossary import glossary_entries_for_text
+from papernotes.models import GlossaryEntry
 
 pytestmark = pytest.mark.django_db
 

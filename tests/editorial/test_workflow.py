@@ -21,7 +21,6 @@ from editorial.workflow import (
     issue_withdraw,
     note_approve,
     note_assign,
-    note_mark_drafted,
     note_reopen,
     note_request_changes,
     note_start_review,
@@ -29,6 +28,7 @@ from editorial.workflow import (
     publish_due_issues,
 )
 from papernotes.models import IssueState, NoteState
+from papernotes.services import note_mark_drafted
 from tests.factories import NoteFactory, PaperFactory, QuestionAnswerFactory, WeeklyIssueFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from papernotes.services import ImportConflict, issue_import
+from editorial.imports import ImportConflict, issue_import
 from papernotes.textformat import IssueFormatError, decode_issue_bytes, parse_issue_text
 
 

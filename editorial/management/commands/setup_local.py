@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from editorial.imports import issue_import
 from papernotes.models import WeeklyIssue
-from papernotes.services import issue_import
 from papernotes.textformat import decode_issue_bytes, parse_issue_text
 
 SAMPLE_ISSUE = settings.BASE_DIR / "sample_data" / "weekly-issue-2024-04-29.txt"

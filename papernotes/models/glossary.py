@@ -1,4 +1,8 @@
-"""The glossary (term base): steers drafting and the quality checks."""
+"""The glossary (term base): steers drafting and the quality checks.
+
+It lives in the content core because both the drafting pipeline and the editors' checks
+read it. The model moved here from ``editorial``; its tables keep their names.
+"""
 
 from django.db import models
 from django.db.models.functions import Lower
@@ -24,9 +28,10 @@ class GlossaryEntry(models.Model):
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="editorial_historicalglossaryentry")
 
     class Meta:
+        db_table = "editorial_glossaryentry"
         verbose_name = _("用語集の項目")
         verbose_name_plural = _("用語集")
         ordering = [Lower("term")]

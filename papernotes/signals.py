@@ -1,0 +1,14 @@
+"""Signals the content core sends, so the layers above can react without being imported.
+
+Dependencies flow one way (interfaces → editorial → pipelines → core): the core and the
+pipelines never import ``editorial``. When something happens below that the editors'
+side records or follows up (an audit row, a re-check), the core sends a signal here and
+``editorial`` connects its receivers (``editorial.receivers``).
+"""
+
+from django.dispatch import Signal
+
+# A note's machine draft is complete and the note moved 下書き待ち → 下書き済み.
+# Sent inside the transaction of the move, with ``note`` (locked) and ``source``/``target``
+# states; a receiver's writes commit or roll back with it.
+note_drafted = Signal()
