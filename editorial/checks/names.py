@@ -3,6 +3,14 @@
 Katakana is romanised and both spellings are reduced to a consonant skeleton with the
 usual loanword equivalences (l/r, v/b, c/k/q, g/j, th/t, ph/f), so "Prometheus" and
 「プロメテウス」, "Gemini" and 「ジェミニ」 meet, while short or common words are left out.
+
+Ordinary English words are not names: 「Sparse」 beside 「sparse」 is a word at the start
+of a phrase, not a second spelling, and 「Token」 beside 「トークン」 is the usual
+rendering. A word is taken as ordinary when the English source (title, abstract, body)
+writes it in lower case; then spellings that differ only in the case of the first letter
+are one spelling, and its katakana form is no variant. Without an English source a
+first-letter difference is not reported either (nothing says whether it is a name);
+other differences of case are: 「LLaMA」/「Llama」, 「SPPO」/「sppo」, 「URL」/「url」.
 """
 
 import re
@@ -44,6 +52,20 @@ def skeleton(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", word)
 
 
+def lowercase_words(source: str) -> set[str]:
+    """The words the English source writes in lower case (ordinary words, not names)."""
+    return {match.group(0) for match in LATIN_NAME.finditer(normalise_width(source)) if match.group(0)[0].islower()}
+
+
+def _is_ordinary(word: str, lowercase: set[str]) -> bool:
+    word = word.lower()
+    return word in lowercase or f"{word}s" in lowercase or (word.endswith("s") and word[:-1] in lowercase)
+
+
+def _first_letter_folded(spelling: str) -> str:
+    return spelling[0].lower() + spelling[1:]
+
+
 def _occurrences(note: NoteText):
     """Latin names and katakana runs of every Japanese text, with where they are."""
     latin: dict[str, list] = defaultdict(list)
@@ -57,26 +79,47 @@ def _occurrences(note: NoteText):
     return latin, katakana
 
 
+def _merge_first_letter_case(places: dict[str, list]) -> dict[str, list]:
+    """Spellings that differ only in their first letter's case as one (the most used),
+    with their places pooled."""
+    merged: dict[str, list] = {}
+    representative: dict[str, str] = {}
+    for spelling in sorted(places, key=lambda s: -len(places[s])):
+        key = _first_letter_folded(spelling)
+        if key in representative:
+            merged[representative[key]] += places[spelling]
+        else:
+            representative[key] = spelling
+            merged[spelling] = list(places[spelling])
+    return merged
+
+
 @check("name_variants", severity=Severity.WARNING, label="同じ名前の表記ゆれ")
 def name_variants(note: NoteText):
     """The same name in different letter case, or in both Latin script and katakana."""
     latin, katakana = _occurrences(note)
+    has_source = bool(note.source_text.strip())
+    lowercase = lowercase_words(note.source_text) if has_source else set()
 
     by_lower: dict[str, list[str]] = defaultdict(list)
     for spelling in latin:
         by_lower[spelling.lower()].append(spelling)
-    for spellings in by_lower.values():
+    for lower, spellings in by_lower.items():
         if len(spellings) < 2 or len(spellings[0]) < 3:
             continue
-        # Report where the less used spelling occurs.
-        spellings.sort(key=lambda s: -len(latin[s]))
-        for odd in spellings[1:]:
-            field_name, qa, plain, match = latin[odd][0]
+        places = {spelling: latin[spelling] for spelling in spellings}
+        if not has_source or _is_ordinary(lower, lowercase):
+            # "Sparse" and "sparse" are one spelling of a word; "SPARSE" would still be another.
+            places = _merge_first_letter_case(places)
+        # Report where the less used spellings occur.
+        ranked = sorted(places, key=lambda s: -len(places[s]))
+        for odd in ranked[1:]:
+            field_name, qa, plain, match = places[odd][0]
             yield finding(
                 "name_variants",
                 field_name=field_name,
                 qa=qa,
-                message=_("「{odd}」と「{main}」の表記が混在しています。").format(odd=odd, main=spellings[0]),
+                message=_("「{odd}」と「{main}」の表記が混在しています。").format(odd=odd, main=ranked[0]),
                 excerpt=excerpt_around(plain, match.start(), match.end()),
             )
 
@@ -85,7 +128,13 @@ def name_variants(note: NoteText):
         parts = [part for part in spelling.split("-") if part]
         for part in parts:
             # Names: capitalised, not an acronym (acronyms have no katakana form to confuse).
-            if len(part) >= 4 and part[0].isupper() and not part.isupper() and part.lower() not in COMMON:
+            if (
+                len(part) >= 4
+                and part[0].isupper()
+                and not part.isupper()
+                and part.lower() not in COMMON
+                and not _is_ordinary(part, lowercase)
+            ):
                 names.setdefault(part, skeleton(part))
     for run, places in katakana.items():
         for piece in re.split(r"・", run):

@@ -1,10 +1,19 @@
 """Numbers in the Japanese text that the English source does not have.
 
-Both sides are reduced to sets of values. The English side understands digits with
-scale suffixes ("60k", "0.4B", "1.5 billion"), multipliers ("3x"), percentages, number
-words ("four", "twice", "a dozen") and ordinals ("second"); the Japanese side
-understands full-width digits, 万/億/千, 倍, ％ and counters (4つ, 2番目). A value
-matches when it equals a source value as written or after scaling (7B = 70億).
+The source is the paper's title, abstract and body passages, tables included (one row
+a line, cells split by " | "). Both sides are reduced to sets of values. The English
+side understands digits with scale suffixes ("60k", "0.4B", "1.5 billion"), digits with a
+unit glued on ("24GB", "120ms"), multipliers ("3x"), percentages, number words ("four",
+"twice", "a dozen") and ordinals ("second"); the Japanese side understands full-width
+digits, 万/億/千, 倍, ％ and counters (4つ, 2番目). A value matches when it equals a
+source value as written or after scaling (7B = 70億), or as a rounding of one: to the
+decimals written (38.8% for 38.77), or within 5% when the text says it is approximate
+(約39%, 40%近く).
+
+Each number is reported once per note, where it first appears: the same unsupported
+figure repeated in the summary, the abstract and two answers is one thing to check.
+Numbers that label rather than claim (表2, 図3, 式(4), "Table 2") are left out, as are
+versions in names (GPT-4, Llama3, ラマ3).
 """
 
 import re
@@ -26,12 +35,24 @@ WORDS = {
 EN_SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "b": 1e9, "billion": 1e9, "t": 1e12, "trillion": 1e12}
 JA_SCALES = {"千": 1e3, "万": 1e4, "億": 1e8, "兆": 1e12}
 
+# Digits are possessive so that a glued unit ("24GB", "120ms") never makes the match
+# back off into a shorter number ("2", "12"); a scale suffix counts only as a whole word.
 EN_NUMBER = re.compile(
-    r"(?<![\w.])(\d+(?:,\d{3})*(?:\.\d+)?)(?:\s*(k|m|b|t|thousand|million|billion|trillion))?(?:\s*[x×])?(?![a-z])",
+    r"(?<![\w.])(\d++(?:,\d{3})*+(?:\.\d++)?+)"
+    r"(?:\s*(k|m|b|t|thousand|million|billion|trillion)(?![a-z]))?(?:\s*[x×])?",
     re.IGNORECASE,
 )
 EN_WORD = re.compile(r"\b(" + "|".join(WORDS) + r")\b", re.IGNORECASE)
-JA_NUMBER = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*([千万億兆])?")
+JA_NUMBER = re.compile(r"(\d+(?:,\d{3})*(?:\.(\d+))?)\s*([千万億兆])?")
+# Words saying the figure is approximate: before the number, or after it (and its unit).
+APPROXIMATE_BEFORE = re.compile(r"(?:約|およそ|おおよそ|ほぼ|概ね|おおむね|大体)\s*$")
+APPROXIMATE_AFTER = re.compile(r"\s*(?:%|ポイント|倍|パーセント|[^\s、。.,]{1,3}?)?(?:近く|程度|前後|ほど)")
+APPROXIMATE_SHARE = 0.05
+# A number after one of these labels a table, figure, equation or section; it claims nothing.
+LABEL_BEFORE = re.compile(
+    r"(?:表|図|式|節|章|付録|要点|手順|ステップ|(?:Table|Tab|Figure|Fig|Section|Sec|Eq|Equation|Appendix)\.?)\s*[(（]?$",
+    re.IGNORECASE,
+)
 
 # Numbers that carry no claim: "1つ" is also "a"/"an", and "0" rarely matters.
 TRIVIAL = {0.0, 1.0}
@@ -63,8 +84,28 @@ def source_values(text: str) -> set[float]:
     return values
 
 
-def _matches(value: float, scaled: float, known: set[float]) -> bool:
-    return any(_close(value, k) or _close(scaled, k) for k in known)
+def _matches(value: float, scale: float, known: set[float], *, tolerance: float = 0.0) -> bool:
+    if tolerance:
+        return any(abs(value - k) <= tolerance or abs(value * scale - k) <= tolerance * scale for k in known)
+    return any(_close(value, k) or _close(value * scale, k) for k in known)
+
+
+def _is_a_label(text: str, start: int) -> bool:
+    return bool(LABEL_BEFORE.search(text[max(0, start - 12) : start]))
+
+
+def _tolerance(plain: str, match: re.Match, value: float) -> float:
+    """How far a source value may be from ``value`` and still be the number written."""
+    decimals = len(match.group(2) or "")
+    before, after = plain[max(0, match.start() - 4) : match.start()], plain[match.end() : match.end() + 8]
+    tolerance = 0.0
+    if decimals:
+        # 38.8 is 38.77 rounded. A whole number is not taken as rounded unless it says so
+        # (約39%): among a table's many values, one within 0.5 of it is too easily found.
+        tolerance = 0.5 * 10**-decimals + 1e-9
+    if APPROXIMATE_BEFORE.search(before) or APPROXIMATE_AFTER.match(after):
+        tolerance = max(tolerance, APPROXIMATE_SHARE * abs(value), 0.5 * 10**-decimals + 1e-9)
+    return tolerance
 
 
 NAME_BEFORE = re.compile(r"(?:[A-Za-z0-9][-_/.]|[A-Za-z] ?|[ァ-ヴー])$")
@@ -78,19 +119,21 @@ def _is_version_of_a_name(text: str, start: int) -> bool:
 
 @check("number_not_in_source", severity=Severity.WARNING, label="原文にない数値")
 def number_not_in_source(note: NoteText):
-    """A number in a Japanese text that the English title, abstract or passages do not state."""
+    """A number in a Japanese text that the English title, abstract, passages and tables do not state."""
     if not note.source_text.strip():
         return  # nothing to compare with (a back issue without its English abstract)
     known = source_values(note.source_text)
+    reported: set[str] = set()
     for field_name, qa, text in note.texts():
         plain = normalise_width(without_urls(text))
-        reported: set[str] = set()
         for match in JA_NUMBER.finditer(plain):
-            if _is_version_of_a_name(plain, match.start()):
+            if _is_version_of_a_name(plain, match.start()) or _is_a_label(plain, match.start()):
                 continue
             value = _value(match.group(1))
-            scale = JA_SCALES.get(match.group(2) or "", 1.0)
-            if value in TRIVIAL or _matches(value, value * scale, known):
+            scale = JA_SCALES.get(match.group(3) or "", 1.0)
+            if value in TRIVIAL:
+                continue
+            if _matches(value, scale, known, tolerance=_tolerance(plain, match, value)):
                 continue
             written = match.group(0).strip()
             if written in reported:
@@ -100,6 +143,6 @@ def number_not_in_source(note: NoteText):
                 "number_not_in_source",
                 field_name=field_name,
                 qa=qa,
-                message=_("「{number}」は英語の原文(タイトル・概要・本文)に見当たりません。").format(number=written),
+                message=_("「{number}」は英語の原文(タイトル・概要・本文・表)に見当たりません。").format(number=written),
                 excerpt=excerpt_around(plain, match.start(), match.end()),
             )

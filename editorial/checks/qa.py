@@ -1,11 +1,13 @@
 """Checks of the Q&A pairs: questions that are not questions, answers that say nothing
 new, answers that repeat each other, and how many pairs a note has."""
 
+import math
 import re
+from collections import Counter
 
 from django.utils.translation import gettext as _
 
-from .base import NoteText, Severity, check, excerpt_around, finding, normalise_width
+from .base import NoteText, QAText, Severity, check, excerpt_around, finding, normalise_width
 
 # What a Japanese question or request ends with, before the final "." / "?".
 QUESTION_END = re.compile(
@@ -61,13 +63,47 @@ def answer_restates_question(note: NoteText):
             )
 
 
+# An answer counts for the duplicate check from this length on (shorter ones say little).
+DUPLICATE_MIN_CHARS = 20
+# A bigram in at least this share of a note's answers (and in three of them) is the note's
+# boilerplate: the method's name, 「この論文では」, 「…が示されています」.
+BOILERPLATE_SHARE = 0.5
+# An answer with fewer bigrams than this left after the boilerplate has no substance of its
+# own to compare: it is (nearly) the note's template.
+SUBSTANCE_MIN_BIGRAMS = 12
+
+
+def _substance(note: NoteText) -> list[tuple[QAText, set[str]]]:
+    """Each answer's bigrams without the note's boilerplate (what every other answer says too)."""
+    answers = [(qa, _bigrams(qa.answer)) for qa in note.qas if len(qa.answer.strip()) >= DUPLICATE_MIN_CHARS]
+    counts = Counter(gram for _qa, grams in answers for gram in grams)
+    threshold = max(3, math.ceil(BOILERPLATE_SHARE * len(answers)))
+    boilerplate = {gram for gram, count in counts.items() if count >= threshold}
+    return [(qa, grams - boilerplate) for qa, grams in answers]
+
+
 @check("near_duplicate_answers", severity=Severity.WARNING, label="ほぼ同じ回答")
 def near_duplicate_answers(note: NoteText):
-    """Two answers of one note that say nearly the same thing (character bigrams: Japanese has
-    no spaces, and bigrams survive small rewordings; cheaper than an edit distance)."""
-    answers = [(qa, _bigrams(qa.answer)) for qa in note.qas if len(qa.answer.strip()) >= 20]
-    for index, (qa, grams) in enumerate(answers):
-        for earlier, earlier_grams in answers[:index]:
+    """Two answers of one note that say nearly the same thing, compared on what is their own:
+    character bigrams (Japanese has no spaces, and bigrams survive small rewordings) without
+    the phrases most answers of the note share, so a shared opening, closing or the
+    method's name does not make two different answers alike. Answers that are nothing but
+    that shared wording are one finding for the group, not one per answer."""
+    answers = _substance(note)
+    templated = [qa for qa, grams in answers if len(grams) < SUBSTANCE_MIN_BIGRAMS]
+    if len(templated) >= 3:
+        yield finding(
+            "near_duplicate_answers",
+            field_name="answer",
+            qa=templated[0],
+            message=_("{positions} の回答は、ほぼ同じ定型文で、それぞれの内容がほとんどありません。").format(
+                positions="・".join(f"Q{qa.position}" for qa in templated)
+            ),
+            excerpt=excerpt_around(templated[0].answer, 0, min(len(templated[0].answer), 40), context=0),
+        )
+    substantive = [(qa, grams) for qa, grams in answers if len(grams) >= SUBSTANCE_MIN_BIGRAMS]
+    for index, (qa, grams) in enumerate(substantive):
+        for earlier, earlier_grams in substantive[:index]:
             shared = len(grams & earlier_grams)
             jaccard = shared / max(1, len(grams | earlier_grams))
             containment = shared / max(1, min(len(grams), len(earlier_grams)))

@@ -33,7 +33,9 @@ def qa_count_range() -> tuple[int, int]:
 def note_text_from_note(note: Note, *, glossary: list[GlossaryEntry] | None = None) -> NoteText:
     """The checks' input for a note, read from the database (paper, passages, Q&A, glossary)."""
     paper = note.paper
-    passages = " ".join(paper.passages.filter(is_reference=False).values_list("text", flat=True))
+    # The body as editors read it beside the note, tables included (a row a line): not the
+    # references, and not the tick labels of charts, whose 0 20 40 … would vouch for any number.
+    passages = "\n".join(paper.passages.body().values_list("text", flat=True))
     # The title alone is no source for numbers: without the abstract or the body (a back
     # issue imported from the blog's text) the number check has nothing to compare with.
     has_body = bool(paper.abstract_en.strip() or passages.strip())

@@ -75,8 +75,8 @@ def test_numbers_stated_in_the_source_pass(sentence):
 def test_a_number_missing_from_the_source_is_reported_with_its_place():
     found = _codes(_note(abstract_ja="精度が38.77%向上し、5つのベンチマークで首位となった."), "number_not_in_source")
     assert [(f.field, f.message) for f in found] == [
-        ("abstract_ja", "「38.77」は英語の原文(タイトル・概要・本文)に見当たりません。"),
-        ("abstract_ja", "「5」は英語の原文(タイトル・概要・本文)に見当たりません。"),
+        ("abstract_ja", "「38.77」は英語の原文(タイトル・概要・本文・表)に見当たりません。"),
+        ("abstract_ja", "「5」は英語の原文(タイトル・概要・本文・表)に見当たりません。"),
     ]
     assert "38.77%向上" in found[0].excerpt
 
@@ -84,6 +84,59 @@ def test_a_number_missing_from_the_source_is_reported_with_its_place():
 def test_numbers_are_not_checked_without_an_english_source():
     note = _note(abstract_en="", source_text="", abstract_ja="精度が38.77%向上した.")
     assert _codes(note, "number_not_in_source") == []
+
+
+# Numbers as machine drafts write them, against the body and its tables.
+BODY = (
+    "Training runs on 16 GPUs with 24GB of memory each, and decoding takes 120ms per token. "
+    "The length-controlled win rate against GPT-4 rises to 38.77%.\n"
+    "Table 2: Results on PopQA.\nModel | PopQA | Win rate (%)\nAdapt-LLM | 81.42 | 36.77\nGPT-4 | 78.56 | 14.02"
+)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "24GBのメモリを持つGPUを16台使う.",  # a unit glued to the number in the source
+        "生成には1トークンあたり120msかかる.",
+        "勝率は38.8%に達する.",  # rounded to the decimals written
+        "勝率は約39%に達する.",  # approximate, and says so
+        "勝率は40%近くに達する.",
+        "表2によると、PopQAのスコアは81.42である.",  # a table cell; 表2 labels, claims nothing
+        "PopQAの勝率は36.77%である.",
+    ],
+)
+def test_numbers_from_the_body_and_its_tables_pass(sentence):
+    # Given a note whose source holds the paper's body passages and a table
+    note = _note(source_text=f"{ABSTRACT_EN}\n{BODY}", abstract_ja=sentence)
+    # Then numbers written as drafts write them are found there
+    assert _codes(note, "number_not_in_source") == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reported"),
+    [
+        ("勝率は39%に達する.", "39"),  # a whole number is not taken as rounded unless it says so
+        ("勝率は約45%に達する.", "45"),  # approximate, but not that approximate
+        ("推論時のメモリ使用量を17.3%削減する.", "17.3"),  # not in the paper at all
+        ("メモリは240GBである.", "240"),  # "24GB" is 24, not a prefix of every number
+    ],
+)
+def test_numbers_the_paper_does_not_state_are_still_reported(sentence, reported):
+    note = _note(source_text=f"{ABSTRACT_EN}\n{BODY}", abstract_ja=sentence)
+    assert [f.excerpt for f in _codes(note, "number_not_in_source") if f"「{reported}」" in f.message]
+
+
+def test_a_number_repeated_across_a_note_is_reported_once_where_it_first_appears():
+    # Given the same unsupported figure in the summary, the abstract and an answer
+    note = _note(
+        summary="精度が17.3%向上した.",
+        abstract_ja="提案手法は精度を17.3%向上させる.",
+        qas=_qas(Q2=("精度はどれだけ向上しましたか?", "精度は17.3%向上しました.")),
+    )
+    # Then the editor sees it once, at the summary
+    found = _codes(note, "number_not_in_source")
+    assert [(f.field, f.qa_position) for f in found] == [("summary", None)]
 
 
 # -- glossary ---------------------------------------------------------------------------
@@ -132,6 +185,46 @@ def test_a_name_in_two_letter_cases():
 def test_ordinary_katakana_is_not_a_name_variant():
     note = _note(abstract_ja="Prometheus 2は、ロングコンテキストのモデルとデータセットを評価するメトリクスを持つ.")
     assert _codes(note, "name_variants") == []
+
+
+def test_an_ordinary_english_word_in_two_cases_is_not_a_name_variant():
+    # Given an English source that writes "sparse" and "token" as ordinary words
+    source = f"{ABSTRACT_EN} Sparse attention keeps a sparse set of keys per token."
+    # When the draft writes them once capitalised and once not, and "token" also in katakana
+    note = _note(
+        source_text=source,
+        abstract_ja="Sparseな表現を使う.",
+        qas=_qas(Q1=("sparseな表現とは何ですか?", "Tokenごとに、トークン数を数えます.")),
+    )
+    # Then no name variant is reported
+    assert _codes(note, "name_variants") == []
+
+
+def test_a_name_is_a_name_whatever_the_source_writes_around_it():
+    # Given a source that writes "Llama" only as a name
+    source = f"{ABSTRACT_EN} We compare with Llama 3 and Gemini."
+    note = _note(
+        source_text=source,
+        summary="LLaMA 3と比較した.",
+        abstract_ja="Llama 3とGeminiと比較した.gemini も参考にした.",
+        qas=_qas(Q1=("ジェミニとの違いは?", "Llama 3よりも正確です.")),
+    )
+    # Then a different case inside the word, a lower-case name and its katakana are all reported
+    messages = sorted(f.message for f in _codes(note, "name_variants"))
+    assert messages == [
+        "「Gemini」がカタカナで「ジェミニ」とも書かれています。",
+        "「LLaMA」と「Llama」の表記が混在しています。",
+        "「gemini」と「Gemini」の表記が混在しています。",
+    ]
+
+
+def test_without_an_english_source_only_the_first_letter_is_forgiven():
+    # Given a back issue with no English text to tell words from names
+    note = _note(
+        source_text="", abstract_en="", summary="Sparseな表現とSPPOを使う.", abstract_ja="sparseな表現とsppoを使う."
+    )
+    # Then "Sparse"/"sparse" passes, while "SPPO"/"sppo" is still a variant
+    assert [f.message for f in _codes(note, "name_variants")] == ["「sppo」と「SPPO」の表記が混在しています。"]
 
 
 # -- debris, untranslated, truncated, brackets ------------------------------------------
@@ -264,6 +357,58 @@ def test_near_duplicate_answers():
     )
     (found,) = _codes(note, "near_duplicate_answers")
     assert (found.qa_position, found.message) == (6, "Q4 の回答とほぼ同じです。")
+
+
+# Answers as a model drafts them: the same opening, the method's name and the same closing.
+OPENING = "この論文では、著者らが提案するPrometheus 2は"
+CLOSING = "これにより、Prometheus 2の有効性が示されており、今後の評価器の研究にとって重要な示唆が得られています."
+DISTINCT = (
+    "MMLUで76.2%の正解率を達成し、Mixtral-8x7Bを8.8ポイント上回ります.",
+    "学習に24GBのメモリを持つGPUを16台使い、生成には1トークンあたり480msかかります.",
+    "推論時の計算を増やす代わりに学習時の計算を減らすという考え方に基づいています.",
+    "英語以外の言語での検証が不十分であることを限界として挙げています.",
+    "公開されたモデルとデータだけで再現できるように作られています.",
+    "失敗例の分析から、長い入力の後半にある情報を見落としやすいことが分かりました.",
+    "人間の評価者との一致度を高めるために、評価基準を細かく定義しています.",
+    "学習は二段階で行われ、最初に基本的な能力を、次に指示への追従を学びます.",
+    "外部の評価器を必要とせず、先行研究よりも手軽に使えます.",
+    "コードとモデルの重みが公開されており、他の研究者が追試できます.",
+)
+
+
+def _drafted_qas(answers) -> tuple[QAText, ...]:
+    return tuple(
+        QAText(position=n, question=f"要点{n}について教えてください.", answer=answer)
+        for n, answer in enumerate(answers, start=1)
+    )
+
+
+def test_answers_sharing_only_the_models_boilerplate_are_not_duplicates():
+    # Given ten different answers in the same opening and closing phrases
+    note = _note(qas=_drafted_qas(OPENING + sentence + CLOSING for sentence in DISTINCT))
+    # Then none is reported as a near-duplicate
+    assert _codes(note, "near_duplicate_answers") == []
+
+
+def test_an_answer_repeating_another_is_still_reported_through_the_boilerplate():
+    # Given the same answers, the ninth saying again what the fourth said, reworded a little
+    answers = [OPENING + sentence + CLOSING for sentence in DISTINCT]
+    answers[8] = "まとめると、Prometheus 2は" + DISTINCT[3].replace("不十分である", "十分でない")
+    note = _note(qas=_drafted_qas(answers))
+    # Then the editor is told at the ninth answer
+    (found,) = _codes(note, "near_duplicate_answers")
+    assert (found.qa_position, found.message) == (9, "Q4 の回答とほぼ同じです。")
+
+
+def test_answers_of_one_template_are_one_finding():
+    # Given ten answers that differ only in a number (a draft that says nothing)
+    note = _note(qas=_drafted_qas(f"論文によると、要点 {n} は本文に書かれている通りです." for n in range(1, 11)))
+    # Then one finding names them all, at the first
+    (found,) = _codes(note, "near_duplicate_answers")
+    assert found.qa_position == 1
+    assert found.message == (
+        "Q1・Q2・Q3・Q4・Q5・Q6・Q7・Q8・Q9・Q10 の回答は、ほぼ同じ定型文で、それぞれの内容がほとんどありません。"
+    )
 
 
 def test_qa_count_outside_the_range():
