@@ -29,11 +29,11 @@ from editorial import roles
 from editorial.admin.content import ProvenancedTextAdmin, changed_fields_message, titled_filter
 from editorial.admin.drafting import NoteDraftingAdminMixin
 from editorial.admin.forms import NoteReviewForm, QuestionAnswerFormSet, QuestionAnswerInlineForm
-from editorial.checks.selectors import open_findings, with_finding_counts
+from editorial.admin.review import FIELD_SOURCE_LABELS, review_context
+from editorial.checks.selectors import with_finding_counts
 from editorial.checks.services import DismissalError, finding_dismiss, note_refresh_findings
-from editorial.diffs import diff_html
 from editorial.history import compare_note_revisions, note_revisions
-from editorial.models import FindingDismissal, QualityFinding
+from editorial.models import QualityFinding
 from editorial.services import (
     ReviewError,
     note_accept_machine_draft,
@@ -51,7 +51,7 @@ from editorial.workflow import (
     note_start_review,
     note_texts_edited,
 )
-from papernotes.models import Note, QuestionAnswer, TextSource
+from papernotes.models import Note, QuestionAnswer
 
 POSITION_PARKING_OFFSET = 1000
 
@@ -62,7 +62,6 @@ NOTE_ACTIONS = {
     "request_changes": (note_request_changes, _("保存して修正依頼"), "request_changes"),
     "reopen": (note_reopen, _("承認を取り消す"), "reopen"),
 }
-FIELD_SOURCE_LABELS = {"summary": _("要約の出典"), "abstract_ja": _("概要の出典")}
 APPROVAL_TAKEN_BACK = _("承認済みのノートの文章が変わったため、レビュー中に戻しました。もう一度承認してください。")
 
 
@@ -309,52 +308,24 @@ class NoteAdmin(NoteDraftingAdminMixin, ProvenancedTextAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            context.update(self._review_context(request, obj))
+            context.update(
+                review_context(
+                    request,
+                    obj,
+                    workflow_actions=self._workflow_actions(request, obj),
+                    may_edit_texts=self.has_change_permission(request, obj),
+                )
+            )
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
-    def _review_context(self, request, note: Note) -> dict:
-        paper = note.paper
-        findings = list(open_findings().filter(note=note).select_related("qa"))
-        qas = list(note.qas.order_by("position"))
+    def _workflow_actions(self, request, note: Note) -> list[tuple[str, str]]:
+        """The workflow actions the user may take on the note now, as (POST value, label)."""
         may_review = request.user.has_perm(roles.REVIEW_NOTE) and _may_edit(request.user, note)
-        actions = [
+        return [
             (value, label)
             for value, (_service, label, method) in NOTE_ACTIONS.items()
             if may_review and can_proceed(getattr(note, method), check_conditions=False)
         ]
-        fields = []
-        for name, label in (("summary", _("一行要約")), ("abstract_ja", _("概要(日本語)"))):
-            machine = getattr(note, f"{name}_machine_draft")
-            current = getattr(note, name)
-            fields.append(
-                {
-                    "name": name,
-                    "label": label,
-                    "source_label": FIELD_SOURCE_LABELS[name],
-                    "source": note._meta.get_field(f"{name}_source").flatchoices,
-                    "source_display": getattr(note, f"get_{name}_source_display")(),
-                    "machine_draft": machine,
-                    "diff": diff_html(machine, current) if machine and machine != current else "",
-                    "findings": [finding for finding in findings if finding.slot == name],
-                }
-            )
-        return {
-            "paper": paper,
-            "paper_shown": note.paper_as_shown,
-            "passages": list(paper.passages.body()[:200]),
-            "pdf_base": f"https://arxiv.org/pdf/{paper.versioned_id}",
-            "review_fields": fields,
-            "note_findings": [finding for finding in findings if not finding.slot or finding.slot == "qas"],
-            "findings": findings,
-            "qa_findings": {qa.pk: [f for f in findings if f.qa_id == qa.pk] for qa in qas},
-            "dismissals": FindingDismissal.objects.filter(note=note).select_related("dismissed_by")[:50],
-            "comments": note.review_comments.select_related("author"),
-            "events": note.workflow_events.select_related("actor")[:20],
-            "workflow_actions": actions,
-            "may_edit_texts": self.has_change_permission(request, note),
-            "editor_text": TextSource.EDITOR,
-            "compare_url": reverse("admin:papernotes_note_history_compare", args=[note.pk]),
-        }
 
     # -- history: compare two revisions ----------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Template helpers of the editors' screens: the dashboard on the admin index, titles."""
+"""Template helpers of the editors' screens: the dashboard on the admin index, titles, lookups."""
 
 from django import template
 
@@ -15,3 +15,9 @@ def editorial_dashboard(context):
 
 # Titles carry ISO dates on the editors' screens too (the reader pages' filter).
 register.filter("keep_dates", keep_dates)
+
+
+@register.filter
+def item(mapping, key):
+    """``mapping[key]``, or an empty list: a Q&A row's evidence or findings by its id."""
+    return mapping.get(key, []) if mapping and key is not None else []

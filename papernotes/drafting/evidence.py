@@ -5,7 +5,8 @@ words: line breaks and runs of spaces, ligatures (ﬁ), curly quotes and dashes,
 hyphenated at a line end that extraction joined (or did not), a capital letter, the " | "
 between a table passage's cells (a model may quote a row without them). Both sides
 are normalised the same way before comparing; a quote cut with "..." matches when its
-pieces occur in order.
+pieces occur in order. :func:`quote_spans` finds where, in the passage as stored, so the
+review screen can highlight the quote inside its passage.
 """
 
 from __future__ import annotations
@@ -70,3 +71,56 @@ def quote_in_passage(quote: str, passage: str) -> bool:
         return True
     # Hyphenation may be joined in one text and not the other: compare without hyphens too.
     return _in_order([piece.replace("-", "") for piece in pieces], haystack.replace("-", ""))
+
+
+def _normalise_with_offsets(text: str) -> tuple[str, list[int]]:
+    """:func:`normalise`, with the offset in ``text`` each character of the result comes from."""
+    chars: list[tuple[str, int]] = [
+        (piece, index) for index, char in enumerate(text) for piece in unicodedata.normalize("NFKC", char)
+    ]
+    joined = "".join(char for char, _index in chars)
+    dropped = {i for match in _HYPHEN_BREAK_RE.finditer(joined) for i in range(match.start(), match.end())}
+    translated = [
+        (char.translate(_TRANSLATION), index) for i, (char, index) in enumerate(chars) if i not in dropped
+    ]
+    spaced: list[tuple[str, int]] = []
+    for piece, index in translated:
+        for char in piece:
+            if char.isspace():
+                if spaced and spaced[-1][0] != " ":
+                    spaced.append((" ", index))
+            else:
+                spaced.extend((lowered, index) for lowered in char.lower())
+    if spaced and spaced[-1][0] == " ":
+        spaced.pop()
+    return "".join(char for char, _index in spaced), [index for _char, index in spaced]
+
+
+def _spans_in_order(pieces: list[str], haystack: str, offsets: list[int]) -> list[tuple[int, int]] | None:
+    spans, at = [], 0
+    for piece in pieces:
+        found = haystack.find(piece, at)
+        if found < 0:
+            return None
+        at = found + len(piece)
+        spans.append((offsets[found], offsets[at - 1] + 1))
+    return spans
+
+
+def quote_spans(quote: str, passage: str) -> list[tuple[int, int]]:
+    """Where ``quote`` occurs in ``passage`` as (start, end) offsets of the stored passage text,
+    one span per piece of a quote cut with "...", found as :func:`quote_in_passage` finds them;
+    empty when it does not occur."""
+    pieces = _pieces(quote)
+    if not pieces or sum(len(piece) for piece in pieces) < MIN_PIECE_CHARS:
+        return []
+    haystack, offsets = _normalise_with_offsets(passage)
+    spans = _spans_in_order(pieces, haystack, offsets)
+    if spans is None:
+        kept = [i for i, char in enumerate(haystack) if char != "-"]
+        spans = _spans_in_order(
+            [piece.replace("-", "") for piece in pieces],
+            "".join(haystack[i] for i in kept),
+            [offsets[i] for i in kept],
+        )
+    return spans or []

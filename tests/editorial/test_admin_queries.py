@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from papernotes.ingestion.services import issue_create_from_list
+from papernotes.models import AnswerEvidence
 from tests.factories import NoteFactory, PassageFactory, QuestionAnswerFactory, WeeklyIssueFactory
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +71,23 @@ def _monday(weeks: int):
     import datetime
 
     return datetime.date(2024, 4, 29) + datetime.timedelta(weeks=weeks)
+
+
+def _note_with_pairs(pairs: int):
+    """A note whose every answer quotes a passage of its paper."""
+    note = NoteFactory(issue=WeeklyIssueFactory(), position=1)
+    for position in range(1, pairs + 1):
+        passage = PassageFactory(paper=note.paper, position=position, page_start=position, page_end=position)
+        qa = QuestionAnswerFactory(note=note, position=position, answer=f"答え{position}は7Bです.")
+        AnswerEvidence.objects.create(
+            qa=qa, position=1, passage=passage, page_start=position, page_end=position, quote="7 billion parameters"
+        )
+    return note
+
+
+def test_the_review_screen_stays_flat_from_one_to_ten_pairs_with_their_evidence(admin_client):
+    # Given a note with one Q&A pair and one with ten, every answer with its evidence passage
+    one = _count(admin_client, reverse("admin:papernotes_note_change", args=[_note_with_pairs(1).pk]))
+    ten = _count(admin_client, reverse("admin:papernotes_note_change", args=[_note_with_pairs(10).pk]))
+    # Then the review screen makes the same number of queries for both
+    assert ten == one
