@@ -53,8 +53,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 
-@pytest.fixture
-def browser() -> Iterator[webdriver.Chrome]:
+def _chromium(*, bidi: bool = False) -> Iterator[webdriver.Chrome]:
     if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
         reason = "Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
         if os.environ.get("CI"):
@@ -76,6 +75,11 @@ def browser() -> Iterator[webdriver.Chrome]:
         "--lang=ja",
     ):
         options.add_argument(flag)
+    if bidi:
+        # WebDriver BiDi reports the page's prompts, "leave this page?" included, and leaves
+        # them open for the test to answer (classic WebDriver accepts those by itself).
+        options.enable_bidi = True
+        options.set_capability("unhandledPromptBehavior", {"beforeUnload": "ignore", "default": "ignore"})
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.implicitly_wait(0)
     try:
@@ -83,3 +87,14 @@ def browser() -> Iterator[webdriver.Chrome]:
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def browser() -> Iterator[webdriver.Chrome]:
+    yield from _chromium()
+
+
+@pytest.fixture
+def prompting_browser() -> Iterator[webdriver.Chrome]:
+    """The browser, with the prompts a page opens (``beforeunload``) left for the test to answer."""
+    yield from _chromium(bidi=True)

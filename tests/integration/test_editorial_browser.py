@@ -126,7 +126,7 @@ def test_review_conflict_and_publication_in_a_real_browser(browser, live_server,
     # When taro, whose page is now stale, saves his own abstract
     browser.switch_to.window(taro_window)
     _replace(browser, browser.find_element(By.ID, "id_abstract_ja"), TARO_ABSTRACT)
-    browser.find_element(By.CSS_SELECTOR, "#save-bar input[name=_save]").click()
+    browser.find_element(By.CSS_SELECTOR, "#save-bar button[data-shortcut='save']").click()
 
     # Then he is told about the conflict, sees hanako's text, and keeps his own in the field
     error = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#review-field-abstract_ja .errorlist")))
