@@ -344,6 +344,11 @@ DRAFTING_PASSAGES_PER_QUESTION = env.int("DRAFTING_PASSAGES_PER_QUESTION", defau
 DRAFTING_ANSWER_PASSAGE_CHARS = env.int("DRAFTING_ANSWER_PASSAGE_CHARS", default=40000)
 # Start drafting by itself once a paper's text is extracted (issues not yet published).
 DRAFTING_AUTO_START = env.bool("DRAFTING_AUTO_START", default=True)
+# Repair calls per step (read, answer): each step has its own.
+DRAFTING_REPAIRS_PER_STEP = env.int("DRAFTING_REPAIRS_PER_STEP", default=1)
+# Seconds one paper's drafting may take in all, across calls, retries and task retries: a
+# hung provider fails the paper (with the reason) instead of keeping it busy for an hour.
+DRAFTING_PAPER_DEADLINE = env.float("DRAFTING_PAPER_DEADLINE", default=600.0)
 # -- Editorial review (issue 8) --------------------------------------------------------
 # django-import-export: the glossary's CSV import/export. django-celery-beat: scheduled
 # publication; the beat (started by `make run`, or `celery -A papernotes beat` in

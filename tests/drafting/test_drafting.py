@@ -57,8 +57,8 @@ def test_a_note_gets_a_complete_draft_with_verified_evidence_in_two_calls(
     calls = list(LlmCall.objects.filter(note=note).order_by("id"))
     assert [(c.step, c.outcome) for c in calls] == [("read", "ok"), ("answer", "ok")]
     assert all(c.input_tokens > 0 and c.output_tokens > 0 and c.cost_usd > 0 for c in calls)
-    assert calls[0].prompt_version == "read@1+house_style_blog@1"
-    assert drafting.prompt_version == "read@1+house_style_blog@1,answer@1+house_style_blog@1"
+    assert calls[0].prompt_version == "read@2+house_style_blog@2"
+    assert drafting.prompt_version == "read@2+house_style_blog@2,answer@2+house_style_blog@2"
 
 
 def test_the_stable_prompt_comes_first_and_the_second_paper_reuses_its_cache(
@@ -87,33 +87,40 @@ def test_glossary_entries_whose_term_occurs_go_into_the_prompt(llm_server, djang
     assert payload["glossary"] == [{"term": "evaluator", "preferred": "評価器", "forbidden": ["エバリュエーター"]}]
 
 
-def test_a_quote_not_in_its_passage_is_repaired_in_a_third_call(llm_server, django_capture_on_commit_callbacks):
+def test_a_quote_found_nowhere_in_the_paper_is_repaired_in_a_third_call(llm_server, django_capture_on_commit_callbacks):
     llm_server.script(Reply(transform=_break_first_quote), step="answer")
     note = make_note()
 
     drafting = _draft(note, django_capture_on_commit_callbacks)
 
-    assert llm_server.steps() == ["read", "answer", "repair_quotes"]
+    assert llm_server.steps() == ["read", "answer", "repair_answers"]
+    # The repair is asked only about that answer, which it must keep as it is.
+    asked = json.loads(llm_server.calls[2].body["messages"][1]["content"])["questions"]
+    assert [item["number"] for item in asked] == [1] and asked[0]["answer"].startswith("論文によると")
     assert drafting.status == DraftingStatus.SUCCEEDED and drafting.flags == []
     assert all(e.verified for e in note.qas.get(position=1).evidence.all())
 
 
-def test_a_quote_that_stays_wrong_is_stored_and_flagged_never_dropped(llm_server, django_capture_on_commit_callbacks):
+def test_a_quote_that_stays_wrong_is_stored_and_the_note_needs_attention(
+    llm_server, django_capture_on_commit_callbacks
+):
     def wrong_again(output: dict) -> dict:
-        output["fixes"][0]["evidence"][0]["quote"] = "still not a sentence from this paper at all"
+        output["answers"][0]["evidence"][0]["quote"] = "still not a sentence from this paper at all"
         return output
 
     llm_server.script(Reply(transform=_break_first_quote), step="answer")
-    llm_server.script(Reply(transform=wrong_again), step="repair_quotes")
+    llm_server.script(Reply(transform=wrong_again), step="repair_answers")
     note = make_note()
 
     drafting = _draft(note, django_capture_on_commit_callbacks)
 
     assert len(llm_server.calls) == 3
-    evidence = list(note.qas.get(position=1).evidence.all())
-    assert evidence and not any(e.verified for e in evidence)
-    assert drafting.status == DraftingStatus.SUCCEEDED
-    assert drafting.flags == ["Q1: 根拠の引用が本文に見つかりません"]
+    qa = note.qas.get(position=1)
+    evidence = list(qa.evidence.all())
+    assert qa.answer and evidence and not any(e.verified for e in evidence)
+    assert drafting.status == DraftingStatus.NEEDS_ATTENTION
+    assert drafting.get_status_display() == "要確認"
+    assert drafting.flags == ["根拠の引用が本文に見つからない回答: Q1(1 件)"]
 
 
 def test_malformed_json_is_repaired(llm_server, django_capture_on_commit_callbacks):
