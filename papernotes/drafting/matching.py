@@ -60,7 +60,12 @@ def _by_text(questions: Sequence[str], answers: Sequence[A]) -> dict[int, int]:
         for question_index, question in enumerate(wanted):
             if not question:
                 continue
-            score = 1.0 if echo == question else SequenceMatcher(None, echo, question, autojunk=False).ratio()
+            if echo == question:
+                score = 3.0
+            elif question in echo:
+                score = 2.0  # two questions answered as one: the first one it names keeps it
+            else:
+                score = SequenceMatcher(None, echo, question, autojunk=False).ratio()
             if score >= _MIN_SIMILARITY:
                 scored.append((score, answer_index, question_index))
     matched: dict[int, int] = {}

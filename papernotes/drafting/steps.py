@@ -78,6 +78,7 @@ class CallContext:
     repairs: dict[str, int] = field(default_factory=dict)  # repairs already spent, per step
     prompt_tags: list[str] = field(default_factory=list)
     deadline: float | None = None
+    notes: list[str] = field(default_factory=list)  # failed repairs, for the flags
 
     def report(self, prompt: Prompt) -> Callable[[llm.CallRecord], None]:
         if prompt.tag not in self.prompt_tags:
@@ -304,14 +305,20 @@ def _call_with_repair(
     context.spend_repair(step)
     repair_prompt = system_prompt("repair_output")
     budget = settings.LLM_MAX_OUTPUT_TOKENS * (2 if reply.outcome == "truncated" else 1)
-    repaired = llm.complete(
-        step=DraftingStep.REPAIR,
-        messages=_repair_messages(messages, reply, problems),
-        schema=schema,
-        on_call=context.report(repair_prompt),
-        max_output_tokens=budget,
-        deadline=context.deadline,
-    )
+    try:
+        repaired = llm.complete(
+            step=DraftingStep.REPAIR,
+            messages=_repair_messages(messages, reply, problems),
+            schema=schema,
+            on_call=context.report(repair_prompt),
+            max_output_tokens=budget,
+            deadline=context.deadline,
+        )
+    except llm.LlmError as error:
+        if parsed is None:
+            raise
+        context.notes.append(_("修正を求める LLM の呼び出しが失敗しました: {error}").format(error=error.message))
+        return parsed, problems
     if repaired.parsed is None:
         return parsed, problems if parsed is not None else _output_problems(repaired)
     remaining = check(repaired.parsed)
@@ -344,6 +351,8 @@ def read_step(paper: PaperInput, context: CallContext) -> ReadResult:
         if q.question.strip()
     )
     flags = tuple(_("読解: {problem}").format(problem=problem.editor) for problem in problems)
+    flags += tuple(context.notes) if problems else ()
+    context.notes.clear()
     return ReadResult(
         abstract_ja=house_style.apply(output.abstract_ja),
         summary_ja=house_style.apply(output.summary_ja),
@@ -510,13 +519,18 @@ def _repair_answers(
     order = {c.key: position for position, c in enumerate(paper.candidates)}
     shown = sorted(passages.values(), key=lambda c: order.get(c.key, -1))
     payload = {"title": paper.title, "questions": listed, "passages": [_passage_json(c) for c in shown]}
-    reply = llm.complete(
-        step=DraftingStep.REPAIR,
-        messages=_messages(prompt, payload),
-        schema=AnswerRepairOutput,
-        on_call=context.report(prompt),
-        deadline=context.deadline,
-    )
+    try:
+        reply = llm.complete(
+            step=DraftingStep.REPAIR,
+            messages=_messages(prompt, payload),
+            schema=AnswerRepairOutput,
+            on_call=context.report(prompt),
+            deadline=context.deadline,
+        )
+    except llm.LlmError as error:
+        # What the answer call gave is kept; the flags say what is still missing, and why.
+        context.notes.append(_("不足分を求める LLM の呼び出しが失敗しました: {error}").format(error=error.message))
+        return []
     if reply.parsed is None:
         return []
     placement = place_answers([questions[i][0] for i in items], reply.parsed.answers, numbers=[i + 1 for i in items])
@@ -564,6 +578,7 @@ def answer_step(
         for (question, terms), slot in zip(questions, slots, strict=True)
     )
     flags, attention = _answer_flags(pairs, unplaced)
+    flags += context.notes if attention else []
     return AnswerResult(pairs=pairs, flags=tuple(flags), unplaced=tuple(unplaced), needs_attention=attention)
 
 

@@ -269,10 +269,12 @@ class OpenAIServer:
         for number in range(1, self.questions + 1):
             words = _words(passages[(number - 1) % len(passages)]["text"])
             start = (number * 3) % max(len(words) - 4, 1)
+            terms = words[start : start + 4] or [title]
             questions.append(
                 {
-                    "question": f"{title} について、要点 {number} は何ですか?",
-                    "search_terms": words[start : start + 4] or [title],
+                    # Each question names its own subject, as real ones do.
+                    "question": f"{title} の「{' '.join(terms[:2])}」について、要点 {number} は何ですか?",
+                    "search_terms": terms,
                 }
             )
         return {
