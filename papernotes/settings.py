@@ -10,6 +10,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -173,6 +174,18 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+# Three queues, so that each kind of work gets the worker it needs (Procfile, compose.yaml):
+# "drafting" waits on the LLM's network replies, and is consumed by a thread pool wide
+# enough to keep LLM_MAX_CONCURRENT calls in flight; "ingestion" parses PDFs (CPU) in a
+# prefork pool beside "default" (editorial checks, publication). A worker started without
+# -Q (`make run`, the tests) consumes all three.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+TASK_QUEUE_NAMES = ("default", "ingestion", "drafting")
+CELERY_TASK_QUEUES = tuple(Queue(name, routing_key=name) for name in TASK_QUEUE_NAMES)
+CELERY_TASK_ROUTES = {
+    "papernotes.drafting.*": {"queue": "drafting"},
+    "papernotes.tasks.*": {"queue": "ingestion"},
+}
 
 # Markdown: what editors and the LLM write is rendered with these extensions and then
 # sanitised with nh3 (see papernotes/markdown.py).
