@@ -102,6 +102,7 @@ class OpenAIServer:
         self._stopping = threading.Event()
         self.calls: list[LoggedCall] = []
         self.max_in_flight = 0
+        self.answers_given = 0  # answer items returned by answer and repair calls (the bench counts them)
         self._in_flight = 0
         self._scripts: list[tuple[str | None, Reply]] = []
         self._seen_prefixes: set[str] = set()
@@ -256,10 +257,11 @@ class OpenAIServer:
         payload = _user_payload(messages)
         if step == "read":
             return self._read(payload)
-        if step == "answer":
-            return _answer(payload, self.careless)
-        if step == "repair_answers":
-            return _answer(payload, frozenset())
+        if step in ("answer", "repair_answers"):
+            output = _answer(payload, self.careless if step == "answer" else frozenset())
+            with self._lock:
+                self.answers_given += len(output["answers"])
+            return output
         return {}
 
     def _read(self, payload: dict) -> dict:
