@@ -96,8 +96,10 @@ _PLAIN_END_RE = re.compile(r"(?:である|であった|だ|だった|[うくぐ�
 
 
 def sentences(text: str) -> list[str]:
-    """The sentences of a Japanese text, without their final full stop."""
-    return [piece.strip() for piece in _SENTENCE_END_RE.split(text) if piece.strip()]
+    """The finished sentences of a Japanese text, without their final full stop (a piece cut
+    off after the last one is no sentence: the check of cut-off texts points it out)."""
+    pieces = _SENTENCE_END_RE.split(text.strip())
+    return [piece.strip() for piece in pieces[:-1] if piece.strip()]
 
 
 def register_of(sentence: str) -> str | None:
