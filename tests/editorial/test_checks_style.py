@@ -44,7 +44,7 @@ def test_a_character_the_blog_does_not_write_is_pointed_out(text, message):
 def test_what_drafting_writes_is_what_the_check_expects():
     # Given a model's text with every character a rule covers
     every = "あ".join(char for rule in CHARACTER_RULES for char in rule.characters)
-    text = f"結果です.{every}です."
+    text = f"結果です{every}です."
 
     # When drafting applies the house style, no house-style finding is left
     assert _found(_note(abstract_ja=text), "house_style")
