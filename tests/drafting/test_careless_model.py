@@ -7,6 +7,7 @@ import json
 import time
 
 import pytest
+from django.urls import reverse
 
 from editorial.services import qa_save_editor_changes
 from papernotes.drafting.selectors import note_call_totals, note_call_totals_all_runs
@@ -290,3 +291,24 @@ def test_an_issue_whose_papers_all_failed_does_not_read_as_three_quarters_done(
     pipeline = pipeline_for_issue(note.issue)
 
     assert (pipeline.failed, pipeline.done, pipeline.progress) == (1, 0, 0)
+
+
+def test_the_review_screen_shows_what_needs_attention_and_the_answers_kept_aside(
+    admin_client, llm_server, django_capture_on_commit_callbacks
+):
+    # Given a careless model's note: some answers unplaced, a quote found in another passage
+    llm_server.careless = frozenset({"wrong_passage"})
+    llm_server.script(Reply(transform=_unplaceable), step="answer")
+    llm_server.script(Reply(status=400), step="repair_answers")
+    note = make_note()
+    _draft(note, django_capture_on_commit_callbacks)
+    NoteDrafting.objects.filter(note=note).update(status=DraftingStatus.NEEDS_ATTENTION)
+
+    page = admin_client.get(reverse("admin:papernotes_note_change", args=[note.pk])).content.decode()
+
+    # Then the editor reads 要確認, what is missing, and every answer the model gave
+    assert "要確認" in page and "回答がない質問: Q1, Q2" in page
+    assert "どの質問への回答か分からない機械の回答 8 件(提案)" in page
+    for item in NoteDrafting.objects.get(note=note).unplaced_answers:
+        assert item["answer"] in page
+    assert 'data-force="1"' in page  # the button drafts again, keeping what editors wrote
