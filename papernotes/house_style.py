@@ -35,8 +35,8 @@ class CharacterRule:
 _FULL_WIDTH_DIGITS = "".join(chr(0xFF10 + n) for n in range(10))
 _FULL_WIDTH_LETTERS = "".join(chr(0xFF21 + n) for n in range(26)) + "".join(chr(0xFF41 + n) for n in range(26))
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-_FULL_WIDTH_SYMBOLS = "＆＋／＝＜＞［］～＂＇；＿＠＃＄＊｜"
-_SYMBOLS = "&+/=<>[]~\"';_@#$*|"
+_FULL_WIDTH_SYMBOLS = "＆＋－／＝＜＞［］～＂＇；＿＠＃＄＊｜"
+_SYMBOLS = "&+-/=<>[]~\"';_@#$*|"
 
 CHARACTER_RULES: tuple[CharacterRule, ...] = (
     CharacterRule("。．", "..", "文末は「.」で書きます(「。」ではなく)。"),

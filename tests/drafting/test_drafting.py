@@ -3,9 +3,11 @@ stand-in: complete drafts with verified evidence in at most three calls, every f
 in a draft or a clear error on that note."""
 
 import json
+import re
 
 import pytest
 
+from papernotes.drafting.prompts import system_prompt
 from papernotes.drafting.services import notes_draft_start
 from papernotes.models import DraftingStatus, LlmCall, NoteDrafting, NoteState, TextSource
 from tests.drafting.conftest import make_note
@@ -252,3 +254,38 @@ def test_references_and_figure_text_are_never_sent_as_passages(llm_server, djang
 
     sent = " ".join(json.dumps(call.body) for call in llm_server.calls)
     assert "FIGURETEXT" not in sent and "REFERENCETEXT" not in sent
+
+
+def _fewest_tokens(text: str) -> int:
+    """A lower bound of what any current tokenizer makes of ``text``: English takes at most
+    five characters per token, Japanese at most two."""
+    ascii_chars = sum(char.isascii() for char in text)
+    return ascii_chars // 5 + (len(text) - ascii_chars) // 2
+
+
+@pytest.mark.parametrize("name", ["read", "answer"])
+def test_the_stable_prompt_is_long_enough_to_be_cached_and_speaks_in_the_blogs_voice(name, sample_issue_bytes):
+    text = system_prompt(name).text
+
+    # OpenAI caches a prompt's prefix from 1,024 tokens on: the system message alone reaches it
+    assert _fewest_tokens(text) >= 1024
+    # ...and it asks for the register of each field, with examples taken from the blog itself
+    assert "です・ます調" in text and "である調" in text
+    sample = sample_issue_bytes.decode("utf-8")
+    examples = [example for example in re.findall(r"「([^「」]{20,})」", text) if example in sample]
+    assert len(examples) >= 3
+
+
+def test_drafts_are_written_in_the_house_style_whatever_the_model_writes(
+    llm_server, django_capture_on_commit_callbacks
+):
+    def full_width(output: dict) -> dict:
+        output["summary_ja"] = "精度が１２．５％向上し，ＧＰＴ－４に迫る。"
+        return output
+
+    llm_server.script(Reply(transform=full_width), step="read")
+    note = make_note()
+
+    _draft(note, django_capture_on_commit_callbacks)
+
+    assert note.summary == "精度が12.5%向上し、GPT-4に迫る."
