@@ -14,6 +14,7 @@ import re
 import time
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from papernotes.drafting import selectors, steps, store
 from papernotes.drafting.llm import CallRecord, model_for
@@ -95,6 +96,9 @@ def regenerate(*, note_id: int, target: str, token: int) -> bool | None:
         return None
     terms = tuple(qa.search_terms) or _terms_of(qa.question, note.paper.title)
     result = steps.answer_step(paper, [(qa.question, terms)], context)
+    if not result.pairs[0].answer:
+        # Nothing to offer: say so, rather than report a suggestion that is not there.
+        raise steps.DraftUnusable("llm_no_answer", _("LLM がこの質問への回答を返しませんでした。"))
     return store.qa_store_regenerated_answer(qa_id=qa.pk, token=token, pair=result.pairs[0])
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from editorial.services import qa_save_editor_changes
 from papernotes.drafting.selectors import note_call_totals, note_call_totals_all_runs
-from papernotes.drafting.services import notes_draft_start
+from papernotes.drafting.services import note_regenerate, notes_draft_start
 from papernotes.ingestion.selectors import pipeline_for_issue
 from papernotes.models import (
     AnswerEvidence,
@@ -312,3 +312,22 @@ def test_the_review_screen_shows_what_needs_attention_and_the_answers_kept_aside
     for item in NoteDrafting.objects.get(note=note).unplaced_answers:
         assert item["answer"] in page
     assert 'data-force="1"' in page  # the button drafts again, keeping what editors wrote
+
+
+def test_regenerating_an_answer_the_model_leaves_out_says_so_and_keeps_the_answer(
+    llm_server, django_capture_on_commit_callbacks
+):
+    note = make_note()
+    _draft(note, django_capture_on_commit_callbacks)
+    qa = note.qas.get(position=2)
+    before = (qa.answer, list(qa.evidence.values_list("quote", flat=True)))
+    llm_server.script(Reply(transform=lambda output: {"answers": []}), step="answer")
+    llm_server.script(Reply(transform=lambda output: {"answers": []}), step="repair_answers")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        note_regenerate(note_id=note.pk, target=f"qa:{qa.pk}")
+
+    qa.refresh_from_db()
+    assert (qa.answer, list(qa.evidence.values_list("quote", flat=True))) == before
+    state = NoteDrafting.objects.get(note=note).regenerations[f"qa:{qa.pk}"]
+    assert (state["status"], state["message"]) == ("failed", "LLM がこの質問への回答を返しませんでした。")
