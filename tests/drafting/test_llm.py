@@ -7,7 +7,7 @@ import time
 import pytest
 
 from papernotes.drafting import llm
-from papernotes.drafting.schemas import ReadOutput
+from papernotes.drafting.schemas import AnswerOutput, AnswerRepairOutput, ReadOutput, response_format
 from tests.support.openai_server import Reply, context_length_error
 
 MESSAGES = [
@@ -218,3 +218,26 @@ def test_the_stand_in_caches_a_long_system_prompt_seen_before_as_openai_does(llm
         llm.complete(step="read", messages=messages, schema=ReadOutput, on_call=records.append)
 
     assert [r.cached_input_tokens for r in records] == [0, 0, 0, 1280]
+
+
+@pytest.mark.parametrize("schema", [ReadOutput, AnswerOutput, AnswerRepairOutput])
+def test_every_schema_is_one_openais_strict_mode_accepts(schema):
+    def objects(node):
+        if isinstance(node, dict):
+            if node.get("type") == "object":
+                yield node
+            for value in node.values():
+                yield from objects(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from objects(value)
+
+    found = list(objects(response_format(schema)["json_schema"]["schema"]))
+
+    assert found
+    for node in found:
+        assert node["additionalProperties"] is False
+        assert sorted(node["required"]) == sorted(node["properties"])
+    if schema is not ReadOutput:
+        answer = response_format(schema)["json_schema"]["schema"]["$defs"]["DraftAnswer"]
+        assert set(answer["properties"]) == {"question_number", "question", "answer", "evidence"}
