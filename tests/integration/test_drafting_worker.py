@@ -43,6 +43,9 @@ def test_the_shipped_drafting_worker_reaches_the_llm_cap(settings):
                     assert time.monotonic() < deadline, list(NoteDrafting.objects.values("status", "last_error"))
                     time.sleep(0.1)
     finally:
+        # A worker started with -Q narrows the app's queues for the whole process: widen them
+        # again, or the next test's worker would consume the drafting queue only.
+        celery_app.amqp.queues.select(list(settings.TASK_QUEUE_NAMES))
         _use_broker(previous)
         client.flushdb()
 
