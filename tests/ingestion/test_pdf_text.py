@@ -239,8 +239,9 @@ def test_a_paper_with_charts_still_reads_every_paragraph_and_caption_in_order():
     assert any(marker.startswith("FG") for marker in paper.markers)
 
 
-@pytest.mark.parametrize("two_columns", [True, False], ids=["two-column", "single-column"])
-@pytest.mark.parametrize("seed", [0, 1])
+# Between them, every kind of chart in every place: the line chart and the scatter plot in a
+# column (beside the other column's text, or alone), the bar panels and the heatmap across.
+@pytest.mark.parametrize(("two_columns", "seed"), [(True, 0), (False, 1)], ids=["two-column", "single-column"])
 def test_matplotlib_charts_leave_no_label_in_the_body_wherever_they_sit(two_columns, seed):
     # Given matplotlib's own PDFs included whole: a line chart on a transparent background with
     # slanted tick labels and its legend outside the axes, or a scatter plot with annotated
