@@ -20,6 +20,9 @@ passage than the one cited, two questions merged, one skipped, JSON in code fenc
   paper one call for the abstract, one for the summary and one per question, each carrying
   the whole paper text.
 
+At 0.3 s per call the in-process parts (SQLite, the stand-in server in the same process)
+weigh on the ratio to the bound; ``--latency 2`` is closer to a real provider.
+
 Usage: .venv/bin/python bench/drafting_week.py [--latency 0.3] [--cap 4] [--pages 12] [--rounds 3]
 """
 
