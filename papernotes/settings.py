@@ -10,6 +10,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -173,6 +174,18 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+# Three queues, so that each kind of work gets the worker it needs (Procfile, compose.yaml):
+# "drafting" waits on the LLM's network replies, and is consumed by a thread pool wide
+# enough to keep LLM_MAX_CONCURRENT calls in flight; "ingestion" parses PDFs (CPU) in a
+# prefork pool beside "default" (editorial checks, publication). A worker started without
+# -Q (`make run`, the tests) consumes all three.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+TASK_QUEUE_NAMES = ("default", "ingestion", "drafting")
+CELERY_TASK_QUEUES = tuple(Queue(name, routing_key=name) for name in TASK_QUEUE_NAMES)
+CELERY_TASK_ROUTES = {
+    "papernotes.drafting.*": {"queue": "drafting"},
+    "papernotes.tasks.*": {"queue": "ingestion"},
+}
 
 # Markdown: what editors and the LLM write is rendered with these extensions and then
 # sanitised with nh3 (see papernotes/markdown.py).
@@ -344,6 +357,11 @@ DRAFTING_PASSAGES_PER_QUESTION = env.int("DRAFTING_PASSAGES_PER_QUESTION", defau
 DRAFTING_ANSWER_PASSAGE_CHARS = env.int("DRAFTING_ANSWER_PASSAGE_CHARS", default=40000)
 # Start drafting by itself once a paper's text is extracted (issues not yet published).
 DRAFTING_AUTO_START = env.bool("DRAFTING_AUTO_START", default=True)
+# Repair calls per step (read, answer): each step has its own.
+DRAFTING_REPAIRS_PER_STEP = env.int("DRAFTING_REPAIRS_PER_STEP", default=1)
+# Seconds one paper's drafting may take in all, across calls, retries and task retries: a
+# hung provider fails the paper (with the reason) instead of keeping it busy for an hour.
+DRAFTING_PAPER_DEADLINE = env.float("DRAFTING_PAPER_DEADLINE", default=600.0)
 # -- Editorial review (issue 8) --------------------------------------------------------
 # django-import-export: the glossary's CSV import/export. django-celery-beat: scheduled
 # publication; the beat (started by `make run`, or `celery -A papernotes beat` in

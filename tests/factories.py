@@ -60,7 +60,7 @@ class NoteFactory(factory.django.DjangoModelFactory):
     state = NoteState.DRAFTED
     summary = "物事を研究し、うまくいくことを示した."
     summary_source = TextSource.IMPORTED
-    abstract_ja = "私たちは物事を研究し、それがうまくいくことを発見した."
+    abstract_ja = "私たちは物事を研究し、それがうまくいくことを発見しました."
     abstract_ja_source = TextSource.IMPORTED
 
 

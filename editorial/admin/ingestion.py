@@ -127,9 +127,7 @@ class IssuePipelineAdminMixin:
         pipeline = pipeline_for_issue(issue, with_costs=False)
         if not pipeline.total:
             return "—"
-        label = gettext("{progress}% 完了 {done} / 失敗 {failed} / 全 {total}").format(
-            progress=pipeline.progress, done=pipeline.done, failed=pipeline.failed, total=pipeline.total
-        )
+        label = f"{pipeline.progress}% {pipeline.counts_label}"
         bar = render_to_string("editorial/progress_bar.html", {"pipeline": pipeline})
         return format_html("{} <span>{}</span>", bar, label)
 

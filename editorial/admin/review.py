@@ -22,7 +22,7 @@ from editorial.checks.selectors import open_findings
 from editorial.diffs import diff_html
 from editorial.models import FindingDismissal
 from papernotes.drafting.evidence import quote_spans
-from papernotes.models import AnswerEvidence, Note, TextSource
+from papernotes.models import AnswerEvidence, EvidenceFoundIn, Note, TextSource
 
 FIELD_SOURCE_LABELS = {"summary": _("要約の出典"), "abstract_ja": _("概要の出典")}
 REVIEW_FIELDS = (("summary", _("一行要約")), ("abstract_ja", _("概要(日本語)")))
@@ -86,6 +86,8 @@ class EvidenceView:
     passage_html: SafeString  # escaped, the quote inside <mark>; empty without the passage
     is_table: bool
     located: bool  # the quote was found in the passage (and is highlighted)
+    # Where drafting found the quote when not in the passage the model cited ("" otherwise).
+    found_elsewhere: str = ""
 
 
 def highlight(text: str, spans: list[tuple[int, int]]) -> SafeString:
@@ -124,6 +126,11 @@ def evidence_views(note: Note, pdf_base: str) -> dict[int, list[EvidenceView]]:
                 passage_html=highlight(passage.text, spans) if passage is not None else SafeString(""),
                 is_table=bool(passage and passage.is_table),
                 located=bool(spans),
+                found_elsewhere=(
+                    item.get_found_in_display()
+                    if item.verified and item.found_in not in ("", EvidenceFoundIn.CITED)
+                    else ""
+                ),
             )
         )
     return views

@@ -5,7 +5,7 @@ stores the findings of a note (on save, on demand) and records dismissals.
 """
 
 # Importing the modules registers their checks in REGISTRY.
-from . import glossary, names, numbers, qa, text
+from . import glossary, names, numbers, qa, style, text
 from .base import REGISTRY, Finding, GlossaryTerm, NoteText, QAText
 
 
@@ -27,5 +27,6 @@ __all__ = [
     "numbers",
     "qa",
     "run_checks",
+    "style",
     "text",
 ]

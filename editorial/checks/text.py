@@ -1,5 +1,5 @@
 """Checks of each text on its own: debris, English left over, cut-off sentences,
-brackets and quotes, empty fields, house-style punctuation."""
+brackets and quotes, empty fields. House style and register are in :mod:`.style`."""
 
 import re
 
@@ -175,34 +175,3 @@ def empty_required(note: NoteText):
                 qa=qa,
                 message=_("{label}が空です。").format(label=FIELD_LABELS[field_name]),
             )
-
-
-# -- house style -----------------------------------------------------------------------
-
-HOUSE_STYLE = [
-    (re.compile(r"。"), _lazy("文末は「.」で書きます(「。」ではなく)。")),
-    (re.compile(r"？"), _lazy("疑問符は半角の「?」で書きます。")),
-    (re.compile(r"！"), _lazy("感嘆符は半角の「!」で書きます。")),
-    (re.compile("[\uff08\uff09]"), _lazy("丸括弧は半角の「()」で書きます。")),
-    (re.compile("[\uff10-\uff19]"), _lazy("数字は半角で書きます。")),
-    (re.compile("[\uff21-\uff3a\uff41-\uff5a]"), _lazy("英字は半角で書きます。")),
-    (re.compile("[\uff1a\uff0c\uff05]"), _lazy("コロン・カンマ・パーセントは半角で書きます。")),
-    (re.compile(r"[^\s.。?!]\s*\.\s*\."), _lazy("「.」が重なっています。")),
-    (re.compile(r" {2,}|\u3000"), _lazy("空白が続いているか、全角の空白があります。")),
-]
-
-
-@check("house_style", severity=Severity.WARNING, label="表記ルール(句読点など)")
-def house_style(note: NoteText):
-    """The newsletter's punctuation: "." at sentence ends, half-width ?, (), digits and Latin letters."""
-    for field_name, qa, text in note.texts():
-        for pattern, message in HOUSE_STYLE:
-            match = pattern.search(text)
-            if match:
-                yield finding(
-                    "house_style",
-                    field_name=field_name,
-                    qa=qa,
-                    message=str(message),
-                    excerpt=excerpt_around(text, match.start(), match.end()),
-                )

@@ -1,4 +1,9 @@
-"""Checking that an evidence quote really occurs in the passage it names.
+"""Checking that an evidence quote really occurs in the paper, and where.
+
+Models cite passages in many ways ("P12", "12", "[P12]", "passage 12"): :func:`passage_key`
+reads them all. A quote is looked up in the passage cited, then in every passage sent with
+the call, then in the whole body of the paper (:func:`locate`): a true quote from the wrong
+passage is still a true quote, and the passage where it was found is the one recorded.
 
 A model copying from a PDF's text may differ from it in ways that do not change the
 words: line breaks and runs of spaces, ligatures (ﬁ), curly quotes and dashes, a word
@@ -13,6 +18,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Generic, Protocol, TypeVar
 
 _HYPHEN_BREAK_RE = re.compile(r"(?<=\w)[-\u2010\u00ad]\s+(?=\w)")
 _SPACES_RE = re.compile(r"\s+")
@@ -66,7 +75,10 @@ def quote_in_passage(quote: str, passage: str) -> bool:
     pieces = _pieces(quote)
     if not pieces or sum(len(piece) for piece in pieces) < MIN_PIECE_CHARS:
         return False
-    haystack = normalise(passage)
+    return _found(pieces, _normalised(passage))
+
+
+def _found(pieces: list[str], haystack: str) -> bool:
     if _in_order(pieces, haystack):
         return True
     # Hyphenation may be joined in one text and not the other: compare without hyphens too.
@@ -124,3 +136,64 @@ def quote_spans(quote: str, passage: str) -> list[tuple[int, int]]:
             [offsets[i] for i in kept],
         )
     return spans or []
+
+
+@lru_cache(maxsize=2048)
+def _normalised(text: str) -> str:
+    # A paper's passages are searched again for every quote of every answer.
+    return normalise(text)
+
+
+# "P12", "p12", "P 12", "[P12]", "(P12)", "12", "passage 12", "Passage P12", "P12 (p. 3)".
+_KEY_RE = re.compile(r"^\W*(?:passage\s*)?(?:p\s*)?(\d{1,5})\b", re.IGNORECASE)
+_ABSTRACT_KEY_RE = re.compile(r"^\W*(?:a|abstract)\W*$", re.IGNORECASE)
+
+
+def passage_key(cited: str) -> str:
+    """The passage id in the form the prompts use ("P12"; "A" for the abstract), from however
+    the model wrote it; the text itself when it names no passage."""
+    match = _KEY_RE.match(cited)
+    if match:
+        return f"P{int(match.group(1))}"
+    if _ABSTRACT_KEY_RE.match(cited):
+        return "A"
+    return cited.strip()
+
+
+class HasText(Protocol):
+    key: str
+    text: str
+
+
+C = TypeVar("C", bound=HasText)
+
+
+@dataclass(frozen=True)
+class Located(Generic[C]):
+    """Where a quote was found: the passage and how far from the citation ("cited", "sent",
+    "body"), or no passage and ``found_in`` "" when it occurs nowhere."""
+
+    passage: C | None
+    found_in: str
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.found_in)
+
+
+def locate(quote: str, cited: C | None, sent: Sequence[C], body: Iterable[C]) -> Located[C]:
+    """Find ``quote`` in the cited passage, else in the passages sent, else in the body."""
+    pieces = _pieces(quote)
+    if not pieces or sum(len(piece) for piece in pieces) < MIN_PIECE_CHARS:
+        return Located(cited, "")
+    if cited is not None and _found(pieces, _normalised(cited.text)):
+        return Located(cited, "cited")
+    sent_keys = set()
+    for passage in sent:
+        sent_keys.add(passage.key)
+        if _found(pieces, _normalised(passage.text)):
+            return Located(passage, "sent")
+    for passage in body:
+        if passage.key not in sent_keys and _found(pieces, _normalised(passage.text)):
+            return Located(passage, "body")
+    return Located(cited, "")

@@ -1,30 +1,20 @@
-"""The blog's punctuation, applied to machine drafts (``DRAFTING_HOUSE_STYLE``).
+"""The blog's house style applied to machine drafts (``DRAFTING_HOUSE_STYLE``).
 
-最新論文ノート ends Japanese sentences with "." and writes ASCII ":" "?" "!" "(" ")". The
-prompts ask for it; this pass makes it so whatever the model wrote, without touching URLs,
-numbers or Latin text (a full-width character never occurs in them).
+The style itself is defined once, in :mod:`papernotes.house_style`, which the editorial
+checks use too: what drafting writes is what the checks expect. The prompts ask for it
+(``prompts/house_style_blog.md``); this pass makes it so whatever the model wrote.
 """
 
 from django.conf import settings
 
-_BLOG = str.maketrans(
-    {
-        "。": ".",
-        "．": ".",
-        "？": "?",
-        "！": "!",
-        "：": ":",
-        "（": "(",
-        "）": ")",
-        "\u3000": " ",
-        **{chr(0xFF10 + digit): str(digit) for digit in range(10)},
-    }
-)
+from papernotes.house_style import apply_blog_style
 
 
-def apply_house_style(text: str) -> str:
-    """``text`` in the configured house style ("blog" by default; "none" leaves it alone)."""
-    text = " ".join(text.split()) if "\n" not in text.strip() else text.strip()
+def apply(text: str) -> str:
+    """``text`` in the configured house style ("blog" by default; "none" leaves it alone),
+    on one line unless it has paragraphs."""
+    text = text.strip()
+    text = " ".join(text.split()) if "\n" not in text else text
     if settings.DRAFTING_HOUSE_STYLE != "blog":
         return text
-    return text.translate(_BLOG)
+    return apply_blog_style(text)

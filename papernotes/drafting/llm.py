@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from pydantic import BaseModel, ValidationError
 from papernotes.drafting.schemas import response_format
 from papernotes.external.errors import ExternalError
 from papernotes.external.http import is_retryable_status, parse_retry_after, policy_for
-from papernotes.external.ratelimit import get_limiter, service_slot
+from papernotes.external.ratelimit import DEFAULT_MAX_WAIT, get_limiter, service_slot
 from papernotes.models import LlmCallOutcome
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class CallRecord:
     output_tokens: int = 0
     status_code: int | None = None
     error: str = ""
+    error_code: str = ""  # the provider's own code ("context_length_exceeded")
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,17 @@ class LlmReply:
 
 class LlmError(ExternalError):
     """The LLM could not give an answer (after this run's retries), or refused to."""
+
+
+def deadline_error(last: str = "") -> LlmError:
+    """The paper's run is past ``DRAFTING_PAPER_DEADLINE``: final, with the last failure seen."""
+    message = _(
+        "この論文の下書きが制限時間({seconds:g} 秒、DRAFTING_PAPER_DEADLINE)内に終わらなかったため、打ち切りました。"
+        "LLM の API の状態を確かめてから、下書きを作り直してください。"
+    ).format(seconds=settings.DRAFTING_PAPER_DEADLINE)
+    if last:
+        message += _("最後のエラー: {last}").format(last=last)
+    return LlmError("llm_deadline", message, retryable=False)
 
 
 def llm_configured() -> bool:
@@ -108,9 +121,18 @@ def _estimate_tokens(messages: list[dict], max_output_tokens: int) -> int:
     return sum(len(message["content"]) for message in messages) // _CHARS_PER_TOKEN + max_output_tokens // 2
 
 
+_FENCE_RE = re.compile(r"^\s*```[A-Za-z]*[ \t]*\n?(?P<body>.*?)\n?```\s*$", re.DOTALL)
+
+
+def _unfenced(content: str) -> str:
+    """The JSON inside a Markdown code fence (```json … ```), which models add even when told not to."""
+    match = _FENCE_RE.match(content)
+    return match.group("body") if match else content
+
+
 def _validate(content: str, schema: type[BaseModel]) -> tuple[BaseModel | None, list[str]]:
     try:
-        return schema.model_validate(json.loads(content)), []
+        return schema.model_validate(json.loads(_unfenced(content))), []
     except json.JSONDecodeError as error:
         return None, [f"The output is not valid JSON ({error.msg} at line {error.lineno} column {error.colno})."]
     except ValidationError as error:
@@ -121,8 +143,19 @@ def _validate(content: str, schema: type[BaseModel]) -> tuple[BaseModel | None, 
         return None, problems
 
 
+def _provider_said(error: openai.APIStatusError) -> tuple[str, str]:
+    """(code, message) of the provider's error body: OpenAI's ``{"error": {"message", "code"}}``,
+    or whatever text another server sent."""
+    body = error.body
+    if isinstance(body, dict):
+        code = body.get("code") or body.get("type") or ""
+        return str(code)[:100], str(body.get("message") or "")[:1000]
+    return "", str(body or "")[:1000]
+
+
 def _status_failure(error: openai.APIStatusError) -> tuple[LlmError, int]:
     status = error.status_code
+    code, said = _provider_said(error)
     headers = error.response.headers if error.response is not None else {}
     retry_after = parse_retry_after(headers.get("retry-after"))
     if retry_after is None and headers.get("retry-after-ms"):
@@ -138,11 +171,19 @@ def _status_failure(error: openai.APIStatusError) -> tuple[LlmError, int]:
         message = _("LLM の API が混み合っているか、利用上限に達しました(HTTP 429)。")
     elif status >= 500:
         message = _("LLM の API がエラーを返しました(HTTP {status})。")
+    elif code == "context_length_exceeded" or "context length" in said.lower():
+        message = _(
+            "論文の本文がモデルの入力の上限を超えました(HTTP {status})。"
+            "DRAFTING_ANSWER_PASSAGE_CHARS を小さくするか、入力の上限が大きいモデルを使ってください。"
+        )
     else:
         message = _("LLM の API がリクエストを受け付けませんでした(HTTP {status})。")
+    message = message.format(status=status)
+    if said:
+        message += _("API の説明: {said}").format(said=said[:300])
     failure = LlmError(
         "llm_http_error",
-        message.format(status=status),
+        message,
         retryable=is_retryable_status(status),
         retry_after=retry_after,
     )
@@ -156,6 +197,7 @@ def complete(
     schema: type[BaseModel],
     on_call: Callable[[CallRecord], None],
     max_output_tokens: int | None = None,
+    deadline: float | None = None,
 ) -> LlmReply:
     """One logical call of ``step``, retried on transient failures within this run.
 
@@ -163,6 +205,9 @@ def complete(
     fit ``schema``: ``problems`` says why) or ``truncated`` (``finish_reason=length``).
     Raises :class:`LlmError` for a refusal, for a failure that is not transient, or when
     retries run out (``retryable`` and ``retry_after`` then tell the task when to come back).
+
+    ``deadline`` (epoch seconds) bounds the whole paper: no attempt waits past it, and once
+    it has passed the call fails for good (:func:`deadline_error`).
     """
     policy = policy_for(SERVICE)
     model = model_for(step)
@@ -173,21 +218,31 @@ def complete(
         # OpenAI routes requests with the same key to the same cache; other servers may
         # refuse parameters they do not know.
         options["extra_body"] = {"prompt_cache_key": f"papernotes-{step}"}
+    last_error = ""
     for attempt in range(1, policy.attempts + 1):
+        if _remaining(deadline) <= 0:
+            raise deadline_error(last_error)
         started = time.monotonic()
         failure: LlmError | None = None
-        with service_slot(SERVICE, tokens=_estimate_tokens(messages, budget)) as reservation:
+        provider_code = ""
+        max_wait = min(DEFAULT_MAX_WAIT, _remaining(deadline))
+        with service_slot(SERVICE, tokens=_estimate_tokens(messages, budget), max_wait=max_wait) as reservation:
+            timeout = min(policy.timeout, _remaining(deadline))
+            if timeout <= 0:
+                reservation.settle(0)
+                raise deadline_error(last_error)
             try:
                 completion = client.chat.completions.create(
-                    model=model, messages=messages, response_format=response_format(schema), **options
+                    model=model, messages=messages, response_format=response_format(schema), timeout=timeout, **options
                 )
             except openai.APIStatusError as error:
                 failure, status = _status_failure(error)
-                outcome, detail = LlmCallOutcome.HTTP_ERROR, f"HTTP {status}"
+                provider_code, said = _provider_said(error)
+                outcome, detail = LlmCallOutcome.HTTP_ERROR, f"HTTP {status}" + (f": {said}" if said else "")
             except openai.APITimeoutError:
                 failure = LlmError(
                     "llm_timeout",
-                    _("LLM の応答が {seconds:g} 秒以内にありませんでした。").format(seconds=policy.timeout),
+                    _("LLM の応答が {seconds:g} 秒以内にありませんでした。").format(seconds=timeout),
                     retryable=True,
                 )
                 status, outcome, detail = None, LlmCallOutcome.TIMEOUT, "timeout"
@@ -205,13 +260,28 @@ def complete(
             else:
                 reservation.settle(0)
         if failure is not None:
-            on_call(CallRecord(step, model, attempt, outcome, latency_ms, status_code=status, error=detail[:500]))
+            on_call(
+                CallRecord(
+                    step,
+                    model,
+                    attempt,
+                    outcome,
+                    latency_ms,
+                    status_code=status,
+                    error=detail[:1000],
+                    error_code=provider_code,
+                )
+            )
             if failure.retry_after and status == 429:
                 # The quota is shared: every worker waits, not only this one.
                 get_limiter(SERVICE).defer(min(failure.retry_after, policy.max_retry_after))
+            last_error = failure.message
             if not failure.retryable or policy.gives_up_on(attempt, failure.retry_after):
                 raise failure
-            time.sleep(policy.delay_before(attempt, failure.retry_after))
+            delay = policy.delay_before(attempt, failure.retry_after)
+            if delay >= _remaining(deadline):
+                raise deadline_error(last_error)
+            time.sleep(delay)
             continue
         return _classify(
             completion,
@@ -220,6 +290,10 @@ def complete(
             on_call,
         )
     raise AssertionError("unreachable: attempts >= 1")
+
+
+def _remaining(deadline: float | None) -> float:
+    return float("inf") if deadline is None else deadline - time.time()
 
 
 def _classify(

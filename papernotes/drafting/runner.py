@@ -3,12 +3,18 @@
 Called by the tasks; raises :class:`~papernotes.external.errors.ExternalError` for the
 task to record and retry. The read step's result is kept on the run as soon as it is
 stored, so a retry after a failed answer step does not pay for the read step again, and
-the repair call already spent in a run is not spent twice.
+a repair call already spent by a step in a run is not spent twice. Every call of a run
+shares one deadline (``DRAFTING_PAPER_DEADLINE`` after the run started), across retries.
 """
 
 from __future__ import annotations
 
+import datetime
 import re
+import time
+
+from django.conf import settings
+from django.utils.translation import gettext as _
 
 from papernotes.drafting import selectors, steps, store
 from papernotes.drafting.llm import CallRecord, model_for
@@ -19,31 +25,45 @@ from papernotes.models import DraftingStep, Note, NoteDrafting, QuestionAnswer
 _LATIN_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
 
 
-def _context(*, note_id: int, run: int, target: str = "", repairs_left: int = 1) -> CallContext:
+def _context(
+    *, note_id: int, run: int, target: str = "", repairs: dict | None = None, deadline: float | None = None
+) -> CallContext:
     def on_call(prompt_tag: str, record: CallRecord) -> None:
         store.llm_call_record(note_id=note_id, run=run, target=target, prompt_tag=prompt_tag, record=record)
 
-    return CallContext(on_call=on_call, repairs_left=repairs_left)
+    return CallContext(on_call=on_call, repairs=dict(repairs or {}), deadline=deadline)
+
+
+def _deadline(started_at: datetime.datetime | None) -> float:
+    start = started_at.timestamp() if started_at else time.time()
+    return start + settings.DRAFTING_PAPER_DEADLINE
 
 
 def draft_note(*, note_id: int, run: int) -> bool:
     """Draft the note's abstract, summary and Q&A for ``run``; False when the run was superseded."""
     note = Note.objects.select_related("paper", "issue").get(pk=note_id)
     paper = selectors.paper_input(note)
-    context = _context(
-        note_id=note_id, run=run, repairs_left=max(0, 1 - selectors.repairs_used(note_id=note_id, run=run))
-    )
     drafting = NoteDrafting.objects.get(note_id=note_id)
     if drafting.read_result:
         read = ReadResult.from_json(drafting.read_result)
+        step = DraftingStep.ANSWER
     else:
-        if not store.drafting_step_start(note_id=note_id, run=run, step=DraftingStep.READ):
-            return False
+        read, step = None, DraftingStep.READ
+    started_at = store.drafting_step_start(note_id=note_id, run=run, step=step)
+    if started_at is None:
+        return False
+    context = _context(
+        note_id=note_id,
+        run=run,
+        repairs=selectors.repairs_used(note_id=note_id, run=run),
+        deadline=_deadline(started_at),
+    )
+    if read is None:
         read = steps.read_step(paper, context)
         if store.note_store_read(note_id=note_id, run=run, read=read) is None:
             return False
-    if not store.drafting_step_start(note_id=note_id, run=run, step=DraftingStep.ANSWER):
-        return False
+        if store.drafting_step_start(note_id=note_id, run=run, step=DraftingStep.ANSWER) is None:
+            return False
     result = steps.answer_step(paper, read.questions, context)
     if not store.note_store_answers(note_id=note_id, run=run, result=result):
         return False
@@ -51,6 +71,7 @@ def draft_note(*, note_id: int, run: int) -> bool:
         note_id=note_id,
         run=run,
         flags=[*read.flags, *result.flags],
+        needs_attention=bool(read.flags) or result.needs_attention,
         prompt_tags=context.prompt_tags,
         models=[model_for(DraftingStep.READ), model_for(DraftingStep.ANSWER)],
     )
@@ -65,7 +86,7 @@ def regenerate(*, note_id: int, target: str, token: int) -> bool | None:
     note = Note.objects.select_related("paper", "issue").get(pk=note_id)
     paper = selectors.paper_input(note)
     run = NoteDrafting.objects.filter(note_id=note_id).values_list("run", flat=True).first() or 0
-    context = _context(note_id=note_id, run=run, target=target)
+    context = _context(note_id=note_id, run=run, target=target, deadline=_deadline(None))
     if target in store.READ_FIELDS:
         read = steps.read_step(paper, context)
         text = read.abstract_ja if target == "abstract_ja" else read.summary_ja
@@ -75,6 +96,9 @@ def regenerate(*, note_id: int, target: str, token: int) -> bool | None:
         return None
     terms = tuple(qa.search_terms) or _terms_of(qa.question, note.paper.title)
     result = steps.answer_step(paper, [(qa.question, terms)], context)
+    if not result.pairs[0].answer:
+        # Nothing to offer: say so, rather than report a suggestion that is not there.
+        raise steps.DraftUnusable("llm_no_answer", _("LLM がこの質問への回答を返しませんでした。"))
     return store.qa_store_regenerated_answer(qa_id=qa.pk, token=token, pair=result.pairs[0])
 
 

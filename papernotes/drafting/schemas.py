@@ -38,7 +38,11 @@ class EvidenceQuote(_Strict):
 
 
 class DraftAnswer(_Strict):
+    """One answer. Models misnumber, skip and merge items: the echoed question text is what
+    places an answer when its number cannot (see :mod:`papernotes.drafting.matching`)."""
+
     question_number: int = Field(description="The number of the question answered, from 1")
+    question: str = Field(description="The question answered, copied exactly as given")
     answer: str = Field(description="The answer in Japanese, based only on the given passages")
     evidence: list[EvidenceQuote]
 
@@ -49,15 +53,11 @@ class AnswerOutput(_Strict):
     answers: list[DraftAnswer]
 
 
-class QuoteFix(_Strict):
-    question_number: int
-    evidence: list[EvidenceQuote]
+class AnswerRepairOutput(_Strict):
+    """The answer step's repair: answers for the questions left without one, and new evidence
+    for the answers whose quotes were not found in the paper (same items as ``AnswerOutput``)."""
 
-
-class QuoteRepairOutput(_Strict):
-    """The repair of evidence: corrected quotes for the answers whose quotes were not found."""
-
-    fixes: list[QuoteFix]
+    answers: list[DraftAnswer]
 
 
 # Keywords strict mode rejects or servers ignore; the constraints they express are checked

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, F, QuerySet, Sum
 
 from papernotes.drafting.retrieval import Candidate
 from papernotes.drafting.steps import GlossaryTerm, PaperInput
@@ -53,13 +53,21 @@ def paper_input(note: Note) -> PaperInput:
     )
 
 
-def repairs_used(*, note_id: int, run: int) -> int:
-    """Repair calls already answered in this run (a retried task must not spend another)."""
-    return (
-        LlmCall.objects.filter(note_id=note_id, run=run, step=DraftingStep.REPAIR, target="")
-        .exclude(outcome__in=[LlmCallOutcome.HTTP_ERROR, LlmCallOutcome.TIMEOUT, LlmCallOutcome.CONNECTION])
-        .count()
-    )
+_TRANSPORT_FAILURES = (LlmCallOutcome.HTTP_ERROR, LlmCallOutcome.TIMEOUT, LlmCallOutcome.CONNECTION)
+
+
+def repairs_used(*, note_id: int, run: int) -> dict[str, int]:
+    """Repair calls already answered in this run, per step they repaired (a retried task must
+    not spend another): those before the run's first answer call repaired the read step."""
+    used: dict[str, int] = {}
+    step = DraftingStep.READ
+    calls = LlmCall.objects.filter(note_id=note_id, run=run, target="").order_by("id")
+    for call_step, outcome in calls.values_list("step", "outcome"):
+        if call_step == DraftingStep.ANSWER:
+            step = DraftingStep.ANSWER
+        elif call_step == DraftingStep.REPAIR and outcome not in _TRANSPORT_FAILURES:
+            used[step] = used.get(step, 0) + 1
+    return used
 
 
 @dataclass(frozen=True)
@@ -91,18 +99,29 @@ class CallTotals:
 NO_CALLS = CallTotals(calls=0, input_tokens=0, cached_input_tokens=0, output_tokens=0, cost_usd=Decimal("0"))
 
 
+def _latest_run(calls: QuerySet[LlmCall]) -> QuerySet[LlmCall]:
+    # The calls of the note's current run, regenerations included: what the latest draft cost.
+    return calls.filter(run=F("note__drafting__run"))
+
+
 def note_call_totals(*, note_id: int) -> CallTotals:
+    """The calls and cost of the note's latest run (the draft shown), not of every run."""
+    return CallTotals.of(_latest_run(LlmCall.objects.filter(note_id=note_id)))
+
+
+def note_call_totals_all_runs(*, note_id: int) -> CallTotals:
     return CallTotals.of(LlmCall.objects.filter(note_id=note_id))
 
 
 def issue_call_totals(*, issue_id: int) -> CallTotals:
+    """Everything the issue's drafting cost, every run."""
     return CallTotals.of(LlmCall.objects.filter(note__issue_id=issue_id))
 
 
 def call_totals_by_note(*, issue_id: int) -> dict[int, CallTotals]:
-    """Per note of the issue, in one query."""
+    """Per note of the issue, its latest run, in one query."""
     rows = (
-        LlmCall.objects.filter(note__issue_id=issue_id)
+        _latest_run(LlmCall.objects.filter(note__issue_id=issue_id))
         .values("note_id")
         .annotate(
             calls=Count("id"),

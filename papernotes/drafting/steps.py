@@ -3,9 +3,12 @@
 Nothing here touches the database: :mod:`papernotes.drafting.runner` loads a
 :class:`PaperInput`, runs these steps and stores what they return. Each step checks what
 the model returned beyond its JSON shape (the number of questions, every question
-answered once, passage ids that exist, quotes that occur in their passage) and spends the
-draft's single repair call on the first step that needs it. What still fails after that is
-returned with a flag for the editor, never dropped.
+answered, quotes that occur in the paper). Each step has its own repair budget
+(``DRAFTING_REPAIRS_PER_STEP``, one call): the read step spends it on output it cannot use;
+the answer step on output it cannot use, else on one call asking only for what is missing
+(answers, quotes found in the paper). What still fails after that is returned with one
+Japanese flag per kind of problem, never dropped: an answer that fits no question is
+returned as unplaced, for the editor to use.
 """
 
 from __future__ import annotations
@@ -17,12 +20,12 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from papernotes.drafting import llm
-from papernotes.drafting.evidence import quote_in_passage
-from papernotes.drafting.house_style import apply_house_style
+from papernotes.drafting import house_style, llm
+from papernotes.drafting.evidence import locate, passage_key
+from papernotes.drafting.matching import place_answers
 from papernotes.drafting.prompts import Prompt, system_prompt
 from papernotes.drafting.retrieval import Candidate, PassageIndex
-from papernotes.drafting.schemas import AnswerOutput, QuoteRepairOutput, ReadOutput
+from papernotes.drafting.schemas import AnswerOutput, AnswerRepairOutput, ReadOutput
 from papernotes.models import DraftingStep
 
 # The introduction and the conclusion tell a reader most about a paper: the read step
@@ -68,16 +71,34 @@ class PaperInput:
 
 @dataclass
 class CallContext:
-    """What every call of one draft shares: where calls are reported, and the repair budget."""
+    """What every call of one draft shares: where calls are reported, each step's repair
+    budget, and the deadline of the paper's whole run (epoch seconds; None: no deadline)."""
 
     on_call: Callable[[str, llm.CallRecord], None]  # (prompt tag, record)
-    repairs_left: int = 1
+    repairs: dict[str, int] = field(default_factory=dict)  # repairs already spent, per step
     prompt_tags: list[str] = field(default_factory=list)
+    deadline: float | None = None
+    notes: list[str] = field(default_factory=list)  # failed repairs, for the flags
 
     def report(self, prompt: Prompt) -> Callable[[llm.CallRecord], None]:
         if prompt.tag not in self.prompt_tags:
             self.prompt_tags.append(prompt.tag)
         return lambda record: self.on_call(prompt.tag, record)
+
+    def may_repair(self, step: str) -> bool:
+        """Whether ``step`` still has its one repair call (read and answer each have their own)."""
+        return self.repairs.get(step, 0) < settings.DRAFTING_REPAIRS_PER_STEP
+
+    def spend_repair(self, step: str) -> None:
+        self.repairs[step] = self.repairs.get(step, 0) + 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with an output: told to the model in English, to the editor in Japanese."""
+
+    model: str
+    editor: str
 
 
 @dataclass(frozen=True)
@@ -107,10 +128,19 @@ class ReadResult:
 
 @dataclass(frozen=True)
 class EvidenceItem:
-    candidate: Candidate | None
-    key: str
+    candidate: Candidate | None  # where the quote was found (else the passage cited, if any)
+    key: str  # the passage id as cited, normalised ("P12")
     quote: str
     verified: bool
+    found_in: str = ""  # "cited", "sent", "body", or "" (not found)
+
+    def to_json(self) -> dict:
+        return {
+            "passage": self.candidate.key if self.candidate else self.key,
+            "quote": self.quote,
+            "verified": self.verified,
+            "found_in": self.found_in,
+        }
 
 
 @dataclass(frozen=True)
@@ -120,15 +150,46 @@ class AnsweredPair:
     answer: str
     evidence: tuple[EvidenceItem, ...]
 
+    @property
+    def verified(self) -> bool:
+        return any(item.verified for item in self.evidence)
+
+
+@dataclass(frozen=True)
+class UnplacedAnswer:
+    """An answer the model gave that fits no question: kept for the editor, never dropped."""
+
+    question_number: int
+    question: str  # as the model echoed it
+    answer: str
+    evidence: tuple[EvidenceItem, ...]
+
+    def to_json(self) -> dict:
+        return {
+            "question_number": self.question_number,
+            "question": self.question,
+            "answer": self.answer,
+            "evidence": [item.to_json() for item in self.evidence],
+        }
+
 
 @dataclass(frozen=True)
 class AnswerResult:
     pairs: tuple[AnsweredPair, ...]
     flags: tuple[str, ...] = ()
+    unplaced: tuple[UnplacedAnswer, ...] = ()
+    # Answers missing, unplaced or without a quote found in the paper: not a finished draft.
+    needs_attention: bool = False
 
 
 class DraftUnusable(llm.LlmError):
     """The model's output could not be used even after the repair call."""
+
+
+def numbered(label: str, numbers: Sequence[int]) -> str:
+    """One flag for one kind of problem: 「回答がない質問: Q3, Q7(2 件)」."""
+    listed = ", ".join(f"Q{number}" for number in numbers)
+    return _("{label}: {listed}({count} 件)").format(label=label, listed=listed, count=len(numbers))
 
 
 # -- read ---------------------------------------------------------------------------------
@@ -170,35 +231,52 @@ def _read_messages(paper: PaperInput, prompt: Prompt) -> list[dict]:
         "passages": _read_passages(paper),
         "glossary": _glossary_for(paper),
     }
-    return [
-        {"role": "system", "content": prompt.text},
-        {"role": "user", "content": json.dumps(payload, ensure_ascii=False)},
-    ]
+    return _messages(prompt, payload)
 
 
-def _read_problems(output: ReadOutput) -> list[str]:
+def _read_problems(output: ReadOutput) -> list[Problem]:
     problems = []
     if not output.abstract_ja.strip():
-        problems.append("abstract_ja is empty.")
+        problems.append(Problem("abstract_ja is empty.", _("概要の訳がありません")))
     if not output.summary_ja.strip():
-        problems.append("summary_ja is empty.")
+        problems.append(Problem("summary_ja is empty.", _("一行要約がありません")))
     low, high = settings.DRAFTING_QA_MIN, settings.DRAFTING_QA_MAX
     count = len([q for q in output.questions if q.question.strip()])
     if not low <= count <= high:
-        problems.append(f"There are {count} questions; give between {low} and {high}.")
-    for number, question in enumerate(output.questions, start=1):
-        if question.question.strip() and not [t for t in question.search_terms if t.strip()]:
-            problems.append(f"Question {number} has no search_terms.")
+        problems.append(
+            Problem(
+                f"There are {count} questions; give between {low} and {high}.",
+                _("質問が {count} 個です({low}〜{high} 個のはずです)").format(count=count, low=low, high=high),
+            )
+        )
+    without_terms = [
+        number
+        for number, question in enumerate(output.questions, start=1)
+        if question.question.strip() and not [t for t in question.search_terms if t.strip()]
+    ]
+    if without_terms:
+        problems.append(
+            Problem(f"Questions {without_terms} have no search_terms.", numbered(_("検索語のない質問"), without_terms))
+        )
     return problems
 
 
-def _repair_messages(messages: list[dict], reply: llm.LlmReply, problems: list[str]) -> list[dict]:
+def _repair_messages(messages: list[dict], reply: llm.LlmReply, problems: list[Problem]) -> list[dict]:
     repair = system_prompt("repair_output")
-    listed = "\n".join(f"- {problem}" for problem in problems) or "- The output was cut off before it ended."
+    listed = "\n".join(f"- {problem.model}" for problem in problems) or "- The output was cut off before it ended."
     return [
         *messages,
         {"role": "assistant", "content": reply.content},
         {"role": "user", "content": f"{repair.text}\n\n{listed}"},
+    ]
+
+
+def _output_problems(reply: llm.LlmReply) -> list[Problem]:
+    if reply.outcome == "truncated":
+        return [Problem("The output was cut off at the length limit.", _("出力が長さの上限で途中で切れました"))]
+    return [
+        Problem(problem, _("LLM の出力が形式に合いません: {problem}").format(problem=problem))
+        for problem in reply.problems
     ]
 
 
@@ -210,33 +288,39 @@ def _call_with_repair(
     context: CallContext,
     prompt: Prompt,
     check: Callable,
-) -> tuple[object | None, list[str]]:
-    """Call; if the output is unusable or fails ``check``, spend the repair call if one is left.
+) -> tuple[object | None, list[Problem]]:
+    """Call; if the output is unusable or fails ``check``, spend ``step``'s repair if it has one.
 
     Returns the best parsed output (or None) and the problems that remain.
     """
-    reply = llm.complete(step=step, messages=messages, schema=schema, on_call=context.report(prompt))
-    parsed, problems = reply.parsed, list(reply.problems)
-    if parsed is not None:
-        problems = check(parsed)
-    if reply.outcome == "truncated":
-        problems = problems or [_("出力が長さの上限で途中で切れました")]
+    reply = llm.complete(
+        step=step, messages=messages, schema=schema, on_call=context.report(prompt), deadline=context.deadline
+    )
+    parsed = reply.parsed
+    problems = check(parsed) if parsed is not None else _output_problems(reply)
     if not problems:
         return parsed, []
-    if context.repairs_left <= 0:
+    if not context.may_repair(step):
         return parsed, problems
-    context.repairs_left -= 1
+    context.spend_repair(step)
     repair_prompt = system_prompt("repair_output")
     budget = settings.LLM_MAX_OUTPUT_TOKENS * (2 if reply.outcome == "truncated" else 1)
-    repaired = llm.complete(
-        step=DraftingStep.REPAIR,
-        messages=_repair_messages(messages, reply, problems),
-        schema=schema,
-        on_call=context.report(repair_prompt),
-        max_output_tokens=budget,
-    )
+    try:
+        repaired = llm.complete(
+            step=DraftingStep.REPAIR,
+            messages=_repair_messages(messages, reply, problems),
+            schema=schema,
+            on_call=context.report(repair_prompt),
+            max_output_tokens=budget,
+            deadline=context.deadline,
+        )
+    except llm.LlmError as error:
+        if parsed is None:
+            raise
+        context.notes.append(_("修正を求める LLM の呼び出しが失敗しました: {error}").format(error=error.message))
+        return parsed, problems
     if repaired.parsed is None:
-        return parsed, problems + list(repaired.problems)
+        return parsed, problems if parsed is not None else _output_problems(repaired)
     remaining = check(repaired.parsed)
     if parsed is not None and len(remaining) > len(problems):
         return parsed, problems  # the repair made it worse: keep the first answer
@@ -258,18 +342,20 @@ def read_step(paper: PaperInput, context: CallContext) -> ReadResult:
         raise DraftUnusable(
             "llm_invalid_output",
             _("LLM の出力を読み取れませんでした(概要・要約・質問): {problems}").format(
-                problems=" / ".join(problems)[:300]
+                problems=" / ".join(problem.model for problem in problems)[:300]
             ),
         )
     questions = tuple(
-        (apply_house_style(q.question), tuple(t.strip() for t in q.search_terms if t.strip()))
+        (house_style.apply(q.question), tuple(t.strip() for t in q.search_terms if t.strip()))
         for q in output.questions
         if q.question.strip()
     )
-    flags = tuple(_("読解: {problem}").format(problem=problem) for problem in problems)
+    flags = tuple(_("読解: {problem}").format(problem=problem.editor) for problem in problems)
+    flags += tuple(context.notes) if problems else ()
+    context.notes.clear()
     return ReadResult(
-        abstract_ja=apply_house_style(output.abstract_ja),
-        summary_ja=apply_house_style(output.summary_ja),
+        abstract_ja=house_style.apply(output.abstract_ja),
+        summary_ja=house_style.apply(output.summary_ja),
         questions=questions[: max(settings.DRAFTING_QA_MAX, 1)],
         flags=flags,
     )
@@ -289,8 +375,9 @@ def retrieve(paper: PaperInput, questions: Sequence[tuple[str, Sequence[str]]]) 
     return found
 
 
-def _answer_messages(paper: PaperInput, questions, retrieved, prompt: Prompt) -> list[dict]:
-    # Each passage once, however many questions retrieved it; cut at the character budget.
+def _sent_passages(paper: PaperInput, retrieved: Sequence[Sequence[Candidate]]) -> list[Candidate]:
+    """Each passage once, however many questions retrieved it, in the paper's order, within
+    the character budget (best-ranked passages of every question first)."""
     passages: dict[str, Candidate] = {}
     budget = settings.DRAFTING_ANSWER_PASSAGE_CHARS
     used = 0
@@ -300,22 +387,32 @@ def _answer_messages(paper: PaperInput, questions, retrieved, prompt: Prompt) ->
                 passages[hits[rank].key] = hits[rank]
                 used += len(hits[rank].text)
     order = {c.key: index for index, c in enumerate(paper.candidates)}
-    payload = {
-        "title": paper.title,
-        "questions": [
-            {"number": number, "question": question, "passages": [h.key for h in hits if h.key in passages]}
-            for number, ((question, _terms), hits) in enumerate(zip(questions, retrieved, strict=True), start=1)
-        ],
-        "passages": [
-            {"id": c.key, "pages": _pages(c), "section": c.section, "text": c.text}
-            for c in sorted(passages.values(), key=lambda c: order.get(c.key, -1))
-        ],
-        "glossary": _glossary_for(paper),
-    }
+    return sorted(passages.values(), key=lambda c: order.get(c.key, -1))
+
+
+def _passage_json(candidate: Candidate) -> dict:
+    return {"id": candidate.key, "pages": _pages(candidate), "section": candidate.section, "text": candidate.text}
+
+
+def _messages(prompt: Prompt, payload: dict) -> list[dict]:
     return [
         {"role": "system", "content": prompt.text},
         {"role": "user", "content": json.dumps(payload, ensure_ascii=False)},
     ]
+
+
+def _answer_messages(paper: PaperInput, questions, retrieved, sent: list[Candidate], prompt: Prompt) -> list[dict]:
+    keys = {c.key for c in sent}
+    payload = {
+        "title": paper.title,
+        "questions": [
+            {"number": number, "question": question, "passages": [h.key for h in hits if h.key in keys]}
+            for number, ((question, _terms), hits) in enumerate(zip(questions, retrieved, strict=True), start=1)
+        ],
+        "passages": [_passage_json(c) for c in sent],
+        "glossary": _glossary_for(paper),
+    }
+    return _messages(prompt, payload)
 
 
 def _pages(candidate: Candidate) -> str:
@@ -326,131 +423,186 @@ def _pages(candidate: Candidate) -> str:
     return str(candidate.page_start)
 
 
-def _answer_problems(count: int, known_keys: set[str]) -> Callable[[AnswerOutput], list[str]]:
-    def check(output: AnswerOutput) -> list[str]:
-        problems = []
-        numbers = [answer.question_number for answer in output.answers]
-        missing = sorted(set(range(1, count + 1)) - set(numbers))
-        if missing:
-            problems.append(f"Questions {missing} have no answer; answer every question.")
-        if len(numbers) != len(set(numbers)):
-            problems.append("Some questions are answered more than once; answer each exactly once.")
-        for answer in output.answers:
-            if not answer.answer.strip():
-                problems.append(f"The answer to question {answer.question_number} is empty.")
-            unknown = [e.passage_id for e in answer.evidence if e.passage_id not in known_keys]
-            if unknown:
-                problems.append(f"Question {answer.question_number} cites unknown passages {unknown}.")
-        return problems
-
-    return check
+def _no_problems(_output: AnswerOutput) -> list[Problem]:
+    # Missing, misnumbered or unverified items are not a reason to send everything again:
+    # they are placed as well as can be, and only what is missing is asked for.
+    return []
 
 
-def _evidence(items, by_key: dict[str, Candidate]) -> tuple[EvidenceItem, ...]:
+def _evidence(items, paper: PaperInput, sent: Sequence[Candidate]) -> tuple[EvidenceItem, ...]:
+    by_key = paper.by_key()
     result = []
     for item in items:
-        candidate = by_key.get(item.passage_id)
-        verified = candidate is not None and quote_in_passage(item.quote, candidate.text)
-        result.append(EvidenceItem(candidate, item.passage_id, item.quote.strip(), verified))
+        quote = item.quote.strip()
+        if not quote:
+            continue
+        key = passage_key(item.passage_id)
+        where = locate(quote, by_key.get(key), sent, paper.candidates)
+        result.append(EvidenceItem(where.passage, key, quote, where.verified, where.found_in))
     return tuple(result)
 
 
-def _repair_quotes(
-    paper: PaperInput, pairs: list[AnsweredPair], retrieved, context: CallContext
-) -> tuple[list[AnsweredPair], bool]:
-    """One call asking for quotes copied exactly, for the answers whose quotes were not found."""
-    failing = [i for i, pair in enumerate(pairs) if pair.evidence and not all(e.verified for e in pair.evidence)]
-    failing += [i for i, pair in enumerate(pairs) if not pair.evidence and pair.answer]
-    if not failing or context.repairs_left <= 0:
-        return pairs, False
-    context.repairs_left -= 1
-    prompt = system_prompt("repair_quotes")
-    by_key = paper.by_key()
-    items = []
-    keys: dict[str, Candidate] = {}
-    for index in sorted(set(failing)):
-        pair = pairs[index]
-        cited = [e.candidate for e in pair.evidence if e.candidate is not None]
-        for candidate in [*cited, *retrieved[index]]:
-            keys.setdefault(candidate.key, candidate)
-        items.append(
-            {
-                "question_number": index + 1,
-                "answer": pair.answer,
-                "quotes_not_found": [{"passage_id": e.key, "quote": e.quote} for e in pair.evidence if not e.verified],
-                "passages": [c.key for c in dict.fromkeys([*cited, *retrieved[index]])],
-            }
+@dataclass
+class _Slot:
+    """What one question has so far in the answer step."""
+
+    answer: str = ""
+    evidence: tuple[EvidenceItem, ...] = ()
+
+
+def _fill(slots: list[_Slot], placement, paper: PaperInput, sent, *, indexes: Sequence[int], evidence_only: set[int]):
+    """Put placed answers into their slots (``placement`` indexes ``indexes``); for the
+    ``evidence_only`` questions keep the answer and take only quotes found in the paper."""
+    for local, answer in placement.placed.items():
+        index = indexes[local]
+        evidence = _evidence(answer.evidence, paper, sent)
+        if index in evidence_only:
+            found = tuple(item for item in evidence if item.verified)
+            if found:
+                kept = tuple(item for item in slots[index].evidence if item.verified)
+                slots[index].evidence = (kept + found)[:3]
+            continue
+        text = house_style.apply(answer.answer)
+        if text:
+            slots[index] = _Slot(text, evidence)
+
+
+def _unplaced(answers, paper: PaperInput, sent) -> list[UnplacedAnswer]:
+    return [
+        UnplacedAnswer(
+            answer.question_number,
+            answer.question.strip(),
+            house_style.apply(answer.answer),
+            _evidence(answer.evidence, paper, sent),
         )
-    payload = {
-        "title": paper.title,
-        "answers": items,
-        "passages": [{"id": c.key, "pages": _pages(c), "text": c.text} for c in keys.values()],
-    }
-    reply = llm.complete(
-        step=DraftingStep.REPAIR,
-        messages=[
-            {"role": "system", "content": prompt.text},
-            {"role": "user", "content": json.dumps(payload, ensure_ascii=False)},
-        ],
-        schema=QuoteRepairOutput,
-        on_call=context.report(prompt),
-    )
+        for answer in answers
+        if answer.answer.strip()
+    ]
+
+
+def _repair_answers(
+    paper: PaperInput,
+    questions,
+    retrieved,
+    slots: list[_Slot],
+    sent: list[Candidate],
+    context: CallContext,
+) -> list[UnplacedAnswer]:
+    """One call for what is still wrong: the questions without an answer (answer them) and the
+    answers without a quote found in the paper (give quotes). Returns answers it could not place."""
+    missing = [index for index, slot in enumerate(slots) if not slot.answer]
+    unverified = [
+        index for index, slot in enumerate(slots) if slot.answer and not any(e.verified for e in slot.evidence)
+    ]
+    items = sorted(missing + unverified)
+    if not items or not context.may_repair(DraftingStep.ANSWER):
+        return []
+    context.spend_repair(DraftingStep.ANSWER)
+    prompt = system_prompt("repair_answers")
+    passages: dict[str, Candidate] = {}
+    listed = []
+    for index in items:
+        cited = [e.candidate for e in slots[index].evidence if e.candidate is not None]
+        for candidate in [*retrieved[index], *cited]:
+            passages.setdefault(candidate.key, candidate)
+        entry = {
+            "number": index + 1,
+            "question": questions[index][0],
+            "passages": list(dict.fromkeys(c.key for c in [*retrieved[index], *cited])),
+        }
+        if slots[index].answer:
+            entry["answer"] = slots[index].answer
+            entry["quotes_not_found"] = [
+                {"passage_id": e.key, "quote": e.quote} for e in slots[index].evidence if not e.verified
+            ]
+        listed.append(entry)
+    order = {c.key: position for position, c in enumerate(paper.candidates)}
+    shown = sorted(passages.values(), key=lambda c: order.get(c.key, -1))
+    payload = {"title": paper.title, "questions": listed, "passages": [_passage_json(c) for c in shown]}
+    try:
+        reply = llm.complete(
+            step=DraftingStep.REPAIR,
+            messages=_messages(prompt, payload),
+            schema=AnswerRepairOutput,
+            on_call=context.report(prompt),
+            deadline=context.deadline,
+        )
+    except llm.LlmError as error:
+        # What the answer call gave is kept; the flags say what is still missing, and why.
+        context.notes.append(_("不足分を求める LLM の呼び出しが失敗しました: {error}").format(error=error.message))
+        return []
     if reply.parsed is None:
-        return pairs, True
-    repaired = list(pairs)
-    for fix in reply.parsed.fixes:
-        index = fix.question_number - 1
-        if index in failing and 0 <= index < len(pairs):
-            evidence = _evidence(fix.evidence, by_key)
-            # Keep quotes that were already verified; add the new ones that are.
-            kept = [e for e in pairs[index].evidence if e.verified]
-            new = [e for e in evidence if e.verified] or list(evidence)
-            repaired[index] = AnsweredPair(
-                pairs[index].question, pairs[index].search_terms, pairs[index].answer, tuple(kept + new)[:3]
-            )
-    return repaired, True
+        return []
+    placement = place_answers([questions[i][0] for i in items], reply.parsed.answers, numbers=[i + 1 for i in items])
+    searched = list(dict.fromkeys([*sent, *shown]))
+    _fill(slots, placement, paper, searched, indexes=items, evidence_only=set(unverified))
+    return _unplaced(placement.unplaced, paper, searched)
 
 
 def answer_step(
     paper: PaperInput, questions: Sequence[tuple[str, Sequence[str]]], context: CallContext
 ) -> AnswerResult:
-    """Answer every question from its retrieved passages, with evidence (one call, maybe a repair)."""
+    """Answer every question from its retrieved passages, with evidence (one call, maybe a repair).
+
+    Answers are placed under their questions however the model numbered them; one repair
+    call asks only for what is missing (answers, quotes found in the paper); an answer that
+    fits no question is returned as unplaced, to be kept as a suggestion.
+    """
     if not questions:
         return AnswerResult(pairs=())
     prompt = system_prompt("answer")
     retrieved = retrieve(paper, questions)
-    by_key = paper.by_key()
+    sent = _sent_passages(paper, retrieved)
     output, problems = _call_with_repair(
         step=DraftingStep.ANSWER,
-        messages=_answer_messages(paper, questions, retrieved, prompt),
+        messages=_answer_messages(paper, questions, retrieved, sent, prompt),
         schema=AnswerOutput,
         context=context,
         prompt=prompt,
-        check=_answer_problems(len(questions), set(by_key)),
+        check=_no_problems,
     )
     if output is None:
         raise DraftUnusable(
             "llm_invalid_output",
-            _("LLM の出力を読み取れませんでした(回答): {problems}").format(problems=" / ".join(problems)[:300]),
+            _("LLM の出力を読み取れませんでした(回答): {problems}").format(
+                problems=" / ".join(problem.model for problem in problems)[:300]
+            ),
         )
-    answers = {}
-    for answer in output.answers:
-        answers.setdefault(answer.question_number, answer)
-    pairs = []
-    for number, (question, terms) in enumerate(questions, start=1):
-        answer = answers.get(number)
-        text = apply_house_style(answer.answer) if answer else ""
-        evidence = _evidence(answer.evidence, by_key) if answer else ()
-        pairs.append(AnsweredPair(question, tuple(terms), text, evidence))
-    pairs, _quotes_repaired = _repair_quotes(paper, pairs, retrieved, context)
-    flags = [_("回答: {problem}").format(problem=problem) for problem in problems]
-    for number, pair in enumerate(pairs, start=1):
-        if not pair.answer:
-            flags.append(_("Q{number}: 回答がありません").format(number=number))
-        elif not pair.evidence:
-            flags.append(_("Q{number}: 根拠が示されていません").format(number=number))
-        elif not any(e.verified for e in pair.evidence):
-            flags.append(_("Q{number}: 根拠の引用が本文に見つかりません").format(number=number))
-        elif not all(e.verified for e in pair.evidence):
-            flags.append(_("Q{number}: 根拠の引用の一部が本文に見つかりません").format(number=number))
-    return AnswerResult(pairs=tuple(pairs), flags=tuple(flags))
+    slots = [_Slot() for _question in questions]
+    placement = place_answers([question for question, _terms in questions], output.answers)
+    _fill(slots, placement, paper, sent, indexes=range(len(questions)), evidence_only=set())
+    unplaced = _unplaced(placement.unplaced, paper, sent)
+    unplaced += _repair_answers(paper, questions, retrieved, slots, sent, context)
+    pairs = tuple(
+        AnsweredPair(question, tuple(terms), slot.answer, slot.evidence)
+        for (question, terms), slot in zip(questions, slots, strict=True)
+    )
+    flags, attention = _answer_flags(pairs, unplaced)
+    flags += context.notes if attention else []
+    return AnswerResult(pairs=pairs, flags=tuple(flags), unplaced=tuple(unplaced), needs_attention=attention)
+
+
+def _answer_flags(pairs: Sequence[AnsweredPair], unplaced: Sequence[UnplacedAnswer]) -> tuple[list[str], bool]:
+    """One flag per kind of problem, naming the questions; whether the draft needs attention."""
+    missing = [n for n, pair in enumerate(pairs, start=1) if not pair.answer]
+    no_evidence = [n for n, pair in enumerate(pairs, start=1) if pair.answer and not pair.evidence]
+    not_found = [n for n, pair in enumerate(pairs, start=1) if pair.evidence and not pair.verified]
+    partly = [
+        n for n, pair in enumerate(pairs, start=1) if pair.verified and not all(e.verified for e in pair.evidence)
+    ]
+    flags = []
+    if missing:
+        flags.append(numbered(_("回答がない質問"), missing))
+    if unplaced:
+        flags.append(
+            _("どの質問への回答か分からない回答: {count} 件(「下書きの状況」に提案として残しました)").format(
+                count=len(unplaced)
+            )
+        )
+    if no_evidence:
+        flags.append(numbered(_("根拠が示されていない回答"), no_evidence))
+    if not_found:
+        flags.append(numbered(_("根拠の引用が本文に見つからない回答"), not_found))
+    if partly:
+        flags.append(numbered(_("根拠の引用の一部が本文に見つからない回答"), partly))
+    return flags, bool(missing or unplaced or no_evidence or not_found)

@@ -16,6 +16,7 @@ that has been published.
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -29,6 +30,7 @@ from papernotes.drafting.pricing import call_cost
 from papernotes.drafting.steps import AnsweredPair, AnswerResult, ReadResult
 from papernotes.external.retries import FailureOutcome
 from papernotes.models import (
+    DRAFTING_FINISHED,
     ONCE_PUBLISHED_ISSUE_STATES,
     AnswerEvidence,
     DraftingStatus,
@@ -39,12 +41,15 @@ from papernotes.models import (
     QuestionAnswer,
     TextSource,
 )
+from papernotes.models.provenance import MACHINE_OVERWRITABLE
 from papernotes.services import note_mark_drafted
 
 logger = logging.getLogger(__name__)
 
 READ_FIELDS = ("abstract_ja", "summary")
 _ACTIVE = (DraftingStatus.QUEUED, DraftingStatus.RUNNING)
+# Unplaced answers kept per note (the newest), as suggestions for the editor.
+_UNPLACED_KEPT = 30
 
 
 def _locked(note_id: int) -> NoteDrafting:
@@ -77,7 +82,7 @@ def drafting_queue(
     )
     for note in notes.order_by("pk"):
         drafting = _locked(note.pk)
-        if not force and (drafting.status in _ACTIVE or drafting.status == DraftingStatus.SUCCEEDED):
+        if not force and (drafting.status in _ACTIVE or drafting.status in DRAFTING_FINISHED):
             continue
         drafting.run += 1
         drafting.status = DraftingStatus.QUEUED
@@ -99,7 +104,7 @@ def drafting_mark_manual(*, note_ids: list[int], reason: str) -> int:
     count = 0
     for note_id in note_ids:
         drafting = _locked(note_id)
-        if drafting.status in _ACTIVE or drafting.status == DraftingStatus.SUCCEEDED:
+        if drafting.status in _ACTIVE or drafting.status in DRAFTING_FINISHED:
             continue
         drafting.status = DraftingStatus.MANUAL
         drafting.error_code = "not_configured"
@@ -119,11 +124,12 @@ def drafting_is_due(*, note_id: int, run: int) -> bool:
 
 
 @transaction.atomic
-def drafting_step_start(*, note_id: int, run: int, step: str) -> bool:
-    """Record that ``step`` of ``run`` is under way; False when the run was superseded."""
+def drafting_step_start(*, note_id: int, run: int, step: str) -> datetime.datetime | None:
+    """Record that ``step`` of ``run`` is under way; returns when the run started (its first
+    attempt: the paper's deadline counts from there), or None when the run was superseded."""
     drafting = _locked(note_id)
     if drafting.run != run:
-        return False
+        return None
     if drafting.status != DraftingStatus.RUNNING:
         drafting.attempts += 1
     drafting.status = DraftingStatus.RUNNING
@@ -131,7 +137,12 @@ def drafting_step_start(*, note_id: int, run: int, step: str) -> bool:
     drafting.started_at = drafting.started_at or timezone.now()
     drafting.next_retry_at = None
     drafting.save()
-    return True
+    return drafting.started_at
+
+
+def drafting_started_at(*, note_id: int, run: int) -> datetime.datetime | None:
+    """When ``run`` started, if it is still the note's run."""
+    return NoteDrafting.objects.filter(note_id=note_id, run=run).values_list("started_at", flat=True).first()
 
 
 @transaction.atomic
@@ -146,12 +157,24 @@ def drafting_fail(*, note_id: int, run: int, outcome: FailureOutcome) -> None:
 
 
 @transaction.atomic
-def drafting_succeed(*, note_id: int, run: int, flags: list[str], prompt_tags: list[str], models: list[str]) -> bool:
-    """The run is done: its flags are what the editor should check. Moves the note on to 'drafted'."""
+def drafting_succeed(
+    *,
+    note_id: int,
+    run: int,
+    flags: list[str],
+    prompt_tags: list[str],
+    models: list[str],
+    needs_attention: bool = False,
+) -> bool:
+    """The run is done: its flags are what the editor should check. Moves the note on to 'drafted'.
+
+    With answers missing, unplaced or without a quote found in the paper (``needs_attention``)
+    the run ends 要確認, not 完了: the draft is there to review, and the flags say what is not.
+    """
     drafting = _locked(note_id)
     if drafting.run != run:
         return False
-    drafting.status = DraftingStatus.SUCCEEDED
+    drafting.status = DraftingStatus.NEEDS_ATTENTION if needs_attention else DraftingStatus.SUCCEEDED
     drafting.step = ""
     drafting.clear_failure()
     drafting.flags = flags
@@ -187,6 +210,7 @@ def llm_call_record(*, note_id: int, run: int, target: str, prompt_tag: str, rec
         ),
         outcome=record.outcome,
         status_code=record.status_code,
+        error_code=record.error_code[:100],
         error=record.error,
     )
 
@@ -232,7 +256,8 @@ def note_store_read(*, note_id: int, run: int, read: ReadResult) -> list[str] | 
     note = _locked_note(note_id)
     if note is None:
         return None
-    texts = {"abstract_ja": read.abstract_ja, "summary": read.summary_ja}
+    # An empty result offers nothing: a later run never empties what an earlier one wrote.
+    texts = {name: text for name, text in {"abstract_ja": read.abstract_ja, "summary": read.summary_ja}.items() if text}
     changed = [name for name, text in texts.items() if _offer(note, name, text, suggest_only=_approved(note))]
     _save_machine(note, _("機械下書き(読解)"))
     return changed
@@ -250,9 +275,14 @@ def _replace_evidence(qa: QuestionAnswer, pair: AnsweredPair) -> None:
             section=(item.candidate.section if item.candidate else "")[:300],
             quote=item.quote,
             verified=item.verified,
+            found_in=item.found_in,
         )
         for position, item in enumerate(pair.evidence, start=1)
     )
+
+
+def _has_verified_evidence(qa: QuestionAnswer) -> bool:
+    return qa.pk is not None and qa.evidence.filter(verified=True).exists()
 
 
 def _untouched_machine_pair(qa: QuestionAnswer) -> bool:
@@ -263,26 +293,67 @@ def _untouched_machine_pair(qa: QuestionAnswer) -> bool:
     )
 
 
+def _suggest_pair(qa: QuestionAnswer, pair: AnsweredPair, *, question_too: bool) -> None:
+    """The machine's pair beside what stays: its question and answer as suggestions only."""
+    if question_too:
+        qa.question_machine_draft = pair.question
+    qa.answer_machine_draft = pair.answer
+    _save_machine(qa, _("機械下書き(提案)"))
+
+
 def _apply_pair(
     qa: QuestionAnswer, pair: AnsweredPair, *, question_too: bool = True, suggest_only: bool = False
 ) -> bool:
-    """Returns whether the answer became the machine's (False: kept as a suggestion)."""
+    """Offer the machine's pair to ``qa``; returns whether the answer became the machine's.
+
+    The answer and its evidence go together: they replace what is there only when the answer
+    may be the machine's (empty or the machine's own, on a note not approved) and the new
+    answer is no worse (a previous run's verified quote is not given up for an unverified
+    one). Otherwise the pair is kept as suggestions and the evidence stays. A question
+    without an answer (the model gave none) leaves an answered pair alone.
+    """
+    if not pair.answer:
+        if qa.answer or suggest_only:
+            return False  # nothing to offer: what is there stays, with its evidence
+        if question_too:
+            _offer(qa, "question", pair.question, suggest_only=False)
+            qa.search_terms = list(pair.search_terms)
+        _save_machine(qa, _("機械下書き(回答なし)"))
+        return False
+    replace = (
+        not suggest_only
+        and qa.source_of("answer") in MACHINE_OVERWRITABLE
+        and (pair.verified or not _has_verified_evidence(qa))
+    )
+    if not replace:
+        _suggest_pair(qa, pair, question_too=question_too)
+        return False
     if question_too:
-        _offer(qa, "question", pair.question, suggest_only=suggest_only)
+        _offer(qa, "question", pair.question, suggest_only=False)
         qa.search_terms = list(pair.search_terms)
-    applied = _offer(qa, "answer", pair.answer, suggest_only=suggest_only)
+    qa.set_machine_text("answer", pair.answer)
     _save_machine(qa, _("機械下書き(回答)"))
     _replace_evidence(qa, pair)
-    return applied
+    return True
+
+
+def _keep_unplaced(drafting: NoteDrafting, run: int, unplaced) -> None:
+    """Answers that fit no question, newest first, beside those of earlier runs."""
+    if not unplaced:
+        return
+    new = [{**item.to_json(), "run": run} for item in unplaced]
+    drafting.unplaced_answers = (new + list(drafting.unplaced_answers or []))[:_UNPLACED_KEPT]
+    drafting.save(update_fields=["unplaced_answers", "updated_at"])
 
 
 @transaction.atomic
 def note_store_answers(*, note_id: int, run: int, result: AnswerResult) -> bool:
     """Put the drafted Q&A on the note, pair by pair in order, each with its evidence.
 
-    A pair at the same position is updated through the provenance rule (an editor's
-    question or answer stays; the machine's becomes its suggestion); missing pairs are
-    added; older machine pairs beyond the new count are removed only if nobody touched them.
+    A pair at the same position is offered through the provenance rule (see
+    :func:`_apply_pair`); missing pairs are added; older machine pairs beyond the new count
+    are removed only if nobody touched them and no quote of theirs was verified. Answers
+    the model gave that fit no question are kept on the run (``unplaced_answers``).
     """
     drafting = _locked(note_id)
     if drafting.run != run:
@@ -290,9 +361,11 @@ def note_store_answers(*, note_id: int, run: int, result: AnswerResult) -> bool:
     note = _locked_note(note_id)
     if note is None:
         return False
+    _keep_unplaced(drafting, run, result.unplaced)
     existing = {qa.position: qa for qa in QuestionAnswer.objects.select_for_update().filter(note=note)}
     if _approved(note):
-        # Suggestions beside the approved pairs; no pair added or removed under the reviewer.
+        # Suggestions beside the approved pairs; no pair added or removed under the reviewer,
+        # and their evidence is what was approved.
         for position, pair in enumerate(result.pairs, start=1):
             if position in existing:
                 _apply_pair(existing[position], pair, suggest_only=True)
@@ -312,7 +385,7 @@ def note_store_answers(*, note_id: int, run: int, result: AnswerResult) -> bool:
             continue
         _apply_pair(qa, pair)
     for position, qa in existing.items():
-        if position > len(result.pairs) and _untouched_machine_pair(qa):
+        if position > len(result.pairs) and _untouched_machine_pair(qa) and not _has_verified_evidence(qa):
             qa.delete()
     return True
 

@@ -6,13 +6,15 @@ the transaction that asked for them commits, retry transient LLM failures with b
 """
 
 import logging
+import time
 
 from celery import shared_task
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from papernotes.drafting import runner, store
-from papernotes.drafting.llm import llm_configured, not_configured_reason
-from papernotes.external.retries import FailureOutcome, record_then_retry
+from papernotes.drafting.llm import deadline_error, llm_configured, not_configured_reason
+from papernotes.external.retries import FailureOutcome, as_external_error, backoff, is_unexpected, record_then_retry
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +36,31 @@ def draft_note_task(self, note_id: int, run: int) -> None:
         def record(outcome: FailureOutcome) -> None:
             store.drafting_fail(note_id=note_id, run=run, outcome=outcome)
 
-        record_then_retry(self, error, timeout_message=_("下書きの作成が時間内に終わりませんでした。"), record=record)
+        record_then_retry(
+            self,
+            _past_deadline(error, note_id=note_id, run=run, retries=self.request.retries),
+            timeout_message=_TIMEOUT_MESSAGE,
+            record=record,
+        )
+
+
+_TIMEOUT_MESSAGE = "下書きの作成が時間内に終わりませんでした。"
+
+
+def _past_deadline(error: Exception, *, note_id: int, run: int, retries: int) -> Exception:
+    """A transient failure whose retry would come after the paper's deadline is final: the
+    paper fails now, with the reason, instead of being retried for tens of minutes."""
+    if is_unexpected(error):
+        return error
+    failure = as_external_error(error, timeout_message=_(_TIMEOUT_MESSAGE))
+    if not failure.retryable:
+        return error
+    started_at = store.drafting_started_at(note_id=note_id, run=run)
+    if started_at is None:
+        return error
+    remaining = started_at.timestamp() + settings.DRAFTING_PAPER_DEADLINE - time.time()
+    soonest = backoff(retries, at_least=failure.retry_after or 0.0)
+    return deadline_error(failure.message) if remaining <= soonest else error
 
 
 @shared_task(**TASK_OPTIONS, name="papernotes.drafting.regenerate_task", soft_time_limit=600, time_limit=660)

@@ -7,12 +7,15 @@ and headings are built:
   both margins): a column of bare numbers, counting up at a steady step, where no other text
   is. Left in, they split the words they sit between ("trans-010 formation") and glue onto
   headings ("References 312");
-- **figure text**: the tick numbers, legends, axis titles and value labels of vector charts.
-  A chart is found from its paths (PyMuPDF collects them with the text, as "vector" blocks):
-  nearby paths are merged into regions, a region big enough in both directions is a figure,
-  and label-like lines inside it or a few points from it (repeatedly, so an axis title below
-  the tick numbers comes too) are its text. Captions ("Figure 3: …") and sentence-like lines
-  (prose in a framed box) stay body text;
+- **figure text**: the tick numbers, legends, axis titles and value labels of charts.
+  A chart is found from its paths (PyMuPDF collects them with the text, as "vector" blocks),
+  its images (a heatmap) and its rotated text (a y-axis title, slanted tick labels), which
+  the reading drops but which mark the figure's extent: nearby marks are merged into
+  regions, a region big enough in both directions is a figure, and small drawings a little
+  apart from it (a legend's samples outside the axes, markers) join it. Label-like lines
+  inside a figure or a few points from it (repeatedly, so an axis title below the tick
+  numbers comes too) are its text. Captions ("Figure 3: …") and sentence-like lines (prose
+  in a framed box) stay body text;
 - **contents pages**: a "Contents" title over entries ending in page numbers, or a page of
   dotted-leader lines. Their entries are dropped, and a dotted-leader line is never a heading.
 
@@ -33,6 +36,8 @@ _MIN_FIGURE_WIDTH, _MIN_FIGURE_HEIGHT = 40.0, 30.0
 _MAX_FIGURE_SHARE = 0.6
 # Label lines are taken up to this far (points) from a figure or its labels already taken.
 _LABEL_REACH = 8.0
+# Small drawings (legend samples, markers) this close to a figure are part of it.
+_ATTACH_GAP = 12.0
 _MIN_LINE_NUMBERS = 5
 # Up to this many paths on a page, drawings are merged by comparing paths pairwise.
 _PAIRWISE_BOXES = 100
@@ -120,12 +125,15 @@ def _alone_in_its_band(x0s: list[float], x1s: list[float], column: list[int]) ->
 
 
 def figure_text_groups(
-    lines: Sequence[L], paths: Sequence[Box], page_width: float, page_height: float
+    lines: Sequence[L], paths: Sequence[Box], page_width: float, page_height: float, *, marks: Sequence[Box] = ()
 ) -> list[list[int]]:
-    """For each figure on the page, the indexes of its text lines, top to bottom."""
-    if not paths:
+    """For each figure on the page, the indexes of its text lines, top to bottom.
+
+    ``marks`` are where a figure shows besides its paths: its images and rotated text.
+    """
+    if not paths and not marks:
         return []
-    regions = _figure_regions(paths, page_width * page_height)
+    regions = _figure_regions([*paths, *marks], page_width * page_height)
     taken: set[int] = set()
     groups = []
     for region in regions:
@@ -140,13 +148,30 @@ def _figure_regions(paths: Sequence[Box], page_area: float) -> list[Box]:
     # Backgrounds go before merging, so they do not glue every drawing together, and after,
     # so that a page frame drawn as four rules is no figure either.
     boxes = [box for box in paths if _area(box) < _MAX_FIGURE_SHARE * page_area]
-    return [
-        box
-        for box in _merge_boxes(boxes)
-        if box[2] - box[0] >= _MIN_FIGURE_WIDTH
+    clusters = _merge_boxes(boxes)
+    figures = [box for box in clusters if _figure_sized(box, page_area)]
+    small = [box for box in clusters if not _figure_sized(box, page_area)]
+    # A legend's samples and a scatter's markers sit apart from the axes: they join the
+    # figure they are next to, and so bring their labels within reach.
+    grown = True
+    while grown and small:
+        grown = False
+        for box in list(small):
+            for index, figure in enumerate(figures):
+                if _near(figure, box, _ATTACH_GAP):
+                    figures[index] = _union(figure, box)
+                    small.remove(box)
+                    grown = True
+                    break
+    return [box for box in figures if _area(box) < _MAX_FIGURE_SHARE * page_area]
+
+
+def _figure_sized(box: Box, page_area: float) -> bool:
+    return (
+        box[2] - box[0] >= _MIN_FIGURE_WIDTH
         and box[3] - box[1] >= _MIN_FIGURE_HEIGHT
         and _area(box) < _MAX_FIGURE_SHARE * page_area
-    ]
+    )
 
 
 def _area(box: Box) -> float:

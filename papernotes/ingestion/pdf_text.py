@@ -10,9 +10,10 @@ this module:
   keeps real compounds ("state-of-the-art");
 - drops running headers, footers and page numbers, the margin line numbers of review copies
   and the entries of contents pages (see :mod:`.pdf_noise`);
-- keeps the text of charts (ticks, legends, axis titles) out of the body: it becomes
-  passages of its own, marked ``is_figure_text``, so that what is retrieved and quoted is
-  prose;
+- keeps the text of charts (ticks, legends, axis titles) out of the body, wherever the chart
+  sits (in a column, across the page, beside a paragraph): charts are found from their paths,
+  their images and their rotated labels, and their text becomes passages of its own, marked
+  ``is_figure_text``, so that what is retrieved and quoted is prose;
 - reads tables found by their rules (see :mod:`.pdf_tables`) as passages of their own,
   marked ``is_table`` and kept in the body (their numbers are evidence): the caption, then one
   row per line with cells split by " | ", where the table stands; a paragraph it interrupts
@@ -322,6 +323,9 @@ class _Page:
     width: float
     lines: list[_Line] = field(default_factory=list)
     paths: list[tuple[float, float, float, float]] = field(default_factory=list)  # vector outlines
+    # Where a figure shows without paths of its own: its images, and its rotated text (axis
+    # titles, slanted tick labels), which is not read but marks the figure's extent.
+    marks: list[tuple[float, float, float, float]] = field(default_factory=list)
     figures: list[list[_Line]] = field(default_factory=list)  # each chart's labels
     tables: list["_Table"] = field(default_factory=list)
 
@@ -346,10 +350,16 @@ def _read_pages(document: pymupdf.Document, started: float, time_limit: float) -
                 ).format(seconds=f"{time_limit:g}", done=index, total=document.page_count),
             )
         try:
-            content = document.load_page(index).get_text("dict", flags=_TEXT_FLAGS)
+            page = document.load_page(index)
+            content = page.get_text("dict", flags=_TEXT_FLAGS)
+            # Images (a heatmap, a plot saved as pixels) are found without decoding them, and
+            # only on pages that have any.
+            images = [info["bbox"] for info in page.get_image_info()] if page.get_images(full=True) else []
         except Exception as exc:  # a broken content stream surfaces as any MuPDF error
             raise _corrupt_error() from exc
-        pages.append(_page_of(content, index + 1))
+        parsed = _page_of(content, index + 1)
+        parsed.marks.extend(images)
+        pages.append(parsed)
         # Freed now, not when the next page's dict replaces it: that one then reuses this
         # memory while it is still in the CPU's cache (a page's dict is about a megabyte).
         del content
@@ -363,7 +373,7 @@ def _page_of(content: dict, page_number: int) -> _Page:
     read here without a further call, and spans with ``map`` rather than a Python loop.
     """
     page = _Page(page_number, content["height"], content["width"])
-    add_line, add_path = page.lines.append, page.paths.append
+    add_line, add_path, add_mark = page.lines.append, page.paths.append, page.marks.append
     for block in content["blocks"]:
         kind = block.get("type", 0)
         if kind != 0:
@@ -375,7 +385,10 @@ def _page_of(content: dict, page_number: int) -> _Page:
             if direction != _HORIZONTAL:
                 cos, sin = direction
                 if cos <= 0 or abs(sin) > 0.05:
-                    continue  # rotated text: margin stamps such as arXiv's, axis labels
+                    # Rotated text is not read (margin stamps such as arXiv's, axis titles), but
+                    # marks where a figure is.
+                    add_mark(line["bbox"])
+                    continue
             spans = line["spans"]
             if not spans:
                 continue  # every character clipped away (outside the page): nothing to read
@@ -475,7 +488,7 @@ def _set_aside_margin_numbers_and_figures(page: _Page) -> None:
         taken = set().union(*(table.members for table in tables))
         page.lines = [line for index, line in enumerate(lines) if index not in taken]
         page.paths = pdf_tables.paths_outside(page.paths, tables)
-    groups = pdf_noise.figure_text_groups(page.lines, page.paths, page.width, page.height)
+    groups = pdf_noise.figure_text_groups(page.lines, page.paths, page.width, page.height, marks=page.marks)
     if groups:
         page.figures = [[page.lines[index] for index in group] for group in groups]
         taken = {index for group in groups for index in group}

@@ -5,8 +5,10 @@ note's machine draft). The view is per issue: ingestion state belongs to the pap
 shared by the issues that use it, so a published issue (or one that was published) does
 not show it at all: its notes are what was published, and every row reads as done. In an
 issue being made, a row says where its paper is, whether an automatic retry is pending
-(which one of how many, and about when), or that it failed for good; the issue's percentage
-counts what is done, so a failure never reads as 100%.
+(which one of how many, and about when), that it failed for good, or that its draft is
+there but needs attention (要確認: answers missing or without a quote found in the paper).
+The issue's percentage counts the work done on papers that did not fail: a failure never
+reads as done, and an issue whose papers all failed reads 0%.
 """
 
 from __future__ import annotations
@@ -45,7 +47,9 @@ STEPS = 4
 
 RowState = PipelineRowState
 # Nothing more will happen by itself to a paper in these states.
-FINISHED_STATES = frozenset({RowState.DONE, RowState.PUBLISHED, RowState.MANUAL})
+FINISHED_STATES = frozenset({RowState.DONE, RowState.PUBLISHED, RowState.MANUAL, RowState.NEEDS_ATTENTION})
+# Finished and nothing left to check.
+DONE_STATES = frozenset({RowState.DONE, RowState.PUBLISHED, RowState.MANUAL})
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,12 @@ class IssuePipeline:
 
     @property
     def done(self) -> int:
-        return sum(row.state in FINISHED_STATES for row in self.rows)
+        return sum(row.state in DONE_STATES for row in self.rows)
+
+    @property
+    def needs_attention(self) -> int:
+        """Drafted, but with answers missing or unverified (要確認)."""
+        return sum(row.state == RowState.NEEDS_ATTENTION for row in self.rows)
 
     @property
     def failed(self) -> int:
@@ -105,10 +114,26 @@ class IssuePipeline:
 
     @property
     def progress(self) -> int:
-        """Share of the steps done; a failed paper counts only the steps it finished."""
+        """Share of the steps done on the papers that have not failed: a failed paper counts as
+        none done, so an issue whose papers all failed reads 0%, never three quarters done."""
         if not self.rows:
             return 0
-        return int(sum(row.progress for row in self.rows) / len(self.rows))
+        return int(sum(row.progress for row in self.rows if row.state != RowState.FAILED) / len(self.rows))
+
+    @property
+    def counts_label(self) -> str:
+        """「完了 8 / 要確認 1 / 失敗 1 / 全 10」: what every progress line says of the papers."""
+        if self.needs_attention:
+            return _("完了 {done} / 要確認 {attention} / 失敗 {failed} / 全 {total}").format(
+                done=self.done, attention=self.needs_attention, failed=self.failed, total=self.total
+            )
+        return _("完了 {done} / 失敗 {failed} / 全 {total}").format(
+            done=self.done, failed=self.failed, total=self.total
+        )
+
+    @property
+    def needs_attention_share(self) -> int:
+        return round(100 * self.needs_attention / self.total) if self.total else 0
 
     @property
     def done_share(self) -> int:
@@ -180,6 +205,7 @@ def _drafting_row_state(drafting: NoteDrafting | None) -> str:
         return RowState.WAITING
     return {
         DraftingStatus.SUCCEEDED: RowState.DONE,
+        DraftingStatus.NEEDS_ATTENTION: RowState.NEEDS_ATTENTION,
         DraftingStatus.MANUAL: RowState.MANUAL,
         DraftingStatus.FAILED: RowState.FAILED,
         DraftingStatus.RUNNING: RowState.RUNNING,
@@ -216,11 +242,13 @@ def _row(note: Note, costs: dict[int, CallTotals]) -> PaperPipelineRow:
     finished = row_state in FINISHED_STATES
     return PaperPipelineRow(
         **common,
-        stage_label=_("下書き") if not finished else _("完了"),
+        stage_label=_("下書き") if not finished else str(RowState(row_state).label),
         state=row_state,
         progress=100 if finished else round(100 * 3 / STEPS),
         attempts=drafting.attempts if drafting else 0,
-        last_error=(drafting.last_error if drafting else ""),
+        # 要確認: what to check, one line per kind (the draft's flags).
+        last_error=(drafting.last_error if drafting else "")
+        or (" / ".join(drafting.flags) if drafting and row_state == RowState.NEEDS_ATTENTION else ""),
         retry_note=_retry_note(drafting.retry_number, drafting.max_retries, drafting.next_retry_at)
         if drafting and row_state == RowState.RETRYING
         else "",

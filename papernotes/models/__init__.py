@@ -1,10 +1,12 @@
 """Content models, one module per concern."""
 
 from .choices import (
+    DRAFTING_FINISHED,
     ONCE_PUBLISHED_ISSUE_STATES,
     PUBLIC_ISSUE_STATES,
     DraftingStatus,
     DraftingStep,
+    EvidenceFoundIn,
     IngestionStage,
     IngestionStatus,
     IssueState,
@@ -21,12 +23,14 @@ from .paper import Paper
 from .shown import PaperAsShown
 
 __all__ = [
+    "DRAFTING_FINISHED",
     "NEWSLETTER_NAME",
     "ONCE_PUBLISHED_ISSUE_STATES",
     "PUBLIC_ISSUE_STATES",
     "AnswerEvidence",
     "DraftingStatus",
     "DraftingStep",
+    "EvidenceFoundIn",
     "GlossaryEntry",
     "IngestionStage",
     "IngestionStatus",

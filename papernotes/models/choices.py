@@ -63,14 +63,23 @@ class IngestionStatus(models.TextChoices):
 
 
 class DraftingStatus(models.TextChoices):
-    """Where a note's machine draft is. MANUAL: no LLM is configured, an editor writes it."""
+    """Where a note's machine draft is. MANUAL: no LLM is configured, an editor writes it.
+
+    NEEDS_ATTENTION: the run finished, but some answers are missing, could not be placed
+    under their question, or have no quote found in the paper; the flags say which.
+    """
 
     NOT_STARTED = "not_started", _("未開始")
     QUEUED = "queued", _("待機中")
     RUNNING = "running", _("実行中")
     SUCCEEDED = "succeeded", _("完了")
+    NEEDS_ATTENTION = "needs_attention", _("要確認")
     FAILED = "failed", _("失敗")
     MANUAL = "manual", _("手動で下書き")
+
+
+# A run in one of these states is over: nothing more happens to it by itself.
+DRAFTING_FINISHED = (DraftingStatus.SUCCEEDED, DraftingStatus.NEEDS_ATTENTION)
 
 
 class DraftingStep(models.TextChoices):
@@ -79,6 +88,16 @@ class DraftingStep(models.TextChoices):
     READ = "read", _("読解(概要・要約・質問)")
     ANSWER = "answer", _("回答")
     REPAIR = "repair", _("修正")
+
+
+class EvidenceFoundIn(models.TextChoices):
+    """Where an evidence quote was found: in the passage the model cited, in another passage
+    sent with the question, elsewhere in the paper's body, or nowhere."""
+
+    CITED = "cited", _("示された箇所")
+    SENT = "sent", _("送った別の箇所")
+    BODY = "body", _("本文の別の箇所")
+    NOT_FOUND = "", _("見つからない")
 
 
 class LlmCallOutcome(models.TextChoices):
@@ -95,6 +114,7 @@ class PipelineRowState(models.TextChoices):
     """What an issue's progress says of one paper, in one word (ingestion, then drafting)."""
 
     DONE = "done", _("完了")
+    NEEDS_ATTENTION = "needs_attention", _("要確認")
     PUBLISHED = "published", _("公開済み")
     MANUAL = "manual", _("手動で下書き")
     WAITING = "waiting", _("待機中")

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .choices import DraftingStatus, DraftingStep, LlmCallOutcome
+from .choices import DraftingStatus, DraftingStep, EvidenceFoundIn, LlmCallOutcome
 from .ingestion import Passage
 from .issue import Note, QuestionAnswer
 from .pipeline_state import PipelineState
@@ -37,6 +37,12 @@ class NoteDrafting(PipelineState):
         _("読解の結果"), default=dict, blank=True, help_text=_("再試行で読解をやり直さないための途中結果")
     )
     flags = models.JSONField(_("要確認の点"), default=list, blank=True, help_text=_("編集者が確かめるべき点"))
+    unplaced_answers = models.JSONField(
+        _("質問に結び付けられなかった回答"),
+        default=list,
+        blank=True,
+        help_text=_("どの質問への回答か分からなかった機械の回答(捨てずに提案として残す)"),
+    )
     regenerations = models.JSONField(
         _("再生成の番号"), default=dict, blank=True, help_text=_("欄や Q&A ごとに最後に頼まれた再生成の番号")
     )
@@ -76,6 +82,8 @@ class LlmCall(models.Model):
     cost_usd = models.DecimalField(_("費用(USD)"), max_digits=12, decimal_places=6, default=Decimal("0"))
     outcome = models.CharField(_("結果"), max_length=16, choices=LlmCallOutcome.choices)
     status_code = models.PositiveSmallIntegerField(_("HTTP ステータス"), null=True, blank=True)
+    # What the provider said, as it said it ("context_length_exceeded" and its message).
+    error_code = models.CharField(_("エラーコード"), max_length=100, blank=True, default="")
     error = models.TextField(_("エラー"), blank=True, default="")
     created_at = models.DateTimeField(_("日時"), auto_now_add=True)
 
@@ -95,8 +103,10 @@ class LlmCall(models.Model):
 class AnswerEvidence(models.Model):
     """A passage the machine based an answer on, with a short English quote copied from it.
 
-    ``verified`` says whether the quote really occurs in the passage (after normalising
-    whitespace, ligatures and hyphenation). Pages are kept even if the passage is later
+    ``verified`` says whether the quote really occurs in the paper (after normalising
+    whitespace, ligatures and hyphenation), and ``found_in`` where: in the passage the model
+    cited, in another passage sent with the question, or elsewhere in the body; the passage
+    and pages are those where it was found. Pages are kept even if the passage is later
     replaced by a new extraction.
     """
 
@@ -110,6 +120,13 @@ class AnswerEvidence(models.Model):
     section = models.CharField(_("節"), max_length=300, blank=True, default="")
     quote = models.TextField(_("引用(英語)"))
     verified = models.BooleanField(_("本文で確認済み"), default=False)
+    found_in = models.CharField(
+        _("見つかった場所"),
+        max_length=8,
+        choices=EvidenceFoundIn.choices,
+        blank=True,
+        default=EvidenceFoundIn.NOT_FOUND,
+    )
 
     class Meta:
         verbose_name = _("回答の根拠")

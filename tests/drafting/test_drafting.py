@@ -3,9 +3,11 @@ stand-in: complete drafts with verified evidence in at most three calls, every f
 in a draft or a clear error on that note."""
 
 import json
+import re
 
 import pytest
 
+from papernotes.drafting.prompts import system_prompt
 from papernotes.drafting.services import notes_draft_start
 from papernotes.models import DraftingStatus, LlmCall, NoteDrafting, NoteState, TextSource
 from tests.drafting.conftest import make_note
@@ -57,8 +59,8 @@ def test_a_note_gets_a_complete_draft_with_verified_evidence_in_two_calls(
     calls = list(LlmCall.objects.filter(note=note).order_by("id"))
     assert [(c.step, c.outcome) for c in calls] == [("read", "ok"), ("answer", "ok")]
     assert all(c.input_tokens > 0 and c.output_tokens > 0 and c.cost_usd > 0 for c in calls)
-    assert calls[0].prompt_version == "read@1+house_style_blog@1"
-    assert drafting.prompt_version == "read@1+house_style_blog@1,answer@1+house_style_blog@1"
+    assert calls[0].prompt_version == "read@2+house_style_blog@2"
+    assert drafting.prompt_version == "read@2+house_style_blog@2,answer@2+house_style_blog@2"
 
 
 def test_the_stable_prompt_comes_first_and_the_second_paper_reuses_its_cache(
@@ -87,33 +89,40 @@ def test_glossary_entries_whose_term_occurs_go_into_the_prompt(llm_server, djang
     assert payload["glossary"] == [{"term": "evaluator", "preferred": "評価器", "forbidden": ["エバリュエーター"]}]
 
 
-def test_a_quote_not_in_its_passage_is_repaired_in_a_third_call(llm_server, django_capture_on_commit_callbacks):
+def test_a_quote_found_nowhere_in_the_paper_is_repaired_in_a_third_call(llm_server, django_capture_on_commit_callbacks):
     llm_server.script(Reply(transform=_break_first_quote), step="answer")
     note = make_note()
 
     drafting = _draft(note, django_capture_on_commit_callbacks)
 
-    assert llm_server.steps() == ["read", "answer", "repair_quotes"]
+    assert llm_server.steps() == ["read", "answer", "repair_answers"]
+    # The repair is asked only about that answer, which it must keep as it is.
+    asked = json.loads(llm_server.calls[2].body["messages"][1]["content"])["questions"]
+    assert [item["number"] for item in asked] == [1] and asked[0]["answer"].startswith("論文によると")
     assert drafting.status == DraftingStatus.SUCCEEDED and drafting.flags == []
     assert all(e.verified for e in note.qas.get(position=1).evidence.all())
 
 
-def test_a_quote_that_stays_wrong_is_stored_and_flagged_never_dropped(llm_server, django_capture_on_commit_callbacks):
+def test_a_quote_that_stays_wrong_is_stored_and_the_note_needs_attention(
+    llm_server, django_capture_on_commit_callbacks
+):
     def wrong_again(output: dict) -> dict:
-        output["fixes"][0]["evidence"][0]["quote"] = "still not a sentence from this paper at all"
+        output["answers"][0]["evidence"][0]["quote"] = "still not a sentence from this paper at all"
         return output
 
     llm_server.script(Reply(transform=_break_first_quote), step="answer")
-    llm_server.script(Reply(transform=wrong_again), step="repair_quotes")
+    llm_server.script(Reply(transform=wrong_again), step="repair_answers")
     note = make_note()
 
     drafting = _draft(note, django_capture_on_commit_callbacks)
 
     assert len(llm_server.calls) == 3
-    evidence = list(note.qas.get(position=1).evidence.all())
-    assert evidence and not any(e.verified for e in evidence)
-    assert drafting.status == DraftingStatus.SUCCEEDED
-    assert drafting.flags == ["Q1: 根拠の引用が本文に見つかりません"]
+    qa = note.qas.get(position=1)
+    evidence = list(qa.evidence.all())
+    assert qa.answer and evidence and not any(e.verified for e in evidence)
+    assert drafting.status == DraftingStatus.NEEDS_ATTENTION
+    assert drafting.get_status_display() == "要確認"
+    assert drafting.flags == ["根拠の引用が本文に見つからない回答: Q1(1 件)"]
 
 
 def test_malformed_json_is_repaired(llm_server, django_capture_on_commit_callbacks):
@@ -245,3 +254,38 @@ def test_references_and_figure_text_are_never_sent_as_passages(llm_server, djang
 
     sent = " ".join(json.dumps(call.body) for call in llm_server.calls)
     assert "FIGURETEXT" not in sent and "REFERENCETEXT" not in sent
+
+
+def _fewest_tokens(text: str) -> int:
+    """A lower bound of what any current tokenizer makes of ``text``: English takes at most
+    five characters per token, Japanese at most two."""
+    ascii_chars = sum(char.isascii() for char in text)
+    return ascii_chars // 5 + (len(text) - ascii_chars) // 2
+
+
+@pytest.mark.parametrize("name", ["read", "answer"])
+def test_the_stable_prompt_is_long_enough_to_be_cached_and_speaks_in_the_blogs_voice(name, sample_issue_bytes):
+    text = system_prompt(name).text
+
+    # OpenAI caches a prompt's prefix from 1,024 tokens on: the system message alone reaches it
+    assert _fewest_tokens(text) >= 1024
+    # ...and it asks for the register of each field, with examples taken from the blog itself
+    assert "です・ます調" in text and "である調" in text
+    sample = sample_issue_bytes.decode("utf-8")
+    examples = [example for example in re.findall(r"「([^「」]{20,})」", text) if example in sample]
+    assert len(examples) >= 3
+
+
+def test_drafts_are_written_in_the_house_style_whatever_the_model_writes(
+    llm_server, django_capture_on_commit_callbacks
+):
+    def full_width(output: dict) -> dict:
+        output["summary_ja"] = "精度が１２．５％向上し，ＧＰＴ－４に迫る。"
+        return output
+
+    llm_server.script(Reply(transform=full_width), step="read")
+    note = make_note()
+
+    _draft(note, django_capture_on_commit_callbacks)
+
+    assert note.summary == "精度が12.5%向上し、GPT-4に迫る."

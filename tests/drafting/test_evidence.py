@@ -1,8 +1,10 @@
-"""Evidence quotes are found in their passage however the model copied the words."""
+"""Evidence quotes are found in the paper however the model copied the words or cited the passage."""
+
+from dataclasses import dataclass
 
 import pytest
 
-from papernotes.drafting.evidence import quote_in_passage
+from papernotes.drafting.evidence import locate, passage_key, quote_in_passage
 
 PASSAGE = (
     "We ﬁne-tune the model on 2 trillion tokens and evaluate it on four bench-\n"
@@ -39,3 +41,39 @@ def test_a_quote_copied_with_harmless_differences_is_found(quote, passage):
 )
 def test_a_quote_not_in_the_passage_is_not_found(quote):
     assert not quote_in_passage(quote, PASSAGE)
+
+
+@pytest.mark.parametrize("cited", ["P12", "12", "[P12]", "(P12)", "passage 12", "Passage P12", "P 12", "p12, p. 3"])
+def test_any_way_a_model_writes_a_passage_id_names_the_passage(cited):
+    assert passage_key(cited) == "P12"
+
+
+def test_the_abstract_and_unknown_ids_are_kept_as_written():
+    assert passage_key("Abstract") == "A"
+    assert passage_key("Table 3") == "Table 3"
+
+
+@dataclass(frozen=True)
+class _Passage:
+    key: str
+    text: str
+
+
+CITED = _Passage("P1", "The model is trained on web text for two epochs with a cosine schedule.")
+SENT = _Passage("P2", "It improves exact match by 4.2 points on Natural Questions over the baseline.")
+BODY = _Passage("P9", "Appendix: the learning rate is warmed up over the first 2,000 steps.")
+
+
+@pytest.mark.parametrize(
+    ("quote", "where", "passage"),
+    [
+        ("trained on web text for two epochs", "cited", CITED),
+        ("improves exact match by 4.2 points", "sent", SENT),
+        ("warmed up over the first 2,000 steps", "body", BODY),
+        ("a sentence the paper never wrote anywhere", "", CITED),
+    ],
+)
+def test_a_quote_is_looked_up_where_cited_then_in_what_was_sent_then_in_the_body(quote, where, passage):
+    found = locate(quote, CITED, [CITED, SENT], [CITED, SENT, BODY])
+
+    assert (found.found_in, found.passage, found.verified) == (where, passage, bool(where))

@@ -7,8 +7,8 @@ import time
 import pytest
 
 from papernotes.drafting import llm
-from papernotes.drafting.schemas import ReadOutput
-from tests.support.openai_server import Reply
+from papernotes.drafting.schemas import AnswerOutput, AnswerRepairOutput, ReadOutput, response_format
+from tests.support.openai_server import Reply, context_length_error
 
 MESSAGES = [
     {"role": "system", "content": "You translate."},
@@ -165,3 +165,79 @@ def test_no_key_and_no_base_url_means_drafting_is_off(settings):
     assert not llm.llm_configured()
     settings.OPENAI_BASE_URL = "http://127.0.0.1:8080/v1"  # a local server needs no key
     assert llm.llm_configured()
+
+
+def test_json_in_a_code_fence_is_read(llm_server):
+    llm_server.careless = frozenset({"fences"})
+    records = []
+
+    reply = _complete(records)
+
+    assert reply.outcome == "ok" and len(reply.parsed.questions) == 10
+    assert llm_server.calls and records[0].outcome == "ok"
+
+
+def test_the_providers_error_code_and_message_are_kept(llm_server):
+    llm_server.script(context_length_error())
+    records = []
+
+    with pytest.raises(llm.LlmError) as caught:
+        _complete(records)
+
+    assert not caught.value.retryable
+    assert "入力の上限を超えました(HTTP 400)" in caught.value.message
+    assert "maximum context length is 128000 tokens" in caught.value.message
+    [record] = records
+    assert (record.status_code, record.error_code) == (400, "context_length_exceeded")
+    assert record.error.startswith("HTTP 400: This model's maximum context length")
+
+
+def test_no_attempt_waits_past_the_deadline(llm_server, settings):
+    settings.LLM_TIMEOUT = 5.0
+    llm_server.script(Reply(hang=True), Reply(hang=True))
+    records = []
+    started = time.monotonic()
+
+    with pytest.raises(llm.LlmError) as caught:
+        llm.complete(
+            step="read", messages=MESSAGES, schema=ReadOutput, on_call=records.append, deadline=time.time() + 0.5
+        )
+
+    assert time.monotonic() - started < 2
+    assert caught.value.code == "llm_deadline" and not caught.value.retryable
+    assert "DRAFTING_PAPER_DEADLINE" in caught.value.message
+    assert [r.outcome for r in records] == ["timeout"]
+
+
+def test_the_stand_in_caches_a_long_system_prompt_seen_before_as_openai_does(llm_server):
+    short = [{"role": "system", "content": "x" * 3000}, MESSAGES[1]]  # 1,000 tokens: too short
+    long = [{"role": "system", "content": "y" * 4000}, MESSAGES[1]]  # 1,333 tokens
+    records = []
+
+    for messages in (short, short, long, long):
+        llm.complete(step="read", messages=messages, schema=ReadOutput, on_call=records.append)
+
+    assert [r.cached_input_tokens for r in records] == [0, 0, 0, 1280]
+
+
+@pytest.mark.parametrize("schema", [ReadOutput, AnswerOutput, AnswerRepairOutput])
+def test_every_schema_is_one_openais_strict_mode_accepts(schema):
+    def objects(node):
+        if isinstance(node, dict):
+            if node.get("type") == "object":
+                yield node
+            for value in node.values():
+                yield from objects(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from objects(value)
+
+    found = list(objects(response_format(schema)["json_schema"]["schema"]))
+
+    assert found
+    for node in found:
+        assert node["additionalProperties"] is False
+        assert sorted(node["required"]) == sorted(node["properties"])
+    if schema is not ReadOutput:
+        answer = response_format(schema)["json_schema"]["schema"]["$defs"]["DraftAnswer"]
+        assert set(answer["properties"]) == {"question_number", "question", "answer", "evidence"}

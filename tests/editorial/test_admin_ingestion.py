@@ -141,8 +141,8 @@ def test_progress_and_errors_show_on_issue_list_fragment_and_paper(admin_client)
     )
 
     listing = admin_client.get(reverse("admin:papernotes_weeklyissue_changelist")).content.decode()
-    # Of 4 steps each: 4 (drafted) + 1 (failed at the PDF: only the steps it did) + 2 (extracting)
-    assert "58% 完了 1 / 失敗 1 / 全 3" in listing
+    # Of 4 steps each: 4 (drafted) + 0 (failed at the PDF: a failure is no progress) + 2 (extracting)
+    assert "50% 完了 1 / 失敗 1 / 全 3" in listing
 
     fragment = admin_client.get(reverse("admin:papernotes_weeklyissue_pipeline", args=[result.issue.pk]))
     text = fragment.content.decode()

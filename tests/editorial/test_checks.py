@@ -34,7 +34,7 @@ def _note(**fields) -> NoteText:
         "abstract_en": ABSTRACT_EN,
         "source_text": ABSTRACT_EN,
         "summary": "評価に特化したオープンな言語モデルを提案した.",
-        "abstract_ja": "評価に特化した言語モデルPrometheus 2を紹介する.",
+        "abstract_ja": "評価に特化した言語モデルPrometheus 2を紹介します.",
         "qas": _qas(),
     }
     base.update(fields)

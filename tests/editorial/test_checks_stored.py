@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def note():
     paper = PaperFactory(title="Prometheus 2", abstract_en="We train on four benchmarks.")
-    note = NoteFactory(paper=paper, position=1, abstract_ja="4つのベンチマークで学習する.また")
+    note = NoteFactory(paper=paper, position=1, abstract_ja="4つのベンチマークで学習します.また")
     for position in range(1, 9):
         QuestionAnswerFactory(note=note, position=position, question=f"論点{'あいうえおかきく'[position - 1]}は?")
     return note
@@ -68,8 +68,8 @@ def test_run_checks_prints_one_json_object_per_finding_and_exits_zero(note):
         "qa_position": None,
         "code": "truncated",
         "severity": "blocking",
-        "message": "文が途中で切れているようです(文末が「で学習する.また」)。",
-        "excerpt": "4つのベンチマークで学習する.また",
+        "message": "文が途中で切れているようです(文末が「学習します.また」)。",
+        "excerpt": "4つのベンチマークで学習します.また",
     }
     assert "指摘 1 件(truncated 1)" in err.getvalue()
 

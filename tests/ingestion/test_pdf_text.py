@@ -239,6 +239,34 @@ def test_a_paper_with_charts_still_reads_every_paragraph_and_caption_in_order():
     assert any(marker.startswith("FG") for marker in paper.markers)
 
 
+# Between them, every kind of chart in every place: the line chart and the scatter plot in a
+# column (beside the other column's text, or alone), the bar panels and the heatmap across.
+@pytest.mark.parametrize(("two_columns", "seed"), [(True, 0), (False, 1)], ids=["two-column", "single-column"])
+def test_matplotlib_charts_leave_no_label_in_the_body_wherever_they_sit(two_columns, seed):
+    # Given matplotlib's own PDFs included whole: a line chart on a transparent background with
+    # slanted tick labels and its legend outside the axes, or a scatter plot with annotated
+    # points, in a column beside the other column's text; across the page, two bar panels with
+    # one legend above and printed values, and a heatmap image with its colour bar
+    paper = _paper(pages=6, two_columns=two_columns, with_figures="matplotlib", seed=seed)
+    document = _extracted(pages=6, two_columns=two_columns, with_figures="matplotlib", seed=seed)
+
+    # Then no label is in a body passage (labels are matched as whole words)
+    body = document.body
+    leaked = {
+        label
+        for label in paper.figure_labels
+        for passage in body
+        if re.search(rf"(?<![\w.]){re.escape(label)}(?![\w.])", passage.text)
+    }
+    assert leaked == set()
+    # ...they are figure text, and every paragraph and caption is read, in order, in the body
+    figure_text = " ".join(p.text for p in document.figure_text)
+    assert {"Training steps", "Mistral 7B", "GPT-4", "Attention to the first token"} & set(paper.figure_labels) <= {
+        label for label in paper.figure_labels if label in figure_text
+    }
+    assert markers_in(_body_text(document)) == [m for m in paper.markers if not m.startswith("RF")]
+
+
 def test_prose_in_a_framed_box_stays_body_text():
     # Given a paragraph set inside a shaded box (a "takeaway" box), a drawing behind text
     document = extract_pdf(pdfgen.make_boxed_prose_pdf(), max_pages=5, time_limit=60)

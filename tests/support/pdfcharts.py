@@ -9,8 +9,13 @@ title. Extraction meets these labels right next to body text, which is the point
 right-aligned as plotting libraries do.
 """
 
+import io
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
+
+import matplotlib
+from matplotlib.figure import Figure
 
 Point = tuple[float, float]
 Measure = Callable[[str, float, bool], float]
@@ -134,3 +139,85 @@ def bar_chart(x: float, y: float, width: float, height: float, measure: Measure)
         text = f"{value:.1f}"
         labels.append(Label(text, left + slot * 0.25 - measure(text, TICK_SIZE, False) / 2, top - 2))
     return Chart(tuple(strokes), tuple(labels))
+
+
+# --- charts drawn by matplotlib ---------------------------------------------------------------
+#
+# What a paper's figures really are: matplotlib's own PDF of a plot, included as a whole (as
+# LaTeX's \includegraphics does: a form XObject), with its text real text in its own fonts,
+# tick marks and spines as paths, a heatmap as an image, rotated tick labels, legends inside,
+# above or outside the axes, value labels and annotations beside points.
+
+MATPLOTLIB_KINDS = ("lines", "heatmap", "bars", "scatter")
+
+
+@dataclass(frozen=True)
+class EmbeddedChart:
+    """A chart drawn by matplotlib, to be placed in ``box`` as a whole PDF page."""
+
+    box: tuple[float, float, float, float]
+    pdf: bytes
+    texts: tuple[str, ...]  # every label a text extractor can read (not the rotated ones)
+    strokes: tuple = ()
+    labels: tuple = ()
+
+
+def matplotlib_chart(kind: str, x: float, y: float, width: float, height: float, *, seed: int = 0) -> EmbeddedChart:
+    """A matplotlib figure of ``kind`` (one of MATPLOTLIB_KINDS), ``width`` x ``height`` points."""
+
+    matplotlib.rcParams["pdf.fonttype"] = 42  # TrueType, as conferences ask for
+    rng = random.Random(seed)
+    figure = Figure(figsize=(width / 72, height / 72))
+    texts: list[str] = []
+    if kind == "lines":
+        # Transparent background, x tick labels rotated, the legend outside the axes.
+        axes = figure.add_subplot()
+        steps = [0, 20, 40, 60, 80, 100]
+        for name in ("Llama-2 7B", "Mistral 7B"):
+            axes.plot(steps, [rng.uniform(0.2, 0.9) for _ in steps], marker="o", label=name)
+        axes.set_xticks(steps, [f"{s}k" for s in steps], rotation=45)
+        axes.set_xlabel("Training steps")
+        axes.set_ylabel("Reward accuracy")
+        axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=6, frameon=False)
+        figure.patch.set_alpha(0.0)
+        texts += ["Training steps", "Llama-2 7B", "Mistral 7B"]
+    elif kind == "heatmap":
+        axes = figure.add_subplot()
+        names = ["GPT-4", "Claude", "Gemini"]
+        layers = ["L0", "L8", "L16", "L24"]
+        image = axes.imshow([[rng.random() for _ in layers] for _ in names], aspect="auto")
+        axes.set_xticks(range(len(layers)), layers)
+        axes.set_yticks(range(len(names)), names)
+        figure.colorbar(image, ax=axes)
+        axes.set_title("Attention to the first token")
+        texts += [*names, *layers, "Attention to the first token"]
+    elif kind == "bars":
+        # Two panels side by side with one legend above them, values printed on the bars.
+        left, right = figure.subplots(1, 2)
+        models = ["Base", "SFT", "DPO"]
+        for panel, title in ((left, "MT-Bench"), (right, "AlpacaEval")):
+            values = [round(rng.uniform(40, 90), 1) for _ in models]
+            bars = panel.bar(models, values, color=["#1f77b4", "#ff7f0e", "#2ca02c"], label=models)
+            panel.bar_label(bars, fmt="%.1f", fontsize=6)
+            panel.set_title(title, fontsize=8)
+            texts += [title, *(f"{v:.1f}" for v in values)]
+        figure.legend(handles=list(bars), labels=models, loc="upper center", ncol=3, fontsize=6, frameon=False)
+        texts += models
+    elif kind == "scatter":
+        axes = figure.add_subplot()
+        points = {"GPT-4": (1800, 86.4), "Llama-2 70B": (70, 68.9), "Mistral 7B": (7, 60.1)}
+        for name, (size, score) in points.items():
+            axes.scatter([size], [score])
+            axes.annotate(name, (size, score), textcoords="offset points", xytext=(4, 4), fontsize=6)
+        axes.set_xscale("log")
+        axes.set_xlabel("Parameters (B)")
+        axes.set_ylabel("MMLU (%)")
+        texts += [*points, "Parameters (B)"]
+    else:
+        raise ValueError(f"unknown chart kind {kind!r}")
+    for axes in figure.axes:
+        axes.tick_params(labelsize=6)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="pdf", transparent=kind == "lines")
+    return EmbeddedChart((x, y, x + width, y + height), buffer.getvalue(), tuple(texts))

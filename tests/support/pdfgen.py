@@ -195,7 +195,7 @@ def generate_paper(
     with_hyphenation: bool = True,
     with_ligatures: bool = True,
     with_references: bool = True,
-    with_figures: bool = False,
+    with_figures: bool | str = False,
     line_numbers: bool | str = False,
     with_contents: bool = False,
     math_heading: bool = False,
@@ -203,11 +203,13 @@ def generate_paper(
     seed: int = 0,
 ) -> GeneratedPaper:
     """Lay out a paper of exactly ``pages`` pages (one more with ``with_contents``) and return
-    it with its expected content."""
+    it with its expected content. ``with_figures="matplotlib"``: the figures are matplotlib's
+    own PDFs (a heatmap image among them), included whole."""
     if pages < 1:
         raise ValueError("pages must be at least 1")
     if with_figures and pages < 3:
         raise ValueError("figures need at least 3 pages")
+    drawn_by = "matplotlib" if with_figures == "matplotlib" else ""
     fonts = _Fonts()
     layout = _Layout(fonts, pages, two_columns, with_hyphenation, with_ligatures)
     text = _TextSource(random.Random(seed))
@@ -240,7 +242,7 @@ def generate_paper(
         if with_figures and number == 3:
             # A figure* across both columns, at the top of a page of its own (so that no
             # paragraph runs around it), captioned in the section before.
-            _figure(layout, text, paragraphs, sections[-1], number=2, wide=True)
+            _figure(layout, text, paragraphs, sections[-1], number=2, wide=True, drawn_by=drawn_by, seed=seed)
         sections.append(heading)
         layout.heading(heading, HEADING_SIZE)
         for index, paragraph in enumerate(body):
@@ -268,7 +270,10 @@ def generate_paper(
             paragraphs.append(GeneratedParagraph(sections[-1], f"PM{counter:04d}", paragraph))
             counter += 1
             if with_figures and number == 1 and index == 1:
-                _figure(layout, text, paragraphs, sections[-1], number=1, wide=False)
+                _figure(layout, text, paragraphs, sections[-1], number=1, wide=False, drawn_by=drawn_by, seed=seed)
+            if with_figures == "matplotlib" and number == 4 and index == 1:
+                # A second chart in a column, beside the other column's paragraphs.
+                _figure(layout, text, paragraphs, sections[-1], number=3, wide=False, drawn_by=drawn_by, seed=seed + 1)
 
     thanks = text.paragraph(f"PM{counter:04d}")
     sections.append("Acknowledgments")
@@ -301,11 +306,21 @@ def generate_paper(
     )
 
 
-def _figure(layout: "_Layout", text: "_TextSource", paragraphs: list, section: str, *, number: int, wide: bool) -> None:
+def _figure(
+    layout: "_Layout",
+    text: "_TextSource",
+    paragraphs: list,
+    section: str,
+    *,
+    number: int,
+    wide: bool,
+    drawn_by: str = "",
+    seed: int = 0,
+) -> None:
     """Place figure ``number`` and its caption, a paragraph marked ``FG000n``."""
     marker = f"FG{number:04d}"
     caption = f"Figure {number}: " + text.paragraph(marker)
-    layout.figure(caption, wide=wide)
+    layout.figure(caption, wide=wide, drawn_by=drawn_by, seed=seed)
     paragraphs.append(GeneratedParagraph(section, marker, caption))
 
 
@@ -445,22 +460,32 @@ class _Layout:
         self.y = baseline + size * 0.6
         self.headings.append((" ".join(words) + f" {symbol}{subscript}", SUBHEADING_SIZE, len(self.items) - 1))
 
-    def figure(self, caption: str, *, wide: bool) -> None:
+    def figure(self, caption: str, *, wide: bool, drawn_by: str = "", seed: int = 0) -> None:
         """A chart with its caption: in the current column, or across the page at the top of
-        a new page."""
+        a new page. ``drawn_by="matplotlib"``: matplotlib's own PDFs, included whole."""
         if wide and self.two_columns:
             self._new_page()
             x, width, height = MARGIN_X, PAGE_WIDTH - 2 * MARGIN_X, 150.0
             half = (width - 30) / 2
-            self.charts[-1].append(pdfcharts.bar_chart(x, self.y, half, height, self._measure))
-            self.charts[-1].append(pdfcharts.line_chart(x + half + 30, self.y, half, height, self._measure))
+            if drawn_by == "matplotlib":
+                self.charts[-1].append(pdfcharts.matplotlib_chart("bars", x, self.y, half, height, seed=seed))
+                self.charts[-1].append(
+                    pdfcharts.matplotlib_chart("heatmap", x + half + 30, self.y, half, height, seed=seed)
+                )
+            else:
+                self.charts[-1].append(pdfcharts.bar_chart(x, self.y, half, height, self._measure))
+                self.charts[-1].append(pdfcharts.line_chart(x + half + 30, self.y, half, height, self._measure))
             zone, caption_x, caption_width = "wide", x, width
         else:
             height = 130.0
             self._need(height + 10 + 3 * BODY_LEADING)
             self.y += 10  # float separation, as \intextsep
             x, width = self._column_x(), self.column_width
-            self.charts[-1].append(pdfcharts.line_chart(x, self.y, width, height, self._measure))
+            if drawn_by == "matplotlib":
+                kind = "lines" if seed % 2 == 0 else "scatter"
+                self.charts[-1].append(pdfcharts.matplotlib_chart(kind, x, self.y, width, height, seed=seed))
+            else:
+                self.charts[-1].append(pdfcharts.line_chart(x, self.y, width, height, self._measure))
             zone, caption_x, caption_width = self._zone(), x, width
         self.y += height + 4
         for line, last in self._lines(caption, caption_width, first_indent=0.0, size=CAPTION_SIZE):
@@ -779,6 +804,10 @@ class _Layout:
 
     @staticmethod
     def _draw(page: pymupdf.Page, chart: pdfcharts.Chart) -> None:
+        if isinstance(chart, pdfcharts.EmbeddedChart):
+            with pymupdf.open(stream=chart.pdf, filetype="pdf") as source:
+                page.show_pdf_page(pymupdf.Rect(chart.box), source, 0)
+            return
         shape = page.new_shape()
         for stroke in chart.strokes:
             shape.draw_polyline(stroke.points)

@@ -26,27 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args, port: int, no_worker: bool, **options):
         worker = None
         if not no_worker:
-            worker = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "papernotes",
-                    "worker",
-                    "--pool",
-                    "threads",
-                    "--concurrency",
-                    "2",
-                    "--loglevel",
-                    "INFO",
-                    # Embedded Celery beat: publishes scheduled issues when due.
-                    "--beat",
-                    "--scheduler",
-                    "django_celery_beat.schedulers:DatabaseScheduler",
-                ],
-                cwd=settings.BASE_DIR,
-            )
+            worker = subprocess.Popen(worker_command(), cwd=settings.BASE_DIR)
         password_file = local_admin_password_file()
         password = password_file.read_text(encoding="utf-8").strip() if password_file.exists() else "?"
         self.stdout.write("")
@@ -73,6 +53,31 @@ class Command(BaseCommand):
                     worker.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     worker.kill()
+
+
+def worker_command() -> list[str]:
+    """The embedded worker: one for every queue (ingestion, drafting, editorial work), as
+    threads, with Celery beat inside. Production runs a worker per pool type (Procfile)."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "papernotes",
+        "worker",
+        "--queues",
+        ",".join(settings.TASK_QUEUE_NAMES),
+        "--pool",
+        "threads",
+        "--concurrency",
+        "4",
+        "--loglevel",
+        "INFO",
+        # Embedded Celery beat: publishes scheduled issues when due.
+        "--beat",
+        "--scheduler",
+        "django_celery_beat.schedulers:DatabaseScheduler",
+    ]
 
 
 def _exit(signum, frame) -> None:

@@ -27,12 +27,7 @@ class Command(BaseCommand):
         pipeline = issue_pipeline(week_start=week_start)
         if pipeline is None:
             raise CommandError(_("{week} の週刊号はありません").format(week=week_start.isoformat()))
-        self.stdout.write(
-            f"{pipeline.issue.title}  {pipeline.progress}%  "
-            + _("完了 {done} / 失敗 {failed} / 全 {total}").format(
-                done=pipeline.done, failed=pipeline.failed, total=pipeline.total
-            )
-        )
+        self.stdout.write(f"{pipeline.issue.title}  {pipeline.progress}%  {pipeline.counts_label}")
         totals = issue_call_totals(issue_id=pipeline.issue.pk)
         if totals.calls:
             self.stdout.write(
