@@ -4,7 +4,9 @@ caught, and a machine-drafted week leaves an editor a few 注意 per note, not t
 The sample's findings were recorded with ``manage.py run_checks 2024-04-29 --json`` after
 importing it, before the checks learnt to tell ordinary words from names, to read numbers
 in the body and its tables, and to compare answers without their shared boilerplate. Each
-of them is a real problem of the published text, so each must still be reported.
+of them is a real problem of the published text, so each must still be reported. The
+register check (です・ます in 概要 and answers, である in one-liners), added with the house
+style, adds four: the sample's own departures from its voice.
 """
 
 import io
@@ -26,6 +28,8 @@ SAMPLE_FINDINGS = [
     ("2405.00675", "question", 2, "name_variants", "「Preference」がカタカナで「プリファレンス」とも書かれています。"),
     ("2405.00675", "question", 8, "name_variants", "「Instruct」がカタカナで「インストラクト」とも書かれています。"),
     ("2405.00675", "answer", 10, "name_variants", "「sppo」と「SPPO」の表記が混在しています。"),
+    ("2404.19737", "summary", None, "register", "一行要約はである調で書きます(です・ます調の文が 1 つあります)。"),
+    ("2404.19737", "answer", 7, "register", "回答はです・ます調で書きます(である調の文が 2 つあります)。"),
     ("2405.00200", "answer", 1, "truncated", "文が途中で切れているようです(文末が「長いコンテキスト」)。"),
     ("2405.00200", "answer", 8, "near_duplicate_answers", "Q4 の回答とほぼ同じです。"),
     ("2404.19756", "answer", 1, "unbalanced_brackets", "「(」に対応する括弧・引用符がありません。"),
@@ -41,7 +45,9 @@ SAMPLE_FINDINGS = [
         "質問の形(「…ですか?」「…を教えてください.」「…のか.」など)になっていません。",
     ),
     ("2404.19705", "summary", None, "name_variants", "「Adapt-LLM」と「ADAPT-LLM」の表記が混在しています。"),
+    ("2404.19705", "summary", None, "register", "一行要約はである調で書きます(です・ます調の文が 1 つあります)。"),
     ("2404.19705", "abstract_ja", None, "unbalanced_brackets", "「)」に対応する括弧・引用符がありません。"),
+    ("2404.19705", "answer", 2, "register", "回答はです・ます調で書きます(である調の文が 1 つあります)。"),
     ("2404.19705", "answer", 6, "name_variants", "「Adapt」がカタカナで「アダプト」とも書かれています。"),
     ("2404.18416", "abstract_ja", None, "name_variants", "「Gemini」がカタカナで「ジェミニ」とも書かれています。"),
     ("2404.18416", "question", 4, "name_variants", "「Gemini」がカタカナで「ジェミニ」とも書かれています。"),
@@ -61,7 +67,7 @@ def test_the_sample_issue_keeps_every_real_finding(sample_issue_bytes, tmp_path)
     out = io.StringIO()
     call_command("run_checks", "2024-04-29", "--json", stdout=out, stderr=io.StringIO())
 
-    # Then they report exactly what they reported before: every problem, nothing new
+    # Then they report exactly what they reported before, and the register check's four
     rows = [json.loads(line) for line in out.getvalue().splitlines()]
     found = [(r["arxiv_id"], r["field"], r["qa_position"], r["code"], r["message"]) for r in rows]
     assert found == SAMPLE_FINDINGS

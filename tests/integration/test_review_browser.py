@@ -258,6 +258,13 @@ def test_after_a_save_on_a_phone_the_editor_is_back_at_the_same_answer(browser, 
     assert abs(_top(browser, browser.switch_to.active_element) - top_before) < 8
 
 
+def _click_in_view(browser, element) -> None:
+    # The save bar stays at the bottom of the screen: a field under it is scrolled to the
+    # middle first, as an editor would, so the click reaches the field and not the bar.
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+
+
 def test_leaving_with_unsaved_text_asks_first_and_saving_does_not(prompting_browser, live_server, drafted_note):
     browser = prompting_browser
     prompts = []
@@ -266,7 +273,7 @@ def test_leaving_with_unsaved_text_asks_first_and_saving_does_not(prompting_brow
     wait = _login(browser, live_server.url)
     url = f"{live_server.url}/admin/papernotes/note/{drafted_note.pk}/change/"
     browser.get(url)
-    wait.until(ec.element_to_be_clickable((By.ID, "id_abstract_ja"))).click()
+    _click_in_view(browser, wait.until(ec.element_to_be_clickable((By.ID, "id_abstract_ja"))))
 
     # Given an opened note, nothing typed: leaving does not ask
     browser.find_element(By.CSS_SELECTOR, ".breadcrumbs a[href$='/papernotes/note/']").click()

@@ -297,11 +297,12 @@ def _draft_paper(week: DraftedWeek, paper: Paper, position: int, profile, rng: r
     add("[2] B. Author. Another study of 175 models. arXiv 2303.08774, 2023.", 11, "References", is_reference=True)
     Passage.objects.bulk_create(passages)
 
-    first_fact = facts[0].japanese.rstrip(".")
+    # The blog's voice: the one-liner in である, the 概要 and answers in です・ます.
+    first_fact = facts[0].japanese.rstrip(".").removesuffix("ます") + "る"
     summary = f"{name}を提案し、{first_fact}."
     abstract_ja = "".join(
         [
-            f"本論文では、{name}を提案する.",
+            f"本論文では、{name}を提案します.",
             facts[0].japanese,
             facts[3].japanese,
             f"また、{words[0][1].format(w=words[0][0])}.",
