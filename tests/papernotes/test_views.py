@@ -78,7 +78,7 @@ def test_home_shows_the_latest_issue_with_its_contents_then_the_archive_by_month
     text = _text(html)
     assert response.status_code == 200
     assert "最新号" in text
-    assert latest.title in text
+    assert "2024-04-29〜2024-05-05 の号" in text and "最新論文ノート:【" not in text
     assert "Prometheus 2" in text and "評価用の LM を作った." in text
     assert "1 本の論文の概要と Q&A を読む" in text
     # then the archive, grouped by month, with Japanese dates without zero padding
@@ -160,11 +160,13 @@ def test_issue_page_shows_toc_metadata_abstract_and_qa(client):
     assert response.status_code == 200
     assert '<html lang="ja">' in html
     assert (
-        '<h1 class="issue__title">最新論文ノート:【<span class="nowrap">2024-04-29</span>~ '
-        '<span class="nowrap">2024-05-05</span>】</h1>'
-    ) in html  # a date never breaks at its hyphens
+        '<h1 class="issue__title"><span class="nowrap">2024-04-29</span>〜'
+        '<span class="nowrap">2024-05-05</span> の号</h1>'
+    ) in html  # a date never breaks at its hyphens, and the site's name is not repeated
+    assert "<title>2024-04-29〜2024-05-05 の号 | 最新論文ノート</title>" in html
     assert "ここでは、今週の論文を紹介します." in text
-    assert '<a href="https://example.org/list" rel="nofollow">https://example.org/list</a>' in html
+    link = '<a href="https://example.org/list" rel="noopener noreferrer nofollow">https://example.org/<wbr>list</a>'
+    assert link in html
     assert "対象週:2024年4月29日〜2024年5月5日" in text
     # a numbered table of contents linking to the paper's section, with date and summary
     assert 'href="#paper-1"' in html and 'id="paper-1"' in html
@@ -178,16 +180,24 @@ def test_issue_page_shows_toc_metadata_abstract_and_qa(client):
     assert "著者 Seungone Kim, Juyoung Suk" in text
     assert "発行日 2024年5月2日" in text
     assert "最終更新日 2024年5月3日" in text
-    assert "カテゴリ Computation and Language (cs.CL); Machine Learning (cs.LG)" in text
+    assert "カテゴリ 計算と言語(cs.CL)、機械学習(cs.LG)" in text
     assert f'href="{reverse("papernotes:category_detail", kwargs={"code": "cs.LG"})}"' in html
     assert 'href="https://arxiv.org/pdf/2405.01535v1"' in html
     assert "http://arxiv.org" not in html
-    # the abstract rendered from Markdown, and the Q&A with Q/A labels and an anchor per question
-    assert "GPT-4 は<strong>よく</strong>評価に使われる." in html.replace("<wbr>", "")
-    assert "Q 何を作ったのか?" in text
+    # the abstract rendered from Markdown (its name "GPT-4" kept on one line), collapsible
+    assert '<span class="nowrap">GPT-4</span> は<strong>よく</strong>評価に使われる.' in html
+    assert '<details class="paper__abstract" id="paper-1-abstract">' in html
+    # the Q&A: each question a collapsible pair with its anchor, the answer inside
+    assert '<details class="qa__pair" id="paper-1-q1">' in html
+    summary = html.split('<details class="qa__pair" id="paper-1-q1">', 1)[1].split("</summary>", 1)[0]
+    assert ">Q</span>" in summary and "何を作ったのか?" in summary.replace("<wbr>", "")
     assert "評価用の LM です." in text
-    assert 'id="paper-1-q1"' in html and 'href="#paper-1-q1"' in html
-    # the contents stay reachable: a sticky column and a 目次 button, and a distinct back link
+    assert 'href="#paper-1-q1"' in html
+    assert 'data-expand="paper-1-qa"' in html and "すべて開く" in text
+    # reading time: per paper and per issue, with the rate it assumes
+    assert "読む時間 約 1 分" in text
+    assert "読了の目安 約 1 分(500 字/分)" in text
+    # the contents stay reachable: a sticky column, a bar with the 目次 button, a back link
     assert 'class="toc-side"' in html
     assert 'popovertarget="toc-popover"' in html
     assert "目次へ戻る(論文 1 から)" in text
@@ -216,9 +226,7 @@ def test_shared_category_names_show_arxivs_codes(client):
 
     # then each name carries its code, as arXiv shows them, and a code is never broken at a
     # hyphen across lines
-    assert (
-        "Machine Learning (cs.LG); Disordered Systems and Neural Networks (cond-mat.dis-nn); Machine Learning (stat.ML)"
-    ) in _text(html)
+    assert "機械学習(cs.LG)、無秩序系とニューラルネットワーク(cond-mat.dis-nn)、機械学習(stat.ML)" in _text(html)
     assert '<span class="code">(cond-mat.dis-nn)</span>' in html
 
 
@@ -236,10 +244,10 @@ def test_urls_in_a_japanese_intro_are_linked_without_the_words_around_them(clien
 
     # when a reader opens the issue
     html = client.get(_detail_url("2024-04-29")).content.decode()
-    intro = html.split('<div class="issue__intro ja">', 1)[1].split("</div>", 1)[0]
+    intro = html.split('<details class="issue__intro">', 1)[1].split("</details>", 1)[0]
 
     # then exactly the four URLs are links, each to itself, and the text reads as written
-    links = re.findall(r'<a href="([^"]+)" rel="nofollow">([^<]+)</a>', intro)
+    links = re.findall(r'<a href="([^"]+)" rel="noopener noreferrer nofollow">([^"]+?)</a>', intro.replace("<wbr>", ""))
     assert links == [
         ("https://twitter.com/dair_ai", "https://twitter.com/dair_ai"),
         ("https://example.org/a_(b)", "https://example.org/a_(b)"),
@@ -464,7 +472,7 @@ def test_real_back_issue_is_presented_and_exported_unchanged(client, tmp_path, s
     # then the page lists ten papers with their Japanese metadata
     text = _text(page.content.decode())
     assert page.status_code == 200
-    assert "最新論文ノート:【2024-04-29~ 2024-05-05】" in text
+    assert "2024-04-29〜2024-05-05 の号" in text
     assert text.count("目次へ戻る") == 10
     assert "Prometheus 2: An Open Source Language Model Specialized in Evaluating Other Language Models" in text
     assert "発行日 2024年5月2日" in text
@@ -515,8 +523,9 @@ def test_category_pages_list_public_notes_by_code(client):
     index = _text(client.get(reverse("papernotes:category_list")).content.decode())
     page = _text(client.get(reverse("papernotes:category_detail", kwargs={"code": "cs.CL"})).content.decode())
 
-    assert "Computation and Language (cs.CL) 1 本" in index
-    assert "Computer Vision and Pattern Recognition (cs.CV) 1 本" in index
+    assert "計算と言語(cs.CL) 1 本" in index
+    assert "コンピュータビジョンとパターン認識(cs.CV) 1 本" in index
+    assert "計算と言語(cs.CL)" in page and "arXiv: Computation and Language" in page
     assert "Language Paper" in page and "Vision Paper" not in page and "Draft CL" not in page
     assert client.get(reverse("papernotes:category_detail", kwargs={"code": "xx.YY"})).status_code == 404
 
@@ -558,7 +567,8 @@ def test_pages_carry_open_graph_metadata_a_favicon_and_the_feed(client):
     html = client.get(_detail_url("2024-04-29")).content.decode()
 
     assert '<meta property="og:type" content="article">' in html
-    assert '<meta property="og:title" content="最新論文ノート:【2024-04-29~ 2024-05-05】">' in html
+    assert '<meta property="og:title" content="2024-04-29〜2024-05-05 の号">' in html
+    assert '<meta property="og:site_name" content="最新論文ノート">' in html
     assert '<meta name="twitter:card" content="summary_large_image">' in html
     assert 'rel="icon"' in html and 'type="application/atom+xml"' in html
     assert client.get("/favicon.ico").status_code == 200
