@@ -48,6 +48,7 @@ ALLOWED_TAGS = {
     "thead",
     "tr",
     "ul",
+    "wbr",  # break opportunities in long URLs (see ``_link``)
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td": {"align"}}
 URL_SCHEMES = {"http", "https", "mailto"}
@@ -154,6 +155,11 @@ def _phrase_parser():
     return budoux.load_default_japanese_parser()
 
 
+def _ends_sentence(text: str, at: int) -> bool:
+    """Whether ``text[at - 1]`` ends a Japanese sentence ("です." but not "28.53" or "e.g.")."""
+    return text[at - 1] in _SENTENCE_END and (at < 2 or text[at - 2] not in _ASCII_ALNUM)
+
+
 def _may_break(text: str, at: int, phrase_starts: set[int]) -> bool:
     """Whether a line may break before ``text[at]``: between BudouX's phrases, and after a
     sentence (BudouX reads "です.次の" as one phrase), but never before closing punctuation,
@@ -161,7 +167,7 @@ def _may_break(text: str, at: int, phrase_starts: set[int]) -> bool:
     before, after = text[at - 1], text[at]
     if before.isspace() or after.isspace() or after in _NO_BREAK_BEFORE or before in _NO_BREAK_AFTER:
         return False  # white space breaks by itself
-    if before in _SENTENCE_END and (at < 2 or text[at - 2] not in _ASCII_ALNUM):
+    if _ends_sentence(text, at):
         return True
     if before in _LATIN and after in _LATIN:
         return False
@@ -174,6 +180,11 @@ def _typeset(text: str, *, phrases: bool = True) -> str:
     breaks: list[int] = []
     opens: dict[int, list[str]] = defaultdict(list)
     closes: dict[int, list[str]] = defaultdict(list)
+    if not phrases and _JAPANESE.search(text):
+        # Body text breaks anywhere by the browser's rules, except after the house style's
+        # ASCII full stop before a Latin word ("です.SPPOは"): Unicode joins "." to a letter
+        # after it, so the line would end early and, justified, spread its letters.
+        breaks = [at for at in range(1, len(text)) if text[at] in _ASCII_ALNUM and _ends_sentence(text, at)]
     if phrases and _JAPANESE.search(text):
         phrase_starts, at = set(), 0
         for phrase in _phrase_parser().parse(text):

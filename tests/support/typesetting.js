@@ -62,7 +62,7 @@ function lines(block, charWidth) {
 
 const result = {
   blocks: 0, lines: 0, nonFinal: 0, short: 0, shortSamples: [], punctuationStarts: [],
-  splits: 0, splitSamples: [], looseness: [], charsPerLine: [],
+  splits: 0, splitSamples: [], looseness: [], looseSamples: [], charsPerLine: [],
 };
 for (const block of document.querySelectorAll(selector)) {
   if (!block.getClientRects().length) continue;
@@ -100,6 +100,7 @@ for (const block of document.querySelectorAll(selector)) {
     if (natural && natural.length === seen.length && natural[index].text.length > 1) {
       const gap = (right - natural[index].end) / (natural[index].text.length - 1) / fontSize;
       result.looseness.push(Math.max(0, Math.round(gap * 1000) / 1000));
+      if (gap > 0.25 && result.looseSamples.length < 30) result.looseSamples.push(`${line.text} (${gap.toFixed(2)}em)`);
     }
   });
 }
