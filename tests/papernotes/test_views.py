@@ -6,6 +6,7 @@ import io
 import re
 import xml.etree.ElementTree as ET
 
+import markdown
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -459,6 +460,23 @@ def test_markdown_version_has_contents_metadata_abstract_and_qa(client):
     assert "**Q: 何を作った?**\n\nA: LM です." in body
 
 
+def test_markdown_contents_put_each_summary_on_its_own_line(client):
+    # given an issue of two papers, each with a one-line summary
+    _published_issue_with_papers(2)
+
+    # when its Markdown version is rendered, as a site taking Markdown would
+    body = client.get(_markdown_url("2024-04-29")).content.decode()
+    html = markdown.markdown(body.split("## 目次", 1)[1].split("<a id=", 1)[0])
+
+    # then each summary is a paragraph of its own, after its paper's date, not run on with it
+    items = re.findall(r"<li>(.*?)</li>", html, re.DOTALL)
+    assert len(items) == 2
+    for item in items:
+        paragraphs = re.findall(r"<p>(.*?)</p>", item, re.DOTALL)
+        assert len(paragraphs) == 2
+        assert paragraphs[0].endswith("日)") and "発行日" not in paragraphs[1]
+
+
 def test_real_back_issue_is_presented_and_exported_unchanged(client, tmp_path, sample_issue_bytes):
     # given the published issue of 2024-04-29, imported from the blog's text
     path = tmp_path / "weekly-issue-2024-04-29.txt"
@@ -630,13 +648,20 @@ def test_feed_reads_back_in_a_feed_parser(client):
     assert not feed.bozo, feed.get("bozo_exception")
     assert feed.version == "atom10"
     assert feed.feed.title == "最新論文ノート"
+    # (titled without repeating the feed's name)
     assert [entry.title for entry in feed.entries] == [
-        "最新論文ノート:【2024-04-29~ 2024-05-05】",
-        "最新論文ノート:【2024-04-22~ 2024-04-28】",
+        "2024-04-29〜2024-05-05 の号",
+        "2024-04-22〜2024-04-28 の号",
     ]
-    assert feed.entries[0].link.endswith("/issues/2024-04-29/")
+    assert feed.entries[0].link == "http://testserver/issues/2024-04-29/"
     assert feed.entries[1].updated.startswith("2024-05-03")
     assert "Paper Number 2 of 2024-04-29" in feed.entries[0].summary
+    # and each entry names its author, and links its papers absolutely
+    assert [entry.author for entry in feed.entries] == ["最新論文ノート", "最新論文ノート"]
+    assert feed.feed.author == "最新論文ノート"
+    hrefs = re.findall(r'href="([^"]+)"', feed.entries[0].summary)
+    assert "http://testserver/issues/2024-04-29/#paper-2" in hrefs
+    assert all(href.startswith(("http://", "https://")) for href in hrefs)
 
 
 READER_PAGES = {
