@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from editorial.choices import WorkflowAction
-from editorial.models import WorkflowEvent
+from editorial.choices import Severity, WorkflowAction
+from editorial.models import QualityFinding, WorkflowEvent
 from papernotes.models import IssueState, NoteState, WeeklyIssue
 from tests.factories import NoteFactory, WeeklyIssueFactory
 
@@ -155,3 +155,21 @@ def test_make_run_imports_the_sample_with_the_same_date(settings, tmp_path):
     # Then the sample issue carries the end of its week, as import_issue gives it
     issue = WeeklyIssue.objects.get(week_start=SAMPLE_WEEK)
     assert issue.published_at == datetime.datetime(2024, 5, 5, 9, 0, tzinfo=JST)
+
+
+def test_debris_from_the_blog_is_flagged_on_import_for_an_editor_to_fix(sample_file):
+    # When the sample issue is imported: two abstracts end with 「:.” rel=”nofollow”>https://…」
+    out = io.StringIO()
+    call_command("import_issue", str(sample_file), stdout=out)
+
+    # Then both are flagged as blocking debris on their notes, where the review screen shows them
+    flagged = {
+        (finding.note.paper.arxiv_id, finding.field)
+        for finding in QualityFinding.objects.filter(code="debris").select_related("note__paper")
+    }
+    assert flagged == {("2404.19543", "abstract_ja"), ("2404.18930", "abstract_ja")}
+    assert set(QualityFinding.objects.filter(code="debris").values_list("severity", flat=True)) == {Severity.BLOCKING}
+    # and the import says so, with where and what
+    report = out.getvalue()
+    assert "要修正の指摘が" in report
+    assert "2404.19543 概要: HTML の属性が残っています。" in report and "rel=”nofollow”" in report

@@ -8,8 +8,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from editorial.checks.base import FIELD_LABELS
+from editorial.checks.selectors import undismissed_findings
 from editorial.imports import ImportConflict, InvalidPublicationTime, issue_import
 from papernotes.textformat import IssueFormatError, decode_issue_bytes, parse_issue_text
+
+REPORTED_FINDINGS = 20
 
 
 def publication_time(value: str) -> datetime.datetime:
@@ -70,12 +74,34 @@ class Command(BaseCommand):
                 )
             for kept in result.kept_editor_fields:
                 self.stdout.write(_("  編集者の文章を保持しました: {field}").format(field=kept))
+            self.report_blocking_findings(issue)
         if failures:
             raise CommandError(
                 _("{failed} 件のファイルを取り込めませんでした(データベースは変更されていません)").format(
                     failed=failures
                 )
             )
+
+    def report_blocking_findings(self, issue) -> None:
+        """What the checks found that blocks (debris such as 「rel=”nofollow”>」 left by the
+        blog): imported as published, so an editor should fix it after publication."""
+        findings = undismissed_findings(notes=issue.notes.all(), blocking_only=True)
+        if not findings:
+            return
+        papers = {note.pk: note.paper.arxiv_id for note in issue.notes.all()}
+        self.stdout.write(
+            self.style.WARNING(
+                _("  要修正の指摘が {count} 件あります(管理画面の各ノートで確認・訂正してください):").format(
+                    count=len(findings)
+                )
+            )
+        )
+        for finding in findings[:REPORTED_FINDINGS]:
+            field = FIELD_LABELS.get(finding.field, finding.field)
+            where = f"{field} Q{finding.qa.position}" if finding.qa else field
+            self.stdout.write(f"    {papers.get(finding.note_id, '')} {where}: {finding.message} {finding.excerpt}")
+        if len(findings) > REPORTED_FINDINGS:
+            self.stdout.write(_("    ほか {count} 件").format(count=len(findings) - REPORTED_FINDINGS))
 
     def import_file(self, path: Path, *, published_at: datetime.datetime | None):
         document = parse_issue_text(decode_issue_bytes(path.read_bytes()))
