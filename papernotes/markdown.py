@@ -85,7 +85,7 @@ _URL_RE = re.compile(r"https?://(?:(?!https?://)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+
 _URL_TRAILING = ".,;:!?'"
 LINK_REL = "noopener noreferrer nofollow"
 _TAG = re.compile(r"(<[^>]+>)")
-# Text inside these is never linked again: a link already, or code shown as written.
+# Text inside these is never linked or typeset again: a link already, or code shown as written.
 _NO_LINK_TAG = re.compile(r"<(/?)(a|code|pre)\b", re.IGNORECASE)
 
 
@@ -184,7 +184,11 @@ def _typeset(text: str, *, phrases: bool = True) -> str:
         # Body text breaks anywhere by the browser's rules, except after the house style's
         # ASCII full stop before a Latin word ("です.SPPOは"): Unicode joins "." to a letter
         # after it, so the line would end early and, justified, spread its letters.
-        breaks = [at for at in range(1, len(text)) if text[at] in _ASCII_ALNUM and _ends_sentence(text, at)]
+        breaks = [
+            at
+            for at in range(1, len(text))
+            if text[at - 1] == "." and text[at] in _ASCII_ALNUM and _ends_sentence(text, at)
+        ]
     if phrases and _JAPANESE.search(text):
         phrase_starts, at = set(), 0
         for phrase in _phrase_parser().parse(text):
@@ -211,13 +215,18 @@ def _typeset(text: str, *, phrases: bool = True) -> str:
 
 
 def _typeset_html(html: str, *, phrases: bool) -> str:
-    """``_typeset`` applied to the text of sanitised HTML.
+    """``_typeset`` applied to the text of sanitised HTML, outside links and code (a URL
+    breaks after its slashes, see ``_link``; code is shown as written).
 
     Text is unescaped before and escaped after, so an entity is never split.
     """
-    out = []
+    out, inside = [], 0
     for part in _TAG.split(html):
-        if not part or part.startswith("<") or not (_JAPANESE.search(part) or "-" in part or "‐" in part):
+        if part.startswith("<"):
+            if tag := _NO_LINK_TAG.match(part):
+                inside = max(0, inside + (-1 if tag.group(1) else 1))
+            out.append(part)
+        elif inside or not (_JAPANESE.search(part) or "-" in part or "‐" in part):
             out.append(part)
         else:
             out.append(_typeset(unescape(part), phrases=phrases))
