@@ -504,12 +504,13 @@ def test_real_back_issue_is_presented_and_exported_unchanged(client, tmp_path, s
 
 def test_paper_page_is_a_permalink_listing_the_issues_it_appeared_in(client):
     # given a paper noted in two published issues and in a draft
-    paper = PaperFactory(arxiv_id="2405.01535", title="Prometheus 2")
+    paper = PaperFactory(arxiv_id="2405.01535", title="Prometheus 2", categories=["cs.CL"])
     first = WeeklyIssueFactory(week_start=MONDAY, published=True)
     second = WeeklyIssueFactory(week_start=MONDAY + datetime.timedelta(weeks=1), published=True)
     draft = WeeklyIssueFactory(week_start=MONDAY + datetime.timedelta(weeks=2))
     NoteFactory(issue=first, paper=paper, position=1, state=APPROVED, summary="最初の要約.")
-    NoteFactory(issue=second, paper=paper, position=3, state=APPROVED, summary="新しい要約.")
+    newest = NoteFactory(issue=second, paper=paper, position=3, state=APPROVED, summary="新しい要約.")
+    QuestionAnswerFactory(note=newest, position=1)
     NoteFactory(issue=draft, paper=paper, position=1, state=APPROVED, summary="下書きの要約.")
 
     # when a reader follows its permalink
@@ -523,6 +524,15 @@ def test_paper_page_is_a_permalink_listing_the_issues_it_appeared_in(client):
     assert f'href="{first.get_absolute_url()}#paper-1"' in html
     assert f'href="{second.get_absolute_url()}#paper-3"' in html
     assert draft.get_absolute_url() not in html
+    # and it is a reading page of its own: the title its h1, a way back to the issue at the top,
+    # the 概要 open, the Q&A collapsible, its categories by their Japanese names
+    assert re.search(r'<h1 class="paper__title paper__title--page"[^>]*>\s*<a [^>]*>Prometheus 2</a>\s*</h1>', html)
+    assert html.count("<h1") == 1
+    back = f'<p class="paper-page__back"><a href="{second.get_absolute_url()}#paper-3">← '
+    assert back in html and html.index(back) < html.index("<h1")
+    assert '<details class="paper__abstract" id="note-abstract" open>' in html
+    assert '<details class="qa__pair" id="note-q1">' in html
+    assert "カテゴリ 計算と言語(cs.CL)" in text
     # and a paper without public notes is a 404
     PaperFactory(arxiv_id="2405.09999")
     assert client.get(reverse("papernotes:paper_detail", kwargs={"arxiv_id": "2405.09999"})).status_code == 404
