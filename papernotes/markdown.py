@@ -100,8 +100,9 @@ def _url_spans(text: str) -> Iterator[tuple[int, int]]:
 
 
 def _link(url: str) -> str:
-    # A URL may break after a slash (not inside "//"), rather than anywhere a phone needs.
-    shown = re.sub(r"(?<!/)/(?!/)", "/<wbr>", escape(url)).removesuffix("<wbr>")
+    # A URL may break after a slash (not inside "//"), rather than anywhere a phone needs;
+    # also after its last one, where the blog glues the next URL on ("…chatpdf.com/https://…").
+    shown = re.sub(r"(?<!/)/(?!/)", "/<wbr>", escape(url))
     return f'<a href="{escape(url)}" rel="{LINK_REL}">{shown}</a>'
 
 
@@ -143,9 +144,9 @@ _HYPHENATED = re.compile(
     r"(?<![A-Za-z0-9_/.:#?=&%~@\-])[A-Za-z0-9]+(?:[-‐][A-Za-z0-9]+)+(?![A-Za-z0-9_/@\-]|\.[A-Za-z0-9])"
 )
 _HYPHENATED_MAX = 30  # longer runs may still break at a hyphen rather than overflow a phone
-# A phrase longer than about half a phone line may break inside (by the Japanese rules),
-# rather than leave half a line empty or overflow.
-_LONG_PHRASE = 10
+# A phrase of two thirds of a phone line or more ("ペアワイズランキングベンチマークで、") may
+# break inside (by the Japanese rules), rather than leave most of a line empty or overflow.
+_LONG_PHRASE = 14
 
 
 @lru_cache(maxsize=1)
