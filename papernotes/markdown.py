@@ -7,7 +7,7 @@ a text field can reach a reader's browser.
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from html import escape, unescape
 
@@ -106,23 +106,33 @@ def _link(url: str) -> str:
     return f'<a href="{escape(url)}" rel="{LINK_REL}">{shown}</a>'
 
 
-def _link_bare_urls(html: str) -> str:
-    """Bare URLs in the text of Markdown's HTML become links (never inside a link or code)."""
+def _outside_links_and_code(html: str, transform: Callable[[str], str]) -> str:
+    """``html`` with ``transform`` applied to each run of its text outside links and code."""
     out, inside = [], 0
     for part in _TAG.split(html):
         if part.startswith("<"):
             if tag := _NO_LINK_TAG.match(part):
                 inside = max(0, inside + (-1 if tag.group(1) else 1))
             out.append(part)
-        elif inside or "://" not in part:
-            out.append(part)
         else:
-            text, at = unescape(part), 0
-            for start, end in _url_spans(text):
-                out += [escape(text[at:start], quote=False), _link(text[start:end])]
-                at = end
-            out.append(escape(text[at:], quote=False))
+            out.append(part if inside or not part else transform(part))
     return "".join(out)
+
+
+def _link_urls_in(part: str) -> str:
+    if "://" not in part:
+        return part
+    text, at, out = unescape(part), 0, []
+    for start, end in _url_spans(text):
+        out += [escape(text[at:start], quote=False), _link(text[start:end])]
+        at = end
+    out.append(escape(text[at:], quote=False))
+    return "".join(out)
+
+
+def _link_bare_urls(html: str) -> str:
+    """Bare URLs in the text of Markdown's HTML become links (never inside a link or code)."""
+    return _outside_links_and_code(html, _link_urls_in)
 
 
 # --- reader pages: Japanese line breaking ---------------------------------------------
@@ -221,17 +231,13 @@ def _typeset_html(html: str, *, phrases: bool) -> str:
 
     Text is unescaped before and escaped after, so an entity is never split.
     """
-    out, inside = [], 0
-    for part in _TAG.split(html):
-        if part.startswith("<"):
-            if tag := _NO_LINK_TAG.match(part):
-                inside = max(0, inside + (-1 if tag.group(1) else 1))
-            out.append(part)
-        elif inside or not (_JAPANESE.search(part) or "-" in part or "‐" in part):
-            out.append(part)
-        else:
-            out.append(_typeset(unescape(part), phrases=phrases))
-    return "".join(out)
+
+    def typeset(part: str) -> str:
+        if not (_JAPANESE.search(part) or "-" in part or "‐" in part):
+            return part
+        return _typeset(unescape(part), phrases=phrases)
+
+    return _outside_links_and_code(html, typeset)
 
 
 def render_reader_markdown(text: str, *, phrases: bool = True) -> SafeString:
