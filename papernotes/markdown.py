@@ -153,6 +153,9 @@ _ASCII_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 _HYPHENATED = re.compile(
     r"(?<![A-Za-z0-9_/.:#?=&%~@\-])[A-Za-z0-9]+(?:[-‐][A-Za-z0-9]+)+(?![A-Za-z0-9_/@\-]|\.[A-Za-z0-9])"
 )
+# Where a browser breaks a line by itself, whatever word-break says (after closing brackets,
+# commas and the katakana middle dot), when another character follows.
+_BREAKS_BY_ITSELF = re.compile(r"[)）」』】〕〉》、。，・](?=\S)")
 _HYPHENATED_MAX = 30  # longer runs may still break at a hyphen rather than overflow a phone
 # A phrase of two thirds of a phone line or more ("ペアワイズランキングベンチマークで、") may
 # break inside (by the Japanese rules), rather than leave most of a line empty or overflow.
@@ -207,8 +210,14 @@ def _typeset(text: str, *, phrases: bool = True) -> str:
             phrase_starts.add(at)
         breaks = [at for at in range(1, len(text)) if _may_break(text, at, phrase_starts)]
         for start, end in zip([0, *breaks], [*breaks, len(text)], strict=True):
-            if max(map(len, text[start:end].split())) >= _LONG_PHRASE and _JAPANESE.search(text, start, end):
+            if not _JAPANESE.search(text, start, end):
+                continue
+            if max(map(len, text[start:end].split())) >= _LONG_PHRASE:
                 opens[start].append('<span class="ja-long">')
+                closes[end].append("</span>")
+            elif _BREAKS_BY_ITSELF.search(text, start, end - 1):
+                # A browser breaks after ")" or "・" even under keep-all: 「(LLM)が」 stays whole.
+                opens[start].append('<span class="nowrap">')
                 closes[end].append("</span>")
     for match in _HYPHENATED.finditer(text):
         if match.end() - match.start() <= _HYPHENATED_MAX:

@@ -196,3 +196,10 @@ def test_body_text_breaks_anywhere_but_after_a_sentence_before_a_latin_word():
     assert '<span class="nowrap">GPT-4</span>' in html
     # and no phrase is marked as long: body text has no phrases
     assert "ja-long" not in html
+
+
+def test_a_phrase_the_browser_would_break_after_a_bracket_is_kept_whole():
+    # a browser breaks after ")" or "・" even under keep-all: 「(LLM)|が」 would split a phrase
+    html = render_reader_markdown("大規模言語モデル(LLM)が、イン・コンテクスト学習を使う.")
+    assert '<span class="nowrap">(LLM)が、</span>' in html
+    assert '<span class="nowrap">イン・コンテクスト学習を</span>' in html

@@ -5,7 +5,8 @@
 // the lines the reader sees. For every line that is not a block's last line it reports how far
 // the line ends short of the block's content width, in full-width characters (the block's font
 // size plus its letter spacing); which lines start with closing punctuation; and which lines
-// start inside a phrase (not after a <wbr> or white space). For justified blocks the lines
+// start inside a phrase (not after a <wbr> or white space), and of those which inside a phrase
+// marked too long to keep whole (.ja-long). For justified blocks the lines
 // are measured again aligned to the start (same breaks, as justification does not move them)
 // to report the space justification added between characters ("looseness", in em).
 const selector = arguments[0];
@@ -35,7 +36,8 @@ function characters(block) {
         const rects = [...range.getClientRects()].filter((r) => r.width > 0 || r.height > 0);
         if (rects.length) {
           const r = rects[rects.length - 1];
-          chars.push({ ch, top: r.top, bottom: r.bottom, left: r.left, right: r.right, boundary });
+          const long = Boolean(node.parentElement.closest(".ja-long"));
+          chars.push({ ch, top: r.top, bottom: r.bottom, left: r.left, right: r.right, boundary, long });
           boundary = false;
         }
       }
@@ -62,7 +64,7 @@ function lines(block, charWidth) {
 
 const result = {
   blocks: 0, lines: 0, nonFinal: 0, short: 0, shortSamples: [], punctuationStarts: [],
-  splits: 0, splitSamples: [], looseness: [], looseSamples: [], charsPerLine: [],
+  splits: 0, longPhraseSplits: 0, splitSamples: [], looseness: [], looseSamples: [], charsPerLine: [],
 };
 for (const block of document.querySelectorAll(selector)) {
   if (!block.getClientRects().length) continue;
@@ -88,7 +90,8 @@ for (const block of document.querySelectorAll(selector)) {
     if (index > 0 && CLOSING.test(line.first.ch)) result.punctuationStarts.push(join);
     if (index > 0 && !line.first.boundary) {
       result.splits += 1;
-      if (result.splitSamples.length < 30) result.splitSamples.push(join);
+      if (line.first.long) result.longPhraseSplits += 1;
+      else if (result.splitSamples.length < 30) result.splitSamples.push(join);
     }
     if (index === seen.length - 1) return;
     result.nonFinal += 1;
