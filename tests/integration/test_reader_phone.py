@@ -222,6 +222,7 @@ def _lines(browser, selector: str) -> dict:
         "phrase_break_examples": result["splitSamples"][:5],
         "looseness_mean_em": round(statistics.mean(loose), 3),
         "looseness_p90_em": round(sorted(loose)[int(len(loose) * 0.9)], 3),
+        "characters_per_line_median": statistics.median(result["charsPerLine"] or [0]),
         "page_px": result["height"],
     }
 
@@ -257,7 +258,9 @@ def test_japanese_lines_break_like_typeset_text(browser, live_server, sample_iss
     _record("reader-lines-phone", figures)
     body, short = figures["shipped"]["body"], figures["shipped"]["short texts"]
 
-    # Then body text has a straight edge: under 10% of its lines end 2+ characters short...
+    # Then body text fills the phone's width (answers had 17.5 characters a line)...
+    assert body["characters_per_line_median"] >= 21
+    # ...with a straight edge: under 10% of its lines end 2+ characters short...
     assert body["non_final_lines"] > 1000
     assert body["short_share"] < 0.10
     # ...without spreading its letters to get it (justification adds little between characters)
