@@ -3,6 +3,11 @@
 A new week is published through ``editorial.workflow`` (an audit row, frozen paper
 metadata); an editor's text is never overwritten. ``import_issue`` and ``setup_local``
 call this.
+
+A back issue keeps its real date: the one given (``import_issue --published-at``), else the
+end of its week, Sunday at ``BACK_ISSUE_PUBLISHED_TIME`` in the site's time zone (the blog
+format carries no publication date: only the week in its heading and each paper's arXiv
+dates). Never the time of the import, and a re-import never moves it.
 """
 
 import datetime
@@ -10,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from editorial.checks.services import note_refresh_findings
@@ -28,9 +34,22 @@ from papernotes.models import (
 from papernotes.services import POSITION_PARKING_OFFSET
 from papernotes.textformat import IssueDocument, IssueFormatError, PaperSection
 
+BACK_ISSUE_PUBLISHED_TIME = datetime.time(9, 0)
+
 
 class ImportConflict(ValueError):
     """A re-import would remove something an editor wrote."""
+
+
+class InvalidPublicationTime(ValueError):
+    """A publication time that cannot be a back issue's (in the future)."""
+
+
+def back_issue_published_at(week_start: datetime.date) -> datetime.datetime:
+    """When a back issue without a given date is taken to be published: its week's Sunday
+    at ``BACK_ISSUE_PUBLISHED_TIME``, in the site's time zone (2024-04-29 → 2024-05-05 09:00 JST)."""
+    sunday = week_start + datetime.timedelta(days=6)
+    return timezone.make_aware(datetime.datetime.combine(sunday, BACK_ISSUE_PUBLISHED_TIME))
 
 
 @dataclass
@@ -41,6 +60,7 @@ class ImportResult:
     papers_updated: int = 0
     notes_removed: int = 0
     kept_editor_fields: list[str] = field(default_factory=list)
+    published_at_changed_from: datetime.datetime | None = None
 
 
 def _abs_url(pdf_url: str) -> str:
@@ -129,7 +149,17 @@ def issue_import(*, document: IssueDocument, published_at: datetime.datetime | N
     An editor's text is never overwritten; notes or Q&A pairs that the file no longer
     has are removed, unless an editor wrote in them (then :class:`ImportConflict`).
     The whole import is one transaction: on any error nothing changes.
+
+    ``published_at`` is the issue's publication time; without it a new week gets
+    :func:`back_issue_published_at` and a re-imported one keeps its own. A time in the
+    future is refused (:class:`InvalidPublicationTime`): an import publishes now.
     """
+    if published_at is not None and published_at > timezone.now():
+        raise InvalidPublicationTime(
+            _("公開日時 {at} は未来です。過去の号の公開日時を指定してください").format(
+                at=timezone.localtime(published_at).strftime("%Y-%m-%d %H:%M")
+            )
+        )
     _check_unique_papers(document)
     issue, created = WeeklyIssue.objects.select_for_update().get_or_create(week_start=document.week_start)
     if not created and not issue.was_published:
@@ -141,6 +171,10 @@ def issue_import(*, document: IssueDocument, published_at: datetime.datetime | N
         )
     result = ImportResult(issue=issue, issue_created=created)
     issue.intro = document.intro
+    if not created and published_at is not None and issue.published_at != published_at:
+        # Asked for explicitly: corrects a back issue imported before dates were kept.
+        result.published_at_changed_from = issue.published_at
+        issue.published_at = published_at
     issue.save()
 
     existing = {note.paper_id: note for note in issue.notes.select_related("paper")}
@@ -179,7 +213,7 @@ def issue_import(*, document: IssueDocument, published_at: datetime.datetime | N
         result.issue = issue_publish(
             issue=issue,
             actor=None,
-            published_at=published_at,
+            published_at=published_at or back_issue_published_at(issue.week_start),
             comment=_("過去の号の取り込み"),
             # Back issues were published as they are: the checks do not hold them back.
             override_reason=_("公開済みの過去の号をそのまま取り込みました"),

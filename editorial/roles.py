@@ -32,6 +32,7 @@ EDITOR_PERMISSIONS = (
     "papernotes.view_passage",
     "papernotes.view_paperingestion",
     "papernotes.view_issuesourcelist",
+    "papernotes.view_llmcall",  # the review screen links a note's LLM calls and their cost
     "papernotes.view_glossaryentry",
     "papernotes.add_glossaryentry",
     "papernotes.change_glossaryentry",

@@ -26,6 +26,11 @@ class ShownCategory:
     def label(self) -> str:
         return f"{self.name} ({self.code})" if self.code else self.name
 
+    @property
+    def reader_name(self) -> str:
+        """The name readers see beside the code: Japanese when the site has one, else arXiv's."""
+        return (self.code and taxonomy.japanese_name_for(self.code)) or self.name
+
 
 def shown_categories(names: tuple[str, ...] | list[str], paper_codes: list[str]) -> list[ShownCategory]:
     """Pair each shown name with its code (see the module docstring for shared names)."""
@@ -75,3 +80,8 @@ def category_name(code: str) -> str | None:
     """arXiv's name of ``code``, or None for a code arXiv does not have."""
     category = taxonomy.categories().get(code)
     return category.name if category else None
+
+
+def category_reader_name(code: str) -> str | None:
+    """The name readers see for ``code``: Japanese when the site has one, else arXiv's."""
+    return taxonomy.japanese_name_for(code) or category_name(code)

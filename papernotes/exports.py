@@ -26,9 +26,13 @@ def render_issue_markdown(issue) -> str:
     lines += ["## 目次", ""]
     for number, note in enumerate(notes, start=1):
         shown = note.paper_as_shown
+        if number > 1:
+            lines.append("")
         lines.append(f"{number}. [{_plain(shown.title)}](#{note.anchor}) (発行日: {ja_date(shown.first_published_on)})")
         if note.summary:
-            lines.append(f"   {note.summary}")
+            # A paragraph of its own in the item: a line merely indented would run on after
+            # the date in every Markdown renderer.
+            lines += ["", f"    {note.summary}"]
     for number, note in enumerate(notes, start=1):
         shown = note.paper_as_shown
         categories = "; ".join(category.label for category in note_categories(note))

@@ -1,7 +1,10 @@
-"""The Atom feed of published issues: one entry per issue, its contents as the entry."""
+"""The Atom feed of published issues: one entry per issue, its contents as the entry.
+
+Every link in the feed is absolute (feed readers resolve relative links inconsistently) and
+every entry names its author, as Atom requires.
+"""
 
 from django.contrib.syndication.views import Feed
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +20,8 @@ class IssueFeed(Feed):
     title = NEWSLETTER_NAME
     subtitle = _("毎週の Top ML Papers of the Week の論文を、日本語の概要と Q&A で紹介します。")
     language = "ja"
+    author_name = NEWSLETTER_NAME
+    description_template = "papernotes/feed_entry.html"
 
     def link(self):
         return reverse("papernotes:home")
@@ -28,13 +33,20 @@ class IssueFeed(Feed):
         return selectors.public_issues_for_feed(limit=FEED_LENGTH)
 
     def item_title(self, issue: WeeklyIssue) -> str:
-        return issue.title
+        return issue.reader_title
 
-    def item_description(self, issue: WeeklyIssue) -> str:
-        return render_to_string("papernotes/feed_entry.html", {"issue": issue, "notes": issue.notes.all()})
+    def get_context_data(self, *, item: WeeklyIssue, request, **kwargs) -> dict:
+        return {
+            "issue": item,
+            "notes": item.notes.all(),
+            "issue_url": request.build_absolute_uri(item.get_absolute_url()),
+        }
 
     def item_link(self, issue: WeeklyIssue) -> str:
         return issue.get_absolute_url()
+
+    def item_author_name(self, issue: WeeklyIssue) -> str:
+        return NEWSLETTER_NAME
 
     def item_pubdate(self, issue: WeeklyIssue):
         return issue.published_at

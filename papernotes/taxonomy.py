@@ -1,4 +1,5 @@
-"""arXiv category taxonomy: code ↔ English display name, from ``data/arxiv_taxonomy.json``.
+"""arXiv category taxonomy: code ↔ English display name, from ``data/arxiv_taxonomy.json``,
+and the Japanese names readers see beside the codes (``data/arxiv_categories_ja.json``).
 
 Some names belong to more than one code (cs.LG and stat.ML are both "Machine Learning",
 and arXiv's aliases such as math.IT/cs.IT share names), so a name maps back to a code
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 DATA_FILE = Path(__file__).parent / "data" / "arxiv_taxonomy.json"
+JAPANESE_NAMES_FILE = Path(__file__).parent / "data" / "arxiv_categories_ja.json"
 
 
 class Category(NamedTuple):
@@ -50,3 +52,13 @@ def code_for_name(name: str) -> str | None:
     """The one code displayed as ``name``, or None when unknown or ambiguous."""
     codes = codes_for_name(name)
     return codes[0] if len(codes) == 1 else None
+
+
+@cache
+def _japanese_names() -> dict[str, str]:
+    return json.loads(JAPANESE_NAMES_FILE.read_text(encoding="utf-8"))["names"]
+
+
+def japanese_name_for(code: str) -> str | None:
+    """The Japanese name of ``code`` (「計算と言語」 for cs.CL), or None when there is none."""
+    return _japanese_names().get(code)

@@ -17,10 +17,11 @@ from django.views.decorators.http import require_safe
 
 from papernotes import selectors
 from papernotes.caching import cached_public_page
-from papernotes.categories import category_index, category_name
+from papernotes.categories import category_index, category_name, category_reader_name
 from papernotes.exports import render_issue_markdown
 from papernotes.feeds import IssueFeed
 from papernotes.models import WeeklyIssue
+from papernotes.reading import READING_RATE, issue_reading_minutes
 from papernotes.search.query import InvalidQuery, parse_query
 from papernotes.search.service import search_public_notes
 from papernotes.textformat import render_issue
@@ -66,6 +67,11 @@ def _page(request: HttpRequest, items, per_page: int):
         raise Http404(_("そのページはありません。")) from error
 
 
+def _reading(notes) -> dict:
+    """The time to read a whole issue, and the rate it assumes, for ``_issue_meta.html``."""
+    return {"reading_minutes": issue_reading_minutes(notes) if notes else None, "reading_rate": READING_RATE}
+
+
 def _by_month(issues) -> list[tuple[datetime.date, list[WeeklyIssue]]]:
     return [(month, list(group)) for month, group in groupby(issues, key=lambda issue: issue.week_start.replace(day=1))]
 
@@ -79,11 +85,13 @@ def home(request: HttpRequest) -> HttpResponse:
     """The latest issue with its contents and one-liners, then the archive by month."""
     page = _page(request, selectors.public_issue_archive(), ARCHIVE_PAGE_SIZE)
     latest = selectors.latest_public_issue() if page.number == 1 else None
+    latest_notes = list(latest.notes.all()) if latest else []
     context = {
         "latest": latest,
-        "latest_notes": latest.notes.all() if latest else [],
+        "latest_notes": latest_notes,
         "page": page,
         "months": _by_month(page.object_list),
+        **_reading(latest_notes),
     }
     return render(request, "papernotes/home.html", context)
 
@@ -96,10 +104,14 @@ def issue_detail(request: HttpRequest, week: str) -> HttpResponse:
         issue = _public_issue(week)
     except IssueWithdrawn:
         return _withdrawn(request)
+    notes = list(issue.notes.all())
     context = {
         "issue": issue,
-        "notes": issue.notes.all(),
+        "notes": notes,
+        # each paper with the ones before and after it, for the links between papers
+        "papers": list(zip(notes, [None, *notes], [*notes[1:], None], strict=False)),
         "neighbours": selectors.issue_neighbours(issue=issue),
+        **_reading(notes),
     }
     return render(request, "papernotes/issue_detail.html", context)
 
@@ -145,7 +157,7 @@ def category_list(request: HttpRequest) -> HttpResponse:
     """Every category with public notes, by number of notes."""
     index = category_index(version=request.public_version.stamp)
     categories = sorted(
-        ((code, category_name(code) or code, len(ids)) for code, ids in index.items()),
+        ((code, category_reader_name(code) or code, len(ids)) for code, ids in index.items()),
         key=lambda item: (-item[2], item[0]),
     )
     return render(request, "papernotes/category_list.html", {"categories": categories})
@@ -162,7 +174,7 @@ def category_detail(request: HttpRequest, code: str) -> HttpResponse:
     page = _page(request, ids, LIST_PAGE_SIZE)
     by_id = selectors.public_notes_by_ids(ids=list(page.object_list))
     notes = [by_id[note_id] for note_id in page.object_list if note_id in by_id]
-    context = {"code": code, "name": name or code, "page": page, "notes": notes}
+    context = {"code": code, "name": category_reader_name(code) or code, "name_en": name, "page": page, "notes": notes}
     return render(request, "papernotes/category_detail.html", context)
 
 

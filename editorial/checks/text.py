@@ -12,7 +12,12 @@ from .base import FIELD_LABELS, NoteText, Severity, check, excerpt_around, findi
 
 DEBRIS = [
     (re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>"), _lazy("HTML タグ")),
-    (re.compile(r"\b(?:rel|href|class|style|target)\s*=\s*[\"”'].*?[\"”']?", re.IGNORECASE), _lazy("HTML の属性")),
+    # Attributes the blog's editor left behind, often with curly quotes: rel=”nofollow”.
+    (
+        re.compile(r"\b(?:rel|href|src|class|style|target|title|alt|id)\s*[=＝]\s*[\"“”'‘’″＂]", re.IGNORECASE),
+        _lazy("HTML の属性"),
+    ),
+    (re.compile(r"[\"“”″＂][ \t]*/?>"), _lazy("HTML タグの閉じ")),  # …:.”>https://…, a tag's end
     (re.compile(r"&(?:[a-z]{2,8}|#\d{2,5}|#x[0-9a-f]{2,4});", re.IGNORECASE), _lazy("HTML の文字参照")),
     (
         re.compile(r"\\(?:cite|ref|textbf|emph|mathbf|mathrm|frac|begin|end|section|footnote)\b"),

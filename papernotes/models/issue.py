@@ -73,6 +73,12 @@ class WeeklyIssue(FSMModelMixin, models.Model):
         return f"{NEWSLETTER_NAME}:【{self.week_start:%Y-%m-%d}~ {self.week_end:%Y-%m-%d}】"
 
     @property
+    def reader_title(self) -> str:
+        """The issue's name on reader pages and in the feed, where the site's name is shown
+        beside it already: 「2024-04-29〜2024-05-05 の号」."""
+        return f"{self.week_start:%Y-%m-%d}〜{self.week_end:%Y-%m-%d} の号"
+
+    @property
     def is_published(self) -> bool:
         """Visible to readers: published, with or without a later correction."""
         return self.state in PUBLIC_ISSUE_STATES

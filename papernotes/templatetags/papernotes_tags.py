@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from papernotes.categories import ShownCategory, note_categories
 from papernotes.markdown import linkify, phrase_breaks, render_reader_markdown
+from papernotes.reading import note_characters, reading_minutes
 
 register = template.Library()
 
@@ -18,8 +19,28 @@ _ARXIV_HTTP = re.compile(r"^http://(export\.|www\.)?arxiv\.org/", re.IGNORECASE)
 
 @register.filter(name="markdown")
 def markdown_filter(text: str | None) -> SafeString:
-    """Markdown as sanitised HTML with phrase breaks (``{{ note.abstract_ja|markdown }}``)."""
+    """A short text's Markdown as sanitised HTML, broken between phrases (``{{ qa.question|markdown }}``)."""
     return render_reader_markdown(text or "")
+
+
+_BLOCK_TAG = re.compile(r"<(?:p|ul|ol|li|dl|dt|dd|blockquote|pre|table|h[1-6]|hr|div)\b")
+
+
+@register.filter
+def markdown_inline(text: str | None) -> SafeString:
+    """``markdown`` without the paragraph around a one-paragraph text, for phrasing content
+    such as a question inside ``<summary>``."""
+    html = str(render_reader_markdown(text or ""))
+    inner = html.removeprefix("<p>").removesuffix("</p>")
+    if html.startswith("<p>") and html.endswith("</p>") and not _BLOCK_TAG.search(inner):
+        return mark_safe(inner)
+    return mark_safe(html)
+
+
+@register.filter
+def prose(text: str | None) -> SafeString:
+    """Body text's Markdown as sanitised HTML, broken like print (``{{ qa.answer|prose }}``)."""
+    return render_reader_markdown(text or "", phrases=False)
 
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -34,8 +55,14 @@ def keep_dates(text) -> SafeString:
 
 @register.filter(name="linkify")
 def linkify_filter(text: str | None) -> SafeString:
-    """Plain text with its URLs as links, for Japanese text (``{{ issue.intro|linkify }}``)."""
-    return linkify(text or "")
+    """Plain body text with its URLs as links, for Japanese text (``{{ issue.intro|linkify }}``)."""
+    return linkify(text or "", phrases=False)
+
+
+@register.filter
+def minutes_to_read(note) -> int:
+    """Whole minutes to read a note (``READING_RATE`` characters a minute)."""
+    return reading_minutes(note_characters(note))
 
 
 @register.filter

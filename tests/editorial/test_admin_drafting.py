@@ -1,6 +1,9 @@
 """Drafting on the review screen: the draft's state and cost, evidence under each answer,
 and regenerating one field or answer without touching what the editor typed."""
 
+import html
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -170,3 +173,32 @@ def test_the_issue_page_shows_the_weeks_calls_tokens_and_cost(
     cost = sum(c.cost_usd for c in calls)
     assert f"LLM 呼び出し 2 回、入力 {inputs} / 出力 {outputs} トークン、{cost:.4f} USD" in text
     assert f"2 回 / {inputs}+{outputs} トークン / {cost:.4f} USD" in text
+
+
+@pytest.mark.parametrize("role", ["editor", "chief_editor"])
+def test_both_roles_follow_the_llm_calls_link_to_the_notes_calls(
+    role, request, client, llm_server, django_capture_on_commit_callbacks
+):
+    # Given a drafted note, and an editor or a chief editor on its review screen
+    note = _drafted(django_capture_on_commit_callbacks)
+    other = _drafted(django_capture_on_commit_callbacks)
+    client.force_login(request.getfixturevalue(role))
+    page = _page(client, note)
+    link = re.search(r'<a href="([^"]+)">LLM 呼び出し 2 回', page)
+    assert link, "the review screen links the note's LLM calls"
+
+    # When they follow the link
+    response = client.get(html.unescape(link.group(1)))
+
+    # Then they see this note's calls (read only), and not another note's
+    assert response.status_code == 200
+    body = response.content.decode()
+    listed = set(response.context["cl"].result_list)
+    assert listed == set(LlmCall.objects.filter(note=note)) and not listed & set(LlmCall.objects.filter(note=other))
+    assert 'name="_save"' not in body
+
+
+def test_a_staff_user_without_a_role_may_not_read_llm_calls(client, django_user_model):
+    user = django_user_model.objects.create_user(username="guest", password="x", is_staff=True)
+    client.force_login(user)
+    assert client.get(reverse("admin:papernotes_llmcall_changelist")).status_code == 403

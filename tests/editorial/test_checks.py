@@ -234,6 +234,9 @@ def test_without_an_english_source_only_the_first_letter_is_forgiven():
     "text",
     [
         "コードは公開されている:.” rel=”nofollow”>https://github.com/x/y",
+        "コードは公開されている:href=“https://github.com/x/y”.",
+        "リンクは target=‘_blank’ で開く.",
+        "リポジトリ″>https://github.com/x/y で公開されている.",
         "評価器を<b>提案</b>する.",
         "評価器を提案する&nbsp;.",
         "先行研究[12]を拡張する.",
@@ -244,6 +247,12 @@ def test_without_an_english_source_only_the_first_letter_is_forgiven():
 def test_debris_is_blocking(text):
     found = _codes(_note(abstract_ja=text), "debris")
     assert found and found[0].severity == "blocking"
+
+
+def test_curly_quotes_as_quotation_marks_are_not_debris():
+    # the house style quotes words with ” ”: that is text, not a tag left behind
+    text = "KANsはエッジ(”重み”)上の学習可能な活性化関数を持ち、id は 3 である."
+    assert _codes(_note(abstract_ja=text), "debris") == []
 
 
 def test_an_english_sentence_left_untranslated():

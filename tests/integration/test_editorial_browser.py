@@ -150,5 +150,6 @@ def test_review_conflict_and_publication_in_a_real_browser(browser, live_server,
 
     # Then readers see the issue with hanako's abstract
     browser.get(f"{taro_base}/issues/{WEEK.isoformat()}/")
-    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".paper__abstract")))
-    assert "オープンな評価器" in browser.find_element(By.CSS_SELECTOR, ".paper__abstract").text
+    abstract = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".paper__abstract")))
+    abstract.find_element(By.TAG_NAME, "summary").click()  # the 概要 opens on a tap
+    assert "オープンな評価器" in abstract.text

@@ -60,7 +60,7 @@ def test_reader_pages_at_phone_and_laptop_widths(browser, live_server):
     browser.get(issue_url)
     side = browser.find_element(By.CSS_SELECTOR, ".toc-side")
     assert side.is_displayed()
-    assert not browser.find_element(By.CSS_SELECTOR, ".toc-button").is_displayed()
+    assert not browser.find_element(By.CSS_SELECTOR, ".reader-bar__toc").is_displayed()
     _shot(browser, "issue-laptop-top")
     browser.find_element(By.CSS_SELECTOR, ".toc-side a[href='#paper-6']").click()
     wait.until(lambda b: _in_viewport(b, b.find_element(By.ID, "paper-6")))
@@ -77,7 +77,7 @@ def test_reader_pages_at_phone_and_laptop_widths(browser, live_server):
     browser.set_window_size(*WIDTHS["phone"])
     browser.get(issue_url)
     assert not browser.find_element(By.CSS_SELECTOR, ".toc-side").is_displayed()
-    button = browser.find_element(By.CSS_SELECTOR, ".toc-button")
+    button = browser.find_element(By.CSS_SELECTOR, ".reader-bar__toc")
     assert button.is_displayed() and button.text == "目次"
     _shot(browser, "issue-phone-top")
     button.click()

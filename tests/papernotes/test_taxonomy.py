@@ -1,6 +1,9 @@
 """The arXiv taxonomy kept as data: every current category, both ways."""
 
+import json
+
 from papernotes import taxonomy
+from papernotes.categories import category_reader_name, shown_categories
 
 
 def test_every_current_group_is_present_with_its_categories():
@@ -66,3 +69,29 @@ def test_only_arxiv_aliases_and_the_two_machine_learnings_share_a_name():
 
 def test_unknown_code_is_shown_as_itself():
     assert taxonomy.name_for("xx.YY") == "xx.YY"
+
+
+# --- Japanese names beside the codes ------------------------------------------------------
+
+
+def test_every_cs_eess_and_stat_ml_category_has_a_japanese_name():
+    codes = [code for code in taxonomy.categories() if code.startswith(("cs.", "eess.")) or code == "stat.ML"]
+    assert len(codes) >= 44
+    missing = [code for code in codes if not taxonomy.japanese_name_for(code)]
+    assert missing == []
+    assert taxonomy.japanese_name_for("cs.CL") == "計算と言語"
+
+
+def test_a_category_without_a_japanese_name_is_shown_with_arxivs_name():
+    # astro-ph.GA is a real arXiv category the site has no Japanese name for
+    assert taxonomy.japanese_name_for("astro-ph.GA") is None
+    assert category_reader_name("astro-ph.GA") == taxonomy.name_for("astro-ph.GA") == "Astrophysics of Galaxies"
+    assert category_reader_name("cs.LG") == "機械学習"
+    assert category_reader_name("xx.YY") is None
+    (shown,) = shown_categories(["Astrophysics of Galaxies"], [])
+    assert (shown.code, shown.reader_name) == ("astro-ph.GA", "Astrophysics of Galaxies")
+
+
+def test_the_japanese_table_names_only_real_arxiv_codes():
+    table = json.loads(taxonomy.JAPANESE_NAMES_FILE.read_text(encoding="utf-8"))["names"]
+    assert set(table) <= set(taxonomy.categories())

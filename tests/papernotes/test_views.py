@@ -6,6 +6,7 @@ import io
 import re
 import xml.etree.ElementTree as ET
 
+import markdown
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -78,7 +79,7 @@ def test_home_shows_the_latest_issue_with_its_contents_then_the_archive_by_month
     text = _text(html)
     assert response.status_code == 200
     assert "最新号" in text
-    assert latest.title in text
+    assert "2024-04-29〜2024-05-05 の号" in text and "最新論文ノート:【" not in text
     assert "Prometheus 2" in text and "評価用の LM を作った." in text
     assert "1 本の論文の概要と Q&A を読む" in text
     # then the archive, grouped by month, with Japanese dates without zero padding
@@ -160,11 +161,13 @@ def test_issue_page_shows_toc_metadata_abstract_and_qa(client):
     assert response.status_code == 200
     assert '<html lang="ja">' in html
     assert (
-        '<h1 class="issue__title">最新論文ノート:【<span class="nowrap">2024-04-29</span>~ '
-        '<span class="nowrap">2024-05-05</span>】</h1>'
-    ) in html  # a date never breaks at its hyphens
+        '<h1 class="issue__title"><span class="nowrap">2024-04-29</span>〜'
+        '<span class="nowrap">2024-05-05</span> の号</h1>'
+    ) in html  # a date never breaks at its hyphens, and the site's name is not repeated
+    assert "<title>2024-04-29〜2024-05-05 の号 | 最新論文ノート</title>" in html
     assert "ここでは、今週の論文を紹介します." in text
-    assert '<a href="https://example.org/list" rel="nofollow">https://example.org/list</a>' in html
+    link = '<a href="https://example.org/list" rel="noopener noreferrer nofollow">https://example.org/<wbr>list</a>'
+    assert link in html
     assert "対象週:2024年4月29日〜2024年5月5日" in text
     # a numbered table of contents linking to the paper's section, with date and summary
     assert 'href="#paper-1"' in html and 'id="paper-1"' in html
@@ -178,16 +181,24 @@ def test_issue_page_shows_toc_metadata_abstract_and_qa(client):
     assert "著者 Seungone Kim, Juyoung Suk" in text
     assert "発行日 2024年5月2日" in text
     assert "最終更新日 2024年5月3日" in text
-    assert "カテゴリ Computation and Language (cs.CL); Machine Learning (cs.LG)" in text
+    assert "カテゴリ 計算と言語(cs.CL)、機械学習(cs.LG)" in text
     assert f'href="{reverse("papernotes:category_detail", kwargs={"code": "cs.LG"})}"' in html
     assert 'href="https://arxiv.org/pdf/2405.01535v1"' in html
     assert "http://arxiv.org" not in html
-    # the abstract rendered from Markdown, and the Q&A with Q/A labels and an anchor per question
-    assert "GPT-4 は<strong>よく</strong>評価に使われる." in html.replace("<wbr>", "")
-    assert "Q 何を作ったのか?" in text
+    # the abstract rendered from Markdown (its name "GPT-4" kept on one line), collapsible
+    assert '<span class="nowrap">GPT-4</span> は<strong>よく</strong>評価に使われる.' in html
+    assert '<details class="paper__abstract" id="paper-1-abstract">' in html
+    # the Q&A: each question a collapsible pair with its anchor, the answer inside
+    assert '<details class="qa__pair" id="paper-1-q1">' in html
+    summary = html.split('<details class="qa__pair" id="paper-1-q1">', 1)[1].split("</summary>", 1)[0]
+    assert ">Q</span>" in summary and "何を作ったのか?" in summary.replace("<wbr>", "")
     assert "評価用の LM です." in text
-    assert 'id="paper-1-q1"' in html and 'href="#paper-1-q1"' in html
-    # the contents stay reachable: a sticky column and a 目次 button, and a distinct back link
+    assert 'href="#paper-1-q1"' in html
+    assert 'data-expand="paper-1-qa"' in html and "すべて開く" in text
+    # reading time: per paper and per issue, with the rate it assumes
+    assert "読む時間 約 1 分" in text
+    assert "読了の目安 約 1 分(500 字/分)" in text
+    # the contents stay reachable: a sticky column, a bar with the 目次 button, a back link
     assert 'class="toc-side"' in html
     assert 'popovertarget="toc-popover"' in html
     assert "目次へ戻る(論文 1 から)" in text
@@ -216,9 +227,7 @@ def test_shared_category_names_show_arxivs_codes(client):
 
     # then each name carries its code, as arXiv shows them, and a code is never broken at a
     # hyphen across lines
-    assert (
-        "Machine Learning (cs.LG); Disordered Systems and Neural Networks (cond-mat.dis-nn); Machine Learning (stat.ML)"
-    ) in _text(html)
+    assert "機械学習(cs.LG)、無秩序系とニューラルネットワーク(cond-mat.dis-nn)、機械学習(stat.ML)" in _text(html)
     assert '<span class="code">(cond-mat.dis-nn)</span>' in html
 
 
@@ -236,10 +245,10 @@ def test_urls_in_a_japanese_intro_are_linked_without_the_words_around_them(clien
 
     # when a reader opens the issue
     html = client.get(_detail_url("2024-04-29")).content.decode()
-    intro = html.split('<div class="issue__intro ja">', 1)[1].split("</div>", 1)[0]
+    intro = html.split('<details class="issue__intro">', 1)[1].split("</details>", 1)[0]
 
     # then exactly the four URLs are links, each to itself, and the text reads as written
-    links = re.findall(r'<a href="([^"]+)" rel="nofollow">([^<]+)</a>', intro)
+    links = re.findall(r'<a href="([^"]+)" rel="noopener noreferrer nofollow">([^"]+?)</a>', intro.replace("<wbr>", ""))
     assert links == [
         ("https://twitter.com/dair_ai", "https://twitter.com/dair_ai"),
         ("https://example.org/a_(b)", "https://example.org/a_(b)"),
@@ -451,6 +460,23 @@ def test_markdown_version_has_contents_metadata_abstract_and_qa(client):
     assert "**Q: 何を作った?**\n\nA: LM です." in body
 
 
+def test_markdown_contents_put_each_summary_on_its_own_line(client):
+    # given an issue of two papers, each with a one-line summary
+    _published_issue_with_papers(2)
+
+    # when its Markdown version is rendered, as a site taking Markdown would
+    body = client.get(_markdown_url("2024-04-29")).content.decode()
+    html = markdown.markdown(body.split("## 目次", 1)[1].split("<a id=", 1)[0])
+
+    # then each summary is a paragraph of its own, after its paper's date, not run on with it
+    items = re.findall(r"<li>(.*?)</li>", html, re.DOTALL)
+    assert len(items) == 2
+    for item in items:
+        paragraphs = re.findall(r"<p>(.*?)</p>", item, re.DOTALL)
+        assert len(paragraphs) == 2
+        assert paragraphs[0].endswith("日)") and "発行日" not in paragraphs[1]
+
+
 def test_real_back_issue_is_presented_and_exported_unchanged(client, tmp_path, sample_issue_bytes):
     # given the published issue of 2024-04-29, imported from the blog's text
     path = tmp_path / "weekly-issue-2024-04-29.txt"
@@ -464,7 +490,7 @@ def test_real_back_issue_is_presented_and_exported_unchanged(client, tmp_path, s
     # then the page lists ten papers with their Japanese metadata
     text = _text(page.content.decode())
     assert page.status_code == 200
-    assert "最新論文ノート:【2024-04-29~ 2024-05-05】" in text
+    assert "2024-04-29〜2024-05-05 の号" in text
     assert text.count("目次へ戻る") == 10
     assert "Prometheus 2: An Open Source Language Model Specialized in Evaluating Other Language Models" in text
     assert "発行日 2024年5月2日" in text
@@ -478,12 +504,13 @@ def test_real_back_issue_is_presented_and_exported_unchanged(client, tmp_path, s
 
 def test_paper_page_is_a_permalink_listing_the_issues_it_appeared_in(client):
     # given a paper noted in two published issues and in a draft
-    paper = PaperFactory(arxiv_id="2405.01535", title="Prometheus 2")
+    paper = PaperFactory(arxiv_id="2405.01535", title="Prometheus 2", categories=["cs.CL"])
     first = WeeklyIssueFactory(week_start=MONDAY, published=True)
     second = WeeklyIssueFactory(week_start=MONDAY + datetime.timedelta(weeks=1), published=True)
     draft = WeeklyIssueFactory(week_start=MONDAY + datetime.timedelta(weeks=2))
     NoteFactory(issue=first, paper=paper, position=1, state=APPROVED, summary="最初の要約.")
-    NoteFactory(issue=second, paper=paper, position=3, state=APPROVED, summary="新しい要約.")
+    newest = NoteFactory(issue=second, paper=paper, position=3, state=APPROVED, summary="新しい要約.")
+    QuestionAnswerFactory(note=newest, position=1)
     NoteFactory(issue=draft, paper=paper, position=1, state=APPROVED, summary="下書きの要約.")
 
     # when a reader follows its permalink
@@ -497,6 +524,15 @@ def test_paper_page_is_a_permalink_listing_the_issues_it_appeared_in(client):
     assert f'href="{first.get_absolute_url()}#paper-1"' in html
     assert f'href="{second.get_absolute_url()}#paper-3"' in html
     assert draft.get_absolute_url() not in html
+    # and it is a reading page of its own: the title its h1, a way back to the issue at the top,
+    # the 概要 open, the Q&A collapsible, its categories by their Japanese names
+    assert re.search(r'<h1 class="paper__title paper__title--page"[^>]*>\s*<a [^>]*>Prometheus 2</a>\s*</h1>', html)
+    assert html.count("<h1") == 1
+    back = f'<p class="paper-page__back"><a href="{second.get_absolute_url()}#paper-3">← '
+    assert back in html and html.index(back) < html.index("<h1")
+    assert '<details class="paper__abstract" id="note-abstract" open>' in html
+    assert '<details class="qa__pair" id="note-q1">' in html
+    assert "カテゴリ 計算と言語(cs.CL)" in text
     # and a paper without public notes is a 404
     PaperFactory(arxiv_id="2405.09999")
     assert client.get(reverse("papernotes:paper_detail", kwargs={"arxiv_id": "2405.09999"})).status_code == 404
@@ -515,8 +551,9 @@ def test_category_pages_list_public_notes_by_code(client):
     index = _text(client.get(reverse("papernotes:category_list")).content.decode())
     page = _text(client.get(reverse("papernotes:category_detail", kwargs={"code": "cs.CL"})).content.decode())
 
-    assert "Computation and Language (cs.CL) 1 本" in index
-    assert "Computer Vision and Pattern Recognition (cs.CV) 1 本" in index
+    assert "計算と言語(cs.CL) 1 本" in index
+    assert "コンピュータビジョンとパターン認識(cs.CV) 1 本" in index
+    assert "計算と言語(cs.CL)" in page and "arXiv: Computation and Language" in page
     assert "Language Paper" in page and "Vision Paper" not in page and "Draft CL" not in page
     assert client.get(reverse("papernotes:category_detail", kwargs={"code": "xx.YY"})).status_code == 404
 
@@ -558,7 +595,8 @@ def test_pages_carry_open_graph_metadata_a_favicon_and_the_feed(client):
     html = client.get(_detail_url("2024-04-29")).content.decode()
 
     assert '<meta property="og:type" content="article">' in html
-    assert '<meta property="og:title" content="最新論文ノート:【2024-04-29~ 2024-05-05】">' in html
+    assert '<meta property="og:title" content="2024-04-29〜2024-05-05 の号">' in html
+    assert '<meta property="og:site_name" content="最新論文ノート">' in html
     assert '<meta name="twitter:card" content="summary_large_image">' in html
     assert 'rel="icon"' in html and 'type="application/atom+xml"' in html
     assert client.get("/favicon.ico").status_code == 200
@@ -620,13 +658,20 @@ def test_feed_reads_back_in_a_feed_parser(client):
     assert not feed.bozo, feed.get("bozo_exception")
     assert feed.version == "atom10"
     assert feed.feed.title == "最新論文ノート"
+    # (titled without repeating the feed's name)
     assert [entry.title for entry in feed.entries] == [
-        "最新論文ノート:【2024-04-29~ 2024-05-05】",
-        "最新論文ノート:【2024-04-22~ 2024-04-28】",
+        "2024-04-29〜2024-05-05 の号",
+        "2024-04-22〜2024-04-28 の号",
     ]
-    assert feed.entries[0].link.endswith("/issues/2024-04-29/")
+    assert feed.entries[0].link == "http://testserver/issues/2024-04-29/"
     assert feed.entries[1].updated.startswith("2024-05-03")
     assert "Paper Number 2 of 2024-04-29" in feed.entries[0].summary
+    # and each entry names its author, and links its papers absolutely
+    assert [entry.author for entry in feed.entries] == ["最新論文ノート", "最新論文ノート"]
+    assert feed.feed.author == "最新論文ノート"
+    hrefs = re.findall(r'href="([^"]+)"', feed.entries[0].summary)
+    assert "http://testserver/issues/2024-04-29/#paper-2" in hrefs
+    assert all(href.startswith(("http://", "https://")) for href in hrefs)
 
 
 READER_PAGES = {
