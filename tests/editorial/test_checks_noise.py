@@ -6,7 +6,8 @@ importing it, before the checks learnt to tell ordinary words from names, to rea
 in the body and its tables, and to compare answers without their shared boilerplate. Each
 of them is a real problem of the published text, so each must still be reported. The
 register check (です・ます in 概要 and answers, である in one-liners), added with the house
-style, adds four: the sample's own departures from its voice.
+style, adds four: the sample's own departures from its voice; the debris check, taught
+curly-quoted attributes, adds the tag ends 「”>」 of the two 概要 scraped with their links.
 """
 
 import io
@@ -35,6 +36,7 @@ SAMPLE_FINDINGS = [
     ("2404.19756", "answer", 1, "unbalanced_brackets", "「(」に対応する括弧・引用符がありません。"),
     ("2404.19756", "answer", 11, "name_variants", "「url」と「URL」の表記が混在しています。"),
     ("2404.19543", "abstract_ja", None, "debris", "HTML の属性が残っています。"),
+    ("2404.19543", "abstract_ja", None, "debris", "HTML タグの閉じが残っています。"),
     ("2404.19543", "abstract_ja", None, "debris", "リンクの抜けた跡が残っています。"),
     ("2404.19543", "abstract_ja", None, "unbalanced_brackets", "「”」に対応する括弧・引用符がありません。"),
     (
@@ -52,6 +54,7 @@ SAMPLE_FINDINGS = [
     ("2404.18416", "abstract_ja", None, "name_variants", "「Gemini」がカタカナで「ジェミニ」とも書かれています。"),
     ("2404.18416", "question", 4, "name_variants", "「Gemini」がカタカナで「ジェミニ」とも書かれています。"),
     ("2404.18930", "abstract_ja", None, "debris", "HTML の属性が残っています。"),
+    ("2404.18930", "abstract_ja", None, "debris", "HTML タグの閉じが残っています。"),
     ("2404.18930", "abstract_ja", None, "debris", "リンクの抜けた跡が残っています。"),
     ("2404.18930", "abstract_ja", None, "unbalanced_brackets", "「”」に対応する括弧・引用符がありません。"),
 ]
@@ -67,7 +70,7 @@ def test_the_sample_issue_keeps_every_real_finding(sample_issue_bytes, tmp_path)
     out = io.StringIO()
     call_command("run_checks", "2024-04-29", "--json", stdout=out, stderr=io.StringIO())
 
-    # Then they report exactly what they reported before, and the register check's four
+    # Then they report exactly what they reported before, and the six found since
     rows = [json.loads(line) for line in out.getvalue().splitlines()]
     found = [(r["arxiv_id"], r["field"], r["qa_position"], r["code"], r["message"]) for r in rows]
     assert found == SAMPLE_FINDINGS
