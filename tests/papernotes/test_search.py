@@ -15,9 +15,10 @@ from tests.factories import NoteFactory, PaperFactory, QuestionAnswerFactory, We
 pytestmark = pytest.mark.django_db
 
 MONDAY = datetime.date(2024, 4, 29)
-# stamp, the matches (up to the count limit), the notes (PostgreSQL: and a planner setting set
-# and reset); Q&A are read only for notes matched by one
-SEARCH_PAGE_QUERIES = {"postgresql": 5}.get(connection.vendor, 3)
+# stamp, the ranked matches (up to the count limit; SQLite: note texts, live titles, Q&A, notes),
+# the notes shown (PostgreSQL: and a planner setting set and reset); Q&A are read only for
+# notes matched by one
+SEARCH_PAGE_QUERIES = {"postgresql": 5}.get(connection.vendor, 6)
 
 
 def _search(client, q: str, **params):
@@ -125,24 +126,38 @@ def test_the_index_follows_edits_of_published_texts(client, archive):
 @pytest.mark.parametrize(
     ("q", "message"),
     [
-        ("評", "検索語はそれぞれ 2 文字以上にしてください。"),
+        ("評", "1 文字だけの語では探せません。"),
+        ("a 4", "1 文字だけの語では探せません。"),
+        ("言語 の", "1 文字の語(「の」)では探せません。"),
+        ("...", "記号や絵文字だけの語(「...」)では探せません。"),
+        ("🎉🎉 評価", "記号や絵文字だけの語(「🎉🎉」)では探せません。"),
+        ("abc\x00def", "検索語に使えない文字(制御文字)が含まれています。"),
         ("a" * 101, "検索語は 100 文字以内で入力してください。"),
         ("一二 三四 五六 七八 九十 十一", "検索語は 5 個までにしてください。"),
     ],
 )
-def test_unusable_queries_get_a_japanese_message(client, archive, q, message):
+def test_unusable_queries_get_a_japanese_message_on_the_page(client, archive, q, message):
     response = _search(client, q)
 
     assert response.status_code == 400
-    assert message in response.content.decode()
+    html = response.content.decode()
+    assert message in html
+    assert 'role="alert"' in html and 'id="search-q"' in html  # the message, and the box to try again
 
 
-def test_wildcards_are_searched_as_text():
+def test_wildcards_are_searched_as_text(archive):
+    NoteFactory(
+        issue=archive["evaluation"].issue, position=3, state=NoteState.APPROVED, summary="モデルA を 10 倍にした."
+    )
     with pytest.raises(InvalidQuery):
         parse_query("   ")
-    # % and _ are ordinary characters, not LIKE wildcards
-    assert search_public_notes(parse_query("%%"), limit=10).total == 0
-    assert search_public_notes(parse_query("__"), limit=10).total == 0
+    # % and _ are ordinary characters, not LIKE wildcards (and alone they are no word)
+    assert search_public_notes(parse_query("モデル%"), limit=10).total == 0
+    assert search_public_notes(parse_query("モデル_"), limit=10).total == 0
+    assert search_public_notes(parse_query("10%"), limit=10).total == 0
+    assert search_public_notes(parse_query("モデルa"), limit=10).total == 1
+    with pytest.raises(InvalidQuery):
+        parse_query("%%")
 
 
 def test_search_results_are_paginated_with_a_flat_number_of_queries(client, django_assert_num_queries):
@@ -166,37 +181,41 @@ def test_search_results_are_paginated_with_a_flat_number_of_queries(client, djan
 
 @pytest.mark.parametrize("count_limit", [1000, 10])
 def test_above_the_count_limit_the_total_is_shown_as_at_least(client, archive, settings, count_limit):
-    # given 25 more public notes with 評価 in an older issue, besides the archive's
+    # given 25 more public notes with 評価 in an older issue, besides the archive's; the
+    # first five have it in their title as shown, the others once in their 概要
     older = WeeklyIssueFactory(week_start=MONDAY - datetime.timedelta(weeks=2), published=True)
     for position in range(1, 26):
+        title = f"Older Paper {position}" + (" 評価" if position <= 5 else "")
         NoteFactory(
             issue=older,
             position=position,
             state=NoteState.APPROVED,
-            paper=PaperFactory(title=f"Older Paper {position}"),
-            summary=f"評価 {position} 番.",
+            paper=PaperFactory(title=title),
+            paper_as_shown_data={},
+            abstract_ja=f"評価 {position} 番.",
         )
     settings.SEARCH_COUNT_LIMIT = count_limit
 
     # when a reader searches for 評価, page by page
     first = _text(_search(client, "評価").content.decode())
     second_response = _search(client, "評価", page=2)
-    second = _text(second_response.content.decode())
 
-    # then the same notes are shown in the same order (newest issue first, then position),
-    # never the unapproved note or the draft issue's, whether the total was counted or not
-    shown = re.findall(r"(Prometheus 2|Older Paper \d+)", first + second)
-    assert shown == ["Prometheus 2", *(f"Older Paper {n}" for n in range(1, 26))]
-    assert "Unapproved Paper" not in first + second and "Draft Issue Paper" not in first + second
-    assert _search(client, "評価", page=3).status_code == 404
+    # then the title matches come first (by position, their scores being equal), then the
+    # one-liner match (Prometheus 2, newest), then the 概要 matches; never a draft
+    shown = re.findall(r"(Prometheus 2|Older Paper \d+)", first)
+    assert shown[:7] == [*(f"Older Paper {n}" for n in range(1, 6)), "Prometheus 2", "Older Paper 6"]
+    assert "Unapproved Paper" not in first and "Draft Issue Paper" not in first
     if count_limit == 10:
-        # and above the limit the total is "10 件以上", with a next page but no page count
+        # and above the limit the total is "10 件以上", the ten best on one page
         assert "「評価」を含む論文ノート: 10 件以上" in first
-        assert "1 ページ目" in first and "2 ページ目" in second
-        assert 'rel="next"' not in second_response.content.decode()
+        assert len(shown) == 10 and "1 ページ目" in first
+        assert second_response.status_code == 404
     else:
+        second = _text(second_response.content.decode())
         assert "「評価」を含む論文ノート: 26 件" in first
         assert "1 / 2 ページ" in first and "2 / 2 ページ" in second
+        assert len(shown) + len(re.findall(r"Older Paper \d+", second)) == 26
+        assert _search(client, "評価", page=3).status_code == 404
 
 
 def test_a_capped_total_still_returns_the_whole_page(archive, settings):
@@ -204,7 +223,7 @@ def test_a_capped_total_still_returns_the_whole_page(archive, settings):
     NoteFactory(issue=archive["evaluation"].issue, position=3, state=NoteState.APPROVED, summary="評価.")
     page = search_public_notes(parse_query("評価"), limit=20)
     assert (page.total, page.total_is_capped, page.has_next) == (1, True, False)
-    assert len(page.hits) == 2
+    assert len(page.hits) == 1
 
 
 def test_only_notes_matched_by_a_question_read_their_qa(client, archive, django_assert_num_queries):

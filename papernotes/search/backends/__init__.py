@@ -1,13 +1,22 @@
-"""One search backend per database vendor; each gives the same subquery of matching note ids."""
+"""One search backend per database vendor; each gathers and scores the same candidates."""
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models.expressions import RawSQL
+from django.db.models import QuerySet
 
+from ..query import Term
 from . import postgresql, sqlite
 
 
-def matched_note_ids_sql(terms: tuple[str, ...]) -> RawSQL:
-    """Ids of notes (in any state: the caller filters to public ones) whose summary and
-    概要 together, paper title, or one Q&A pair contains every term, case-insensitively."""
-    backend = postgresql if connection.vendor == "postgresql" else sqlite
-    return backend.matched_note_ids_sql(terms)
+def ranked_candidates(notes: QuerySet, terms: tuple[Term, ...], *, cap: int) -> list[tuple]:
+    """Up to ``cap`` notes of ``notes`` (a queryset of notes) that match every term, as
+    (id, week, position, tier, score), in no particular order."""
+    if connection.vendor != "postgresql":
+        return sqlite.ranked_candidates(notes, terms, cap=cap)
+    try:
+        sql, params = postgresql.ranked_candidates_sql(notes, terms, cap=cap)
+    except EmptyResultSet:  # notes.none(), e.g. an API filter that matches nothing
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
