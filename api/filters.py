@@ -2,6 +2,7 @@
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
 from papernotes.caching import public_version
@@ -40,6 +41,9 @@ class NoteFilter(django_filters.FilterSet):
             return queryset.none()
         return queryset.filter(paper__arxiv_id=arxiv_id)
 
+    @extend_schema_field(
+        {"type": "string", "maxLength": MAX_QUERY_LENGTH, "pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"}
+    )
     def filter_q(self, queryset, name, value):
         """Checks ``q`` (a 400 with the reason); the view runs the ranked search itself
         (``papernotes.search.service.page_of_matches``), within the other filters."""

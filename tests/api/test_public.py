@@ -171,11 +171,13 @@ def test_search_counts_up_to_the_limit_and_pages_on(api, archive, settings):
     first = api.get("/api/v1/notes/", {"q": "評価", "page_size": 2}).json()
     rest = api.get(first["next"]).json()
 
-    # then the count is the limit, marked as capped, and the pages go on in week order
+    # then the count is the limit, marked as capped, and the pages rank that many: the note
+    # with 評価 in its one-liner and 概要 first, then equal scores by week and position
     assert (first["count"], first["count_is_capped"], first["previous"]) == (3, True, None)
+    assert [note["issue"]["week_start"] for note in first["results"]] == ["2024-04-29", "2024-04-15"]
     assert [note["position"] for note in first["results"]] == [1, 1]
-    assert [note["issue"]["week_start"] for note in rest["results"]] == ["2024-04-15", "2024-04-15"]
-    assert rest["previous"] is not None
+    assert [(note["issue"]["week_start"], note["position"]) for note in rest["results"]] == [("2024-04-15", 2)]
+    assert rest["previous"] is not None and rest["next"] is None
     # and other filters still apply
     week = api.get("/api/v1/notes/", {"q": "評価", "week": "2024-04-29"}).json()
     assert (week["count"], week["count_is_capped"]) == (1, False)

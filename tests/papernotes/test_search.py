@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from papernotes.models import IssueState, NoteState, QuestionAnswer
+from papernotes.models import IssueState, NoteState, PaperAsShown, QuestionAnswer
 from papernotes.search.query import InvalidQuery, parse_query
 from papernotes.search.service import search_public_notes
 from tests.factories import NoteFactory, PaperFactory, QuestionAnswerFactory, WeeklyIssueFactory
@@ -21,8 +21,8 @@ MONDAY = datetime.date(2024, 4, 29)
 SEARCH_PAGE_QUERIES = {"postgresql": 5}.get(connection.vendor, 6)
 
 
-def _search(client, q: str, **params):
-    return client.get(reverse("papernotes:search"), {"q": q, **params})
+def _search(client, q: str, headers: dict | None = None, **params):
+    return client.get(reverse("papernotes:search"), {"q": q, **params}, headers=headers)
 
 
 def _text(html: str) -> str:
@@ -235,3 +235,159 @@ def test_only_notes_matched_by_a_question_read_their_qa(client, archive, django_
     # and a search matched by the notes' own texts reads no Q&A
     with django_assert_num_queries(SEARCH_PAGE_QUERIES):
         assert "Prometheus 2" in _search(client, "透明性").content.decode()
+
+
+# --- relevance, short Latin terms, what readers see, the public door ---------------------------
+
+
+def _titles(html: str) -> list[str]:
+    return re.findall(r'class="note-card__title"><a [^>]*>([^<]+)</a>', html)
+
+
+def test_results_rank_title_and_one_liner_above_abstract_above_answers_then_frequency_then_recency(client):
+    # given, in one issue and an older one, notes that mention LLM in different places and numbers
+    new = WeeklyIssueFactory(week_start=MONDAY, published=True)
+    old = WeeklyIssueFactory(week_start=MONDAY - datetime.timedelta(weeks=1), published=True)
+
+    def note(issue, position, title, *, summary="要約.", abstract="概要.", answer="回答."):
+        created = NoteFactory(
+            issue=issue,
+            position=position,
+            state=NoteState.APPROVED,
+            paper=PaperFactory(title=title),
+            summary=summary,
+            abstract_ja=abstract,
+        )
+        QuestionAnswerFactory(note=created, position=1, question="何か?", answer=answer)
+
+    note(new, 1, "Once In Abstract", abstract="LLM を評価した.")
+    note(new, 2, "Answers Only", answer="LLM と LLM と LLM です.")
+    note(new, 3, "Often In Abstract", abstract="LLM の LLM による LLM のための LLM で LLM.")
+    note(new, 4, "When To Retrieve: Teaching LLMs")
+    note(new, 5, "In The One-Liner", summary="llm を調べた.")
+    note(old, 1, "Older Once In Abstract", abstract="LLM を比較した.")
+
+    # when a reader searches for LLM
+    html = _search(client, "LLM").content.decode()
+
+    # then title and one-liner matches come first (equal scores: by position), then the 概要
+    # with more mentions, then one mention (newer issue first), then the answers
+    assert _titles(html) == [
+        "When To Retrieve: Teaching LLMs",
+        "In The One-Liner",
+        "Often In Abstract",
+        "Once In Abstract",
+        "Older Once In Abstract",
+        "Answers Only",
+    ]
+
+
+@pytest.mark.parametrize("q", ["GPT 4", "GPT-4", "gpt4", "ＧＰＴ－４"])
+def test_a_version_number_after_a_name_is_searched_with_it(client, q):
+    # given notes writing GPT-4 three ways, and one with GPT-3 and a 4 elsewhere
+    issue = WeeklyIssueFactory(week_start=MONDAY, published=True)
+    for position, text in enumerate(["GPT-4 と比べた.", "GPT4 と比べた.", "GPT 4 と比べた.", "GPT-3 を 4 回."], 1):
+        NoteFactory(
+            issue=issue,
+            position=position,
+            state=NoteState.APPROVED,
+            paper=PaperFactory(title=f"P{position}"),
+            abstract_ja=text,
+        )
+
+    # when a reader searches with a one-character number after the name
+    response = _search(client, q)
+
+    # then the three spellings are found, highlighted, and GPT-3 is not
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert sorted(_titles(html)) == ["P1", "P2", "P3"]
+    assert "<mark>GPT-4</mark>" in html and "<mark>GPT4</mark>" in html and "<mark>GPT 4</mark>" in html
+
+
+def test_prometheus_2_finds_the_paper_by_its_title(client, archive):
+    response = _search(client, "Prometheus 2")
+
+    assert response.status_code == 200
+    assert _titles(response.content.decode()) == ["Prometheus 2: Evaluating Language Models"]
+    assert "0 件" in _text(_search(client, "Prometheus 3").content.decode())
+
+
+def test_a_term_without_trigrams_is_found_through_its_bigrams(client, archive):
+    NoteFactory(
+        issue=archive["evaluation"].issue,
+        position=3,
+        state=NoteState.APPROVED,
+        paper=PaperFactory(title="Code Models"),
+        abstract_ja="C++ と C のコードを生成した.",
+    )
+    NoteFactory(
+        issue=archive["evaluation"].issue,
+        position=4,
+        state=NoteState.APPROVED,
+        paper=PaperFactory(title="C Only"),
+        abstract_ja="C のコードと + 記号.",
+    )
+
+    assert _titles(_search(client, "C++").content.decode()) == ["Code Models"]
+
+
+def test_search_matches_the_title_readers_see_never_an_unpublished_one(client, archive):
+    # given a published note whose title was frozen at publication, and its paper re-ingested
+    # since (for an issue in preparation) under a new, unpublished title
+    note = archive["evaluation"]
+    note.paper_as_shown_data = {**PaperAsShown.of_paper(note.paper).to_json(), "title": "Frozen Shown Title"}
+    note.save()
+    note.paper.title = "Unpublished Renamed Title"
+    note.paper.save()
+
+    # then the unpublished title finds nothing, not even three characters of it
+    for q in ("Unpublished", "Renamed", "ren", "amed Tit"):
+        assert "0 件" in _text(_search(client, q).content.decode()), q
+    # and the title readers see finds the note, shown under that title
+    html = _search(client, "Frozen Shown").content.decode()
+    assert _titles(html) == ["Frozen Shown Title"]
+
+
+def test_the_search_page_has_one_search_box(client, archive):
+    search_page = _search(client, "評価").content.decode()
+    home = client.get(reverse("papernotes:home")).content.decode()
+
+    assert search_page.count('role="search"') == 1 and search_page.count('type="search"') == 1
+    assert home.count('role="search"') == 1
+
+
+def test_searching_too_often_gets_a_japanese_429_counted_per_client(client, archive, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.SEARCH_THROTTLE_RATE = "2/minute"
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 0}
+
+    # a forged X-Forwarded-For does not make a client someone else
+    statuses = [_search(client, "評価", headers={"X-Forwarded-For": f"10.0.0.{n}"}).status_code for n in range(3)]
+    refused = _search(client, "評価")
+
+    assert statuses == [200, 200, 429]
+    assert refused.status_code == 429
+    assert "検索が多すぎます。" in refused.content.decode() and int(refused["Retry-After"]) > 0
+    # the API's q shares the budget
+    assert client.get("/api/v1/notes/", {"q": "評価"}).status_code == 429
+    assert client.get("/api/v1/notes/").status_code == 200  # reads without q do not count
+    # behind one proxy, the address it saw is the client
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    assert _search(client, "評価", headers={"X-Forwarded-For": "1.2.3.4, 198.51.100.7"}).status_code == 200
+
+
+def test_results_are_kept_per_normalised_query_until_public_content_changes(client, archive, django_assert_num_queries):
+    assert "Prometheus 2" in _search(client, "GPT-4").content.decode()
+
+    # the same terms typed another way: the stamp and the notes shown, no search
+    with django_assert_num_queries(2):
+        assert "Prometheus 2" in _search(client, "ｇｐｔ 4").content.decode()
+
+    # a published correction is searched at once
+    note = archive["evaluation"]
+    note.abstract_ja = "独自モデルは透明性に欠ける."
+    note.save()
+    assert "0 件" in _text(_search(client, "GPT-4").content.decode())
