@@ -1,6 +1,5 @@
 """One search backend per database vendor; each gathers and scores the same candidates."""
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -13,10 +12,5 @@ def ranked_candidates(notes: QuerySet, terms: tuple[Term, ...], *, cap: int) -> 
     (id, week, position, tier, score), in no particular order."""
     if connection.vendor != "postgresql":
         return sqlite.ranked_candidates(notes, terms, cap=cap)
-    try:
-        sql, params = postgresql.ranked_candidates_sql(notes, terms, cap=cap)
-    except EmptyResultSet:  # notes.none(), e.g. an API filter that matches nothing
-        return []
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+        return postgresql.ranked_candidates(notes, terms, cap=cap, cursor=cursor)

@@ -43,12 +43,6 @@ BIGRAM_INDEXES = {
 }
 
 BIGRAM = 2
-TRIGRAM = 3
-
-
-def like_pattern(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _has_case(text: str) -> bool:
@@ -57,79 +51,65 @@ def _has_case(text: str) -> bool:
     return text.lower() != text.upper()
 
 
-def has_trigram(text: str) -> bool:
-    """Whether ``pg_trgm`` finds a trigram in ``text``: a run of three word characters."""
-    run = 0
-    for character in text:
-        run = run + 1 if character.isalnum() else 0
-        if run >= TRIGRAM:
-            return True
-    return False
-
-
 def bigrams(text: str) -> list[str]:
     return sorted({text[i : i + BIGRAM] for i in range(len(text) - 1)})
 
 
-def _variant(expression: str, variant: str) -> tuple[str, list]:
-    if has_trigram(variant):
-        return f"{expression} {'ILIKE' if _has_case(variant) else 'LIKE'} %s", [like_pattern(variant)]
-    if len(variant) == BIGRAM:
-        return f"search_bigrams({expression}) @> %s::text[]", [[variant]]
-    return (
-        f"(search_bigrams({expression}) @> %s::text[] AND strpos(lower({expression}), %s) > 0)",
-        [bigrams(variant), variant],
-    )
+def _params(parts: list[tuple[str, list]]) -> list:
+    return [param for _, params in parts for param in params]
 
 
-def term_in(expression: str, term: Term) -> tuple[str, list]:
-    """``expression`` contains one of the term's spellings."""
-    conditions = [_variant(expression, variant) for variant in term.variants]
-    sql = " OR ".join(condition for condition, _ in conditions)
-    return f"({sql})", [param for _, params in conditions for param in params]
+# --- conditions ---------------------------------------------------------------------------
+# Two kinds: "may contain" reads only a bigram index (every bigram of a spelling is in the
+# text: exact for a two-character term); "contains" reads the text (strpos, which no index
+# answers, so the planner never swaps it for a scan of a whole index). Statements find rows
+# by the first, each in a subquery of its own so that the planner can only answer it from
+# its index (computing ``search_bigrams()`` row by row is what an index is for: 4 s on ten
+# years of notes), and check the second on the rows found, as few as a page needs.
 
 
-def _all(conditions: list[tuple[str, list]]) -> tuple[str, list]:
-    return "(" + " AND ".join(sql for sql, _ in conditions) + ")", [p for _, params in conditions for p in params]
+def _may_contain_sql(table: str, column: str, expression: str, term: Term) -> tuple[str, list]:
+    """Ids (``column`` of ``table``) whose ``expression`` may contain ``term``: from the bigram index."""
+    selects = [f'SELECT {column} FROM "{table}" WHERE search_bigrams({expression}) @> %s::text[]'] * len(term.variants)
+    return " UNION ".join(selects), [bigrams(variant) for variant in term.variants]
 
 
-def all_in(expression: str, terms: tuple[Term, ...]) -> tuple[str, list]:
-    """``expression`` contains every term."""
-    return _all([term_in(expression, term) for term in terms])
-
-
-def note_texts_match(terms: tuple[Term, ...]) -> tuple[str, list]:
-    """Every term in the note's own texts: its shown title and one-liner, or its 概要."""
-    conditions = []
+def may_contain_all(table: str, column: str, expressions: tuple[str, ...], terms: tuple[Term, ...]) -> tuple[str, list]:
+    """Ids whose texts (any of ``expressions``, term by term) may contain every term."""
+    per_term = []
     for term in terms:
-        head, head_params = term_in(HEAD, term)
-        abstract, abstract_params = term_in(ABSTRACT, term)
-        conditions.append((f"({head} OR {abstract})", [*head_params, *abstract_params]))
-    return _all(conditions)
+        parts = [_may_contain_sql(table, column, expression, term) for expression in expressions]
+        per_term.append(("(" + " UNION ".join(sql for sql, _ in parts) + ")", _params(parts)))
+    return " INTERSECT ".join(f"SELECT * FROM {sql} AS t{i}" for i, (sql, _) in enumerate(per_term)), _params(per_term)
 
 
-def live_title_match(terms: tuple[Term, ...]) -> tuple[str, list]:
-    """A note without a frozen title, whose paper's live title contains every term."""
-    where, params = all_in(PAPER_TEXT, terms)
-    return (
-        f'({FROZEN_TITLE} IS NULL AND EXISTS (SELECT 1 FROM "papernotes_paper" '
-        f'WHERE "papernotes_paper"."id" = {NOTE}."paper_id" AND {where}))',
-        params,
-    )
+def _needs_check(term: Term) -> bool:
+    return any(len(variant) != BIGRAM for variant in term.variants)
 
 
-def qa_match(terms: tuple[Term, ...]) -> tuple[str, list]:
-    """One of the note's Q&A pairs contains every term."""
-    where, params = all_in(QA_TEXT, terms)
-    return (
-        f'({NOTE}."id" IN (SELECT "papernotes_questionanswer"."note_id" FROM "papernotes_questionanswer" '
-        f"WHERE {where}))",
-        params,
-    )
+def contains(expression: str, term: Term) -> tuple[str, list]:
+    """``expression`` contains one of the term's spellings (read from the text)."""
+    checks = []
+    for variant in term.variants:
+        text = f"lower({expression})" if _has_case(variant) else expression
+        checks.append((f"strpos({text}, %s) > 0", [variant]))
+    return "(" + " OR ".join(sql for sql, _ in checks) + ")", _params(checks)
 
 
-def _boolean(sql: str, params: list) -> RawSQL:
-    return RawSQL(sql, params, output_field=BooleanField())
+def contains_all(expressions: tuple[str, ...], terms: tuple[Term, ...]) -> tuple[str, list]:
+    """Every term in one of ``expressions`` (checked only for terms the bigram index does not settle)."""
+    parts = []
+    for term in terms:
+        if not _needs_check(term):
+            continue
+        checks = [contains(expression, term) for expression in expressions]
+        parts.append(("(" + " OR ".join(sql for sql, _ in checks) + ")", _params(checks)))
+    if not parts:
+        return "true", []
+    return "(" + " AND ".join(sql for sql, _ in parts) + ")", _params(parts)
+
+
+# --- scores -------------------------------------------------------------------------------
 
 
 def _count(expression: str, variant: str) -> tuple[str, list]:
@@ -141,13 +121,13 @@ def _count(expression: str, variant: str) -> tuple[str, list]:
 def frequency(expression: str, term: Term) -> tuple[str, list]:
     """How many times the term (any spelling) occurs in ``expression``."""
     counts = [_count(expression, variant) for variant in term.variants]
-    return "(" + " + ".join(sql for sql, _ in counts) + ")", [p for _, params in counts for p in params]
+    return "(" + " + ".join(sql for sql, _ in counts) + ")", _params(counts)
 
 
 def _weighted(expression: str, terms: tuple[Term, ...], weight: float) -> tuple[str, list]:
     parts = [frequency(expression, term) for term in terms]
     sql = " + ".join(f"{weight} * ln(1 + {frequency_sql})" for frequency_sql, _ in parts)
-    return f"({sql})", [p for _, params in parts for p in params]
+    return f"({sql})", _params(parts)
 
 
 SHOWN_HEAD = (
@@ -163,54 +143,119 @@ def note_score(terms: tuple[Term, ...]) -> tuple[str, list]:
     return f"({head} + {abstract})", [*head_params, *abstract_params]
 
 
-def qa_score(terms: tuple[Term, ...]) -> tuple[str, list]:
-    """The score of the note's Q&A pairs that contain every term (read only for notes found by one)."""
-    where, where_params = all_in(QA_TEXT, terms)
-    parts = [frequency(QA_TEXT, term) for term in terms]
-    sums = " + ".join(f"{FIELD_WEIGHTS['qa']} * ln(1 + coalesce(sum({sql}), 0))" for sql, _ in parts)
-    params = [p for _, ps in parts for p in ps]
+# --- candidates, tier by tier -------------------------------------------------------------
+
+_WEEK = '(SELECT "week_start" FROM "papernotes_weeklyissue" WHERE "papernotes_weeklyissue"."id" = {note}."issue_id")'
+
+
+def _raw(sql: str, params: list, boolean: bool = False) -> RawSQL:
+    return RawSQL(sql, params, output_field=BooleanField()) if boolean else RawSQL(sql, params)
+
+
+def _ordered_ids(notes: QuerySet, may_contain: tuple[str, list], exclude: set[int]) -> list[int]:
+    """Ids of ``notes`` that may contain the terms, newest issue first (indexes only, no text read)."""
+    rows = notes.filter(id__in=_raw(*may_contain)).order_by("-issue__week_start", "position")
+    return [note_id for note_id in rows.values_list("id", flat=True) if note_id not in exclude]
+
+
+def _checked(cursor, sql: str, params_before: list, params_after: list, ids: list[int], want: int) -> list[tuple]:
+    """Rows of ``sql`` for ``ids`` (in their order), read chunk by chunk until ``want`` are found.
+
+    ``sql`` takes the chunk of ids between ``params_before`` and ``params_after``, and returns
+    (id, …) for the ids that really match; a chunk is as long as the rows still wanted (with
+    a margin): a common word is settled in one chunk, a rare one reads only its candidates.
+    """
+    found: list[tuple] = []
+    position = 0
+    while position < len(ids) and len(found) < want:
+        size = max(want - len(found), CHUNK_MIN)
+        chunk = ids[position : position + size]
+        position += size
+        cursor.execute(sql, [*params_before, chunk, *params_after])
+        by_id = {row[0]: row for row in cursor.fetchall()}
+        found += [by_id[note_id] for note_id in chunk if note_id in by_id]
+    return found[:want]
+
+
+# Ids checked at least per statement (a chunk of fewer costs a round trip for little).
+CHUNK_MIN = 50
+
+
+def _note_rows(tier_sql: str) -> str:
     return (
-        f'(SELECT {sums} FROM "papernotes_questionanswer" '
-        f'WHERE "papernotes_questionanswer"."note_id" = {NOTE}."id" AND {where})',
-        [*params, *where_params],
+        f'SELECT {NOTE}."id", {_WEEK.format(note=NOTE)}, {NOTE}."position", {tier_sql}, {{score}} '
+        f'FROM "papernotes_note" WHERE {NOTE}."id" = ANY(%s) AND {{where}}'
     )
 
 
-def ranked_candidates_sql(notes: QuerySet, terms: tuple[Term, ...], *, cap: int) -> tuple[str, list]:
+def ranked_candidates(notes: QuerySet, terms: tuple[Term, ...], *, cap: int, cursor) -> list[tuple]:
     """Up to ``cap`` notes of ``notes`` that match, as (id, week, position, tier, score).
 
-    Gathered tier by tier (:class:`~papernotes.search.ranking.Tier`), each stopping as
-    soon as ``cap`` rows are found, so that a word in most notes reads a thousand rows, not
-    every match: notes whose shown title and one-liner hold every term, then notes whose own
-    texts do, then notes shown with their paper's live title, then notes found by one Q&A
-    pair. The score is computed in the same statement, for those rows only.
+    Gathered tier by tier (:class:`~papernotes.search.ranking.Tier`): notes whose shown
+    title and one-liner hold every term; then, newest first, notes whose own texts do (the
+    title, one-liner or 概要, term by term); notes shown with their paper's live title; notes
+    with a Q&A pair holding every term (scored with those pairs too). Each tier stops at the
+    cap, so a word in most notes reads about ``cap`` notes' texts, not every match.
     """
-    text, text_params = note_texts_match(terms)
-    head, head_params = all_in(HEAD, terms)
-    live, live_params = live_title_match(terms)
-    qa, qa_params = qa_match(terms)
-    branches = [
-        (Tier.HEAD, [(head, head_params)]),
-        (Tier.TEXT, [(text, text_params), (f"NOT {head}", head_params)]),
-        (Tier.LIVE_TITLE, [(live, live_params), (f"NOT {text}", text_params)]),
-        (Tier.QA, [(qa, qa_params), (f"NOT {text}", text_params), (f"NOT {live}", live_params)]),
-    ]
-    note_sql, note_params = note_score(terms)
-    qa_sql, qa_score_params = qa_score(terms)
-    selects, params = [], []
-    for tier, conditions in branches:
-        rows = notes.order_by()
-        for sql, condition_params in conditions:
-            rows = rows.filter(_boolean(sql, condition_params))
-        score = note_sql if tier != Tier.QA else f"{note_sql} + {qa_sql}"
-        score_params = note_params if tier != Tier.QA else [*note_params, *qa_score_params]
-        rows = rows.annotate(
-            search_tier=RawSQL("%s", [int(tier)]), search_score=RawSQL(score, score_params)
-        ).values_list("id", "issue__week_start", "position", "search_tier", "search_score")
-        branch_sql, branch_params = rows.query.sql_with_params()
-        selects.append(f"({branch_sql} LIMIT %s)")
-        params += [*branch_params, cap]
-    return " UNION ALL ".join(selects) + " LIMIT %s", [*params, cap]
+    score_sql, score_params = note_score(terms)
+    found: dict[int, tuple] = {}
+
+    def add(rows) -> None:
+        for row in rows:
+            if len(found) < cap:
+                found.setdefault(row[0], row)
+
+    # 1. title and one-liner (short texts: checked in the statement that finds them)
+    head_check, head_params = contains_all((HEAD,), terms)
+    may_head = may_contain_all("papernotes_note", "id", (HEAD,), terms)
+    rows = (
+        notes.filter(id__in=_raw(*may_head))
+        .filter(_raw(head_check, head_params, boolean=True))
+        .order_by()
+        .annotate(search_tier=_raw("%s", [int(Tier.HEAD)]), search_score=_raw(score_sql, score_params))
+        .values_list("id", "issue__week_start", "position", "search_tier", "search_score")
+    )
+    add(rows[:cap])
+    # 2. the note's own texts, newest first
+    if len(found) < cap:
+        may_text = may_contain_all("papernotes_note", "id", (HEAD, ABSTRACT), terms)
+        ids = _ordered_ids(notes, may_text, set(found))
+        text_check, text_params = contains_all((HEAD, ABSTRACT), terms)
+        sql = _note_rows("%s").format(score=score_sql, where=text_check)
+        add(_checked(cursor, sql, [int(Tier.TEXT), *score_params], text_params, ids, cap - len(found)))
+    # 3. notes without a frozen title, by their paper's live title
+    if len(found) < cap:
+        title_check, title_params = contains_all((PAPER_TEXT,), terms)
+        may_title = may_contain_all("papernotes_paper", "id", (PAPER_TEXT,), terms)
+        papers = _raw(
+            f'SELECT "id" FROM "papernotes_paper" WHERE "id" IN ({may_title[0]}) AND {title_check}',
+            [
+                *may_title[1],
+                *title_params,
+            ],
+        )
+        rows = (
+            notes.filter(paper_id__in=papers, **{"paper_as_shown_data__title__isnull": True})
+            .exclude(id__in=list(found))
+            .order_by()
+            .annotate(search_tier=_raw("%s", [int(Tier.LIVE_TITLE)]), search_score=_raw(score_sql, score_params))
+            .values_list("id", "issue__week_start", "position", "search_tier", "search_score")
+        )
+        add(rows[: cap - len(found)])
+    # 4. one Q&A pair, newest first
+    if len(found) < cap:
+        may_qa = may_contain_all("papernotes_questionanswer", "note_id", (QA_TEXT,), terms)
+        ids = _ordered_ids(notes, may_qa, set(found))
+        qa_check, qa_params = contains_all((QA_TEXT,), terms)
+        sums = [frequency(QA_TEXT, term) for term in terms]
+        qa_score = " + ".join(f"{FIELD_WEIGHTS['qa']} * ln(1 + sum({sql}))" for sql, _ in sums)
+        sql = (
+            f'SELECT {NOTE}."id", {_WEEK.format(note=NOTE)}, {NOTE}."position", %s, {score_sql} + qa.score '
+            f'FROM "papernotes_note" JOIN (SELECT "note_id", {qa_score} AS score FROM "papernotes_questionanswer" '
+            f'WHERE "note_id" = ANY(%s) AND {qa_check} GROUP BY "note_id") AS qa ON qa."note_id" = {NOTE}."id"'
+        )
+        add(_checked(cursor, sql, [int(Tier.QA), *score_params, *_params(sums)], qa_params, ids, cap - len(found)))
+    return list(found.values())
 
 
 def create_index_sql() -> list[str]:
@@ -228,9 +273,10 @@ def drop_index_sql() -> list[str]:
 # the database's fixed collation). Linear in the text's length: the characters are split
 # once and zipped with themselves shifted by one (``substr(t, i, 2)`` for every ``i`` walks
 # the multibyte text from its start each time, and was quadratic: 5 s for 22,000 characters).
+# Its cost tells the planner to read the bigram indexes rather than compute it row by row.
 BIGRAM_FUNCTION = """
 CREATE OR REPLACE FUNCTION search_bigrams(t text) RETURNS text[]
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 100000 AS $$
   SELECT coalesce(array_agg(DISTINCT x || y) FILTER (WHERE y IS NOT NULL), '{}')
   FROM (SELECT string_to_array(lower(t), NULL) AS a) AS s, unnest(s.a, s.a[2:]) AS u(x, y)
 $$
