@@ -184,3 +184,27 @@ def test_search_counts_up_to_the_limit_and_pages_on(api, archive, settings):
     assert [note["issue"]["week_start"] for note in week["results"]] == ["2024-04-29"]
     assert SECRET not in str(first) + str(rest)
     assert api.get("/api/v1/notes/", {"q": "評価", "page": 9}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("q", "message"),
+    [
+        ("abc\x00def", ""),  # the form field refuses NUL before the search reads it
+        ("a" * 101, "100"),
+        ("評 価", "1 文字だけの語では探せません。"),
+        ("... 評価", "記号や絵文字だけの語"),
+    ],
+)
+def test_search_queries_that_cannot_be_searched_are_a_400_with_the_reason(api, archive, q, message):
+    response = api.get("/api/v1/notes/", {"q": q})
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert message in " ".join(response.json()["q"])
+
+
+def test_a_number_after_a_name_is_searched_with_it(api, archive):
+    response = api.get("/api/v1/notes/", {"q": "Prometheus 2"})
+
+    assert response.status_code == 200
+    assert [note["arxiv_id"] for note in response.json()["results"]] == ["2405.01535"]
