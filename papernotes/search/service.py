@@ -109,16 +109,16 @@ def page_of_matches(
     key = cache_key(query, notes, limit=limit, offset=offset, stamp=version.stamp)
     page = cache.get(key) if key else None
     if page is None:
-        page = _page_of_matches(query, notes, limit=limit, offset=offset)
+        page = _page_of_matches(query, notes, limit=limit, offset=offset, stamp=version.stamp)
         if key:
             cache.set(key, page, settings.SEARCH_CACHE_TIMEOUT)
     return page
 
 
-def _page_of_matches(query: SearchQuery, notes: QuerySet[Note], *, limit: int, offset: int) -> MatchPage:
+def _page_of_matches(query: SearchQuery, notes: QuerySet[Note], *, limit: int, offset: int, stamp: str) -> MatchPage:
     cap = settings.SEARCH_COUNT_LIMIT
     with _planner_on_indexes():
-        rows = ranked_candidates(notes, query.terms, cap=cap + 1)
+        rows = ranked_candidates(notes, query.terms, cap=cap + 1, stamp=stamp)
     # Scores are rounded so that equal ones compare equal whichever backend computed them.
     rows = sorted(rows, key=lambda row: (-round(row[4], 6), -row[1].toordinal(), row[2]))
     capped = len(rows) > cap

@@ -234,13 +234,19 @@ def test_a_capped_total_still_returns_the_whole_page(archive, settings):
 
 
 def test_only_notes_matched_by_a_question_read_their_qa(client, archive):
-    # when a search matches one note by its Q&A only, and another by the note's own texts
-    by_qa, html = _queries(client, "検索ヘッド")
-    by_text, other = _queries(client, "透明性")
+    def snippet_reads(q: str) -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            html = _text(_search(client, q).content.decode())
+        # the Q&A of the notes shown, read for their snippets
+        return sum('"papernotes_questionanswer"."position"' in query["sql"] for query in queries), html
 
-    # then the matching pair is the snippet, and only that search read the Q&A (one query)
+    # when a search matches one note by its Q&A only, and another by the note's own texts
+    by_qa, html = snippet_reads("検索ヘッド")
+    by_text, other = snippet_reads("透明性")
+
+    # then the matching pair is the snippet, and only that search read the Q&A shown
     assert "Q: 検索ヘッドとは何か?" in html and "Prometheus 2" in other
-    assert by_qa == by_text + 1
+    assert (by_qa, by_text) == (1, 0)
 
 
 # --- relevance, short Latin terms, what readers see, the public door ---------------------------
@@ -397,3 +403,22 @@ def test_results_are_kept_per_normalised_query_until_public_content_changes(clie
     note.abstract_ja = "独自モデルは透明性に欠ける."
     note.save()
     assert "0 件" in _text(_search(client, "GPT-4").content.decode())
+
+
+def test_a_rare_word_made_of_common_bigrams_is_found_in_every_note_that_has_it(client):
+    # given 70 notes whose 概要 hold every bigram of エージェント評価 but not the word, and
+    # three that hold it: the newest, the oldest and one in between
+    issue = WeeklyIssueFactory(week_start=MONDAY, published=True)
+    for position in range(1, 74):
+        text = "エージェント評価を行った." if position in (1, 40, 73) else "エージェントが評価した.ト評."
+        NoteFactory(
+            issue=issue,
+            position=position,
+            state=NoteState.APPROVED,
+            paper=PaperFactory(title=f"P{position}"),
+            abstract_ja=text,
+        )
+
+    html = _search(client, "エージェント評価").content.decode()
+
+    assert _titles(html) == ["P1", "P40", "P73"]

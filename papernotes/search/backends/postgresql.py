@@ -16,6 +16,10 @@ Q&A pairs; the paper's live title only for a note that has no frozen copy (it sh
 live one).
 """
 
+import functools
+import re
+from collections import OrderedDict
+
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -43,6 +47,7 @@ BIGRAM_INDEXES = {
 }
 
 BIGRAM = 2
+TRIGRAM = 3
 
 
 def _has_case(text: str) -> bool:
@@ -87,12 +92,18 @@ def _needs_check(term: Term) -> bool:
     return any(len(variant) != BIGRAM for variant in term.variants)
 
 
+def _pattern(term: Term) -> str:
+    """The term's spellings as one regular expression (for terms with letters that have case)."""
+    return "|".join(re.escape(variant) for variant in term.variants)
+
+
 def contains(expression: str, term: Term) -> tuple[str, list]:
-    """``expression`` contains one of the term's spellings (read from the text)."""
-    checks = []
-    for variant in term.variants:
-        text = f"lower({expression})" if _has_case(variant) else expression
-        checks.append((f"strpos({text}, %s) > 0", [variant]))
+    """``expression`` contains one of the term's spellings (read from the text). Letters
+    with case are matched by a case-insensitive regular expression: lower() of a long
+    Japanese text costs ten times a search through it."""
+    if _has_case(term.text):
+        return f"({expression} ~* %s)", [_pattern(term)]
+    checks = [(f"strpos({expression}, %s) > 0", [variant]) for variant in term.variants]
     return "(" + " OR ".join(sql for sql, _ in checks) + ")", _params(checks)
 
 
@@ -114,12 +125,16 @@ def contains_all(expressions: tuple[str, ...], terms: tuple[Term, ...]) -> tuple
 
 def _count(expression: str, variant: str) -> tuple[str, list]:
     """Occurrences of ``variant`` in ``expression`` (bytes removed by replace(), over its length)."""
-    text = f"lower({expression})" if _has_case(variant) else expression
-    return f"((octet_length({text}) - octet_length(replace({text}, %s, ''))) / octet_length(%s))", [variant, variant]
+    return f"((octet_length({expression}) - octet_length(replace({expression}, %s, ''))) / octet_length(%s))", [
+        variant,
+        variant,
+    ]
 
 
 def frequency(expression: str, term: Term) -> tuple[str, list]:
     """How many times the term (any spelling) occurs in ``expression``."""
+    if _has_case(term.text):
+        return f"regexp_count({expression}, %s, 1, 'i')", [_pattern(term)]
     counts = [_count(expression, variant) for variant in term.variants]
     return "(" + " + ".join(sql for sql, _ in counts) + ")", _params(counts)
 
@@ -136,10 +151,10 @@ SHOWN_HEAD = (
 )
 
 
-def note_score(terms: tuple[Term, ...]) -> tuple[str, list]:
+def note_score(terms: tuple[Term, ...], head: str = SHOWN_HEAD, abstract: str = ABSTRACT) -> tuple[str, list]:
     """The score of the note's own texts (see :mod:`papernotes.search.ranking`)."""
-    head, head_params = _weighted(SHOWN_HEAD, terms, FIELD_WEIGHTS["head"])
-    abstract, abstract_params = _weighted(ABSTRACT, terms, FIELD_WEIGHTS["abstract"])
+    head, head_params = _weighted(head, terms, FIELD_WEIGHTS["head"])
+    abstract, abstract_params = _weighted(abstract, terms, FIELD_WEIGHTS["abstract"])
     return f"({head} + {abstract})", [*head_params, *abstract_params]
 
 
@@ -150,12 +165,6 @@ _WEEK = '(SELECT "week_start" FROM "papernotes_weeklyissue" WHERE "papernotes_we
 
 def _raw(sql: str, params: list, boolean: bool = False) -> RawSQL:
     return RawSQL(sql, params, output_field=BooleanField()) if boolean else RawSQL(sql, params)
-
-
-def _ordered_ids(notes: QuerySet, may_contain: tuple[str, list], exclude: set[int]) -> list[int]:
-    """Ids of ``notes`` that may contain the terms, newest issue first (indexes only, no text read)."""
-    rows = notes.filter(id__in=_raw(*may_contain)).order_by("-issue__week_start", "position")
-    return [note_id for note_id in rows.values_list("id", flat=True) if note_id not in exclude]
 
 
 def _checked(cursor, sql: str, params_before: list, params_after: list, ids: list[int], want: int) -> list[tuple]:
@@ -181,23 +190,122 @@ def _checked(cursor, sql: str, params_before: list, params_after: list, ids: lis
 CHUNK_MIN = 50
 
 
-def _note_rows(tier_sql: str) -> str:
-    return (
-        f'SELECT {NOTE}."id", {_WEEK.format(note=NOTE)}, {NOTE}."position", {tier_sql}, {{score}} '
-        f'FROM "papernotes_note" WHERE {NOTE}."id" = ANY(%s) AND {{where}}'
+# The chunk statements read each text once: the subquery (kept apart by OFFSET 0) copies it
+# out of its compressed storage, and every check and count works on that copy (each use of
+# the column itself would decompress it again).
+_TEXT_CHUNK_SQL = (
+    "SELECT s.id, s.week, s.position, %s, {score} FROM ("
+    f'SELECT {NOTE}."id", {_WEEK.format(note=NOTE)} AS week, {NOTE}."position", {SHOWN_HEAD} AS h, '
+    f'{ABSTRACT} || \'\' AS a FROM "papernotes_note" WHERE {NOTE}."id" = ANY(%s) OFFSET 0) AS s WHERE {{check}}'
+)
+_QA_CHUNK_SQL = (
+    f'SELECT {NOTE}."id", {_WEEK.format(note=NOTE)}, {NOTE}."position", %s, {{score}} + qa.score '
+    'FROM "papernotes_note" JOIN (SELECT q.note_id, {qa_score} AS score FROM ('
+    f'SELECT "note_id", {QA_TEXT} AS t FROM "papernotes_questionanswer" WHERE "note_id" = ANY(%s) OFFSET 0) AS q '
+    f'WHERE {{check}} GROUP BY q.note_id) AS qa ON qa.note_id = {NOTE}."id"'
+)
+
+
+def _has_trigram(text: str) -> bool:
+    """Whether ``pg_trgm`` finds a trigram in ``text``: a run of three letters, digits, kana or kanji."""
+    run = 0
+    for character in text:
+        run = run + 1 if character.isalnum() else 0
+        if run >= TRIGRAM:
+            return True
+    return False
+
+
+def _like_pattern(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _found_by_index(expression: str, term: Term) -> tuple[str, list]:
+    """``expression`` contains the term, through the index that narrows it most: trigrams
+    (LIKE, checked on the rows the index gives), else the bigram index (exact for two
+    characters; for a term like 「C++」 with every bigram, then checked on those rows)."""
+    parts = []
+    for variant in term.variants:
+        if _has_trigram(variant) and _has_case(variant):
+            # pg_trgm answers a case-insensitive regular expression from the index too, and
+            # checks it on a row faster than ILIKE
+            parts.append((f"{expression} ~* %s", [re.escape(variant)]))
+        elif _has_trigram(variant):
+            parts.append((f"{expression} LIKE %s", [_like_pattern(variant)]))
+        elif len(variant) == BIGRAM:
+            parts.append((f"search_bigrams({expression}) @> %s::text[]", [[variant]]))
+        else:
+            check = f"{expression} ~* %s" if _has_case(variant) else f"strpos({expression}, %s) > 0"
+            pattern = re.escape(variant) if _has_case(variant) else variant
+            parts.append((f"(search_bigrams({expression}) @> %s::text[] AND {check})", [bigrams(variant), pattern]))
+    return "(" + " OR ".join(sql for sql, _ in parts) + ")", _params(parts)
+
+
+def _note_ids_by_trigrams(cursor, terms: tuple[Term, ...], *, limit: int) -> set[int]:
+    """Notes whose own texts hold every term, from the trigram indexes (at most ``limit``)."""
+    conditions = []
+    for term in terms:
+        head, head_params = _found_by_index(HEAD, term)
+        abstract, abstract_params = _found_by_index(ABSTRACT, term)
+        conditions.append((f"({head} OR {abstract})", [*head_params, *abstract_params]))
+    where = " AND ".join(sql for sql, _ in conditions)
+    cursor.execute(f'SELECT {NOTE}."id" FROM "papernotes_note" WHERE {where} LIMIT %s', [*_params(conditions), limit])
+    return {row[0] for row in cursor.fetchall()}
+
+
+def _qa_note_ids(cursor, terms: tuple[Term, ...], limit: int) -> list[int]:
+    """Notes with a Q&A pair holding every term, from the Q&A indexes (at most ``limit`` pairs read)."""
+    conditions = [_found_by_index(QA_TEXT, term) for term in terms]
+    where = " AND ".join(sql for sql, _ in conditions)
+    cursor.execute(
+        f'SELECT "note_id" FROM "papernotes_questionanswer" WHERE {where} LIMIT %s', [*_params(conditions), limit]
     )
+    return list(dict.fromkeys(row[0] for row in cursor.fetchall()))
 
 
-def ranked_candidates(notes: QuerySet, terms: tuple[Term, ...], *, cap: int, cursor) -> list[tuple]:
+# Candidates checked first; when fewer than one in RARE_SHARE of them hold the terms, the
+# rest are narrowed by the trigram indexes.
+PROBE = 50
+RARE_SHARE = 4
+
+# Q&A pairs read to find notes by their Q&A, per note wanted (a note may have several), and
+# beyond that, as many as there are notes not searched (drafts, the API's other filters).
+QA_PAIRS_PER_NOTE = 3
+
+
+# The ids of the notes searched, newest first, per version of public content: the same
+# for every search until something public changes (a few recent scopes per process).
+_orders: OrderedDict[tuple, list[int]] = OrderedDict()
+ORDERS_KEPT = 8
+
+
+def _order(notes: QuerySet, stamp: str | None) -> list[int]:
+    ordered = notes.order_by("-issue__week_start", "position").values_list("id", flat=True)
+    if stamp is None:
+        return list(ordered)
+    sql, params = ordered.query.sql_with_params()
+    key = (stamp, sql, repr(params))
+    order = _orders.get(key)
+    if order is None:
+        order = _orders[key] = list(ordered)
+        while len(_orders) > ORDERS_KEPT:
+            _orders.popitem(last=False)
+    return order
+
+
+def ranked_candidates(
+    notes: QuerySet, terms: tuple[Term, ...], *, cap: int, cursor, stamp: str | None = None
+) -> list[tuple]:
     """Up to ``cap`` notes of ``notes`` that match, as (id, week, position, tier, score).
 
     Gathered tier by tier (:class:`~papernotes.search.ranking.Tier`): notes whose shown
-    title and one-liner hold every term; then, newest first, notes whose own texts do (the
-    title, one-liner or 概要, term by term); notes shown with their paper's live title; notes
-    with a Q&A pair holding every term (scored with those pairs too). Each tier stops at the
-    cap, so a word in most notes reads about ``cap`` notes' texts, not every match.
+    title and one-liner hold every term; then notes whose own texts do (the title, one-liner
+    or 概要, term by term); notes shown with their paper's live title; notes with a Q&A pair
+    holding every term (scored with those pairs too). Candidates come from the bigram
+    indexes alone; their texts are checked and scored newest first, chunk by chunk, and each
+    tier stops at the cap, so a word in most notes reads about ``cap`` notes' texts.
     """
-    score_sql, score_params = note_score(terms)
+    order = _order(notes, stamp)
     found: dict[int, tuple] = {}
 
     def add(rows) -> None:
@@ -205,34 +313,45 @@ def ranked_candidates(notes: QuerySet, terms: tuple[Term, ...], *, cap: int, cur
             if len(found) < cap:
                 found.setdefault(row[0], row)
 
-    # 1. title and one-liner (short texts: checked in the statement that finds them)
-    head_check, head_params = contains_all((HEAD,), terms)
-    may_head = may_contain_all("papernotes_note", "id", (HEAD,), terms)
-    rows = (
-        notes.filter(id__in=_raw(*may_head))
-        .filter(_raw(head_check, head_params, boolean=True))
-        .order_by()
-        .annotate(search_tier=_raw("%s", [int(Tier.HEAD)]), search_score=_raw(score_sql, score_params))
-        .values_list("id", "issue__week_start", "position", "search_tier", "search_score")
-    )
-    add(rows[:cap])
-    # 2. the note's own texts, newest first
-    if len(found) < cap:
-        may_text = may_contain_all("papernotes_note", "id", (HEAD, ABSTRACT), terms)
-        ids = _ordered_ids(notes, may_text, set(found))
-        text_check, text_params = contains_all((HEAD, ABSTRACT), terms)
-        sql = _note_rows("%s").format(score=score_sql, where=text_check)
-        add(_checked(cursor, sql, [int(Tier.TEXT), *score_params], text_params, ids, cap - len(found)))
+    @functools.cache
+    def hidden() -> int:
+        """Notes not searched (drafts, other weeks of an API filter): rows an index may give besides."""
+        return notes.model.objects.count() - len(order)
+
+    def candidates(may_contain: tuple[str, list]) -> list[int]:
+        """``order``'s ids that may contain the terms (read from the indexes only), not yet found."""
+        cursor.execute(*may_contain)
+        ids = {row[0] for row in cursor.fetchall()}
+        return [note_id for note_id in order if note_id in ids and note_id not in found]
+
+    chunk_score, chunk_score_params = note_score(terms, head="s.h", abstract="s.a")
+    # 1. title and one-liner, 2. the note's own texts
+    for tier, expressions, columns in ((Tier.HEAD, (HEAD,), ("s.h",)), (Tier.TEXT, (HEAD, ABSTRACT), ("s.h", "s.a"))):
+        if len(found) >= cap:
+            break
+        ids = candidates(may_contain_all("papernotes_note", "id", expressions, terms))
+        check, check_params = contains_all(columns, terms)
+        sql = _TEXT_CHUNK_SQL.format(score=chunk_score, check=check)
+        params = [int(tier), *chunk_score_params]
+        probe = _checked(cursor, sql, params, check_params, ids[:PROBE], cap - len(found))
+        add(probe)
+        rest = ids[PROBE:]
+        if rest and len(probe) * RARE_SHARE < PROBE and all(_has_trigram(v) for t in terms for v in t.variants):
+            # Few of the candidates hold the term: a rare word whose bigrams are all common
+            # (エージェント評価). The notes with its trigrams are few: check only those, when
+            # there are no more than the cap.
+            exact = _note_ids_by_trigrams(cursor, terms, limit=cap + hidden() + 1)
+            if len(exact) <= cap + hidden():
+                rest = [note_id for note_id in rest if note_id in exact]
+        add(_checked(cursor, sql, params, check_params, rest, cap - len(found)))
+    score_sql, score_params = note_score(terms)
     # 3. notes without a frozen title, by their paper's live title
     if len(found) < cap:
         title_check, title_params = contains_all((PAPER_TEXT,), terms)
         may_title = may_contain_all("papernotes_paper", "id", (PAPER_TEXT,), terms)
         papers = _raw(
             f'SELECT "id" FROM "papernotes_paper" WHERE "id" IN ({may_title[0]}) AND {title_check}',
-            [
-                *may_title[1],
-                *title_params,
-            ],
+            [*may_title[1], *title_params],
         )
         rows = (
             notes.filter(paper_id__in=papers, **{"paper_as_shown_data__title__isnull": True})
@@ -242,19 +361,16 @@ def ranked_candidates(notes: QuerySet, terms: tuple[Term, ...], *, cap: int, cur
             .values_list("id", "issue__week_start", "position", "search_tier", "search_score")
         )
         add(rows[: cap - len(found)])
-    # 4. one Q&A pair, newest first
+    # 4. one Q&A pair
     if len(found) < cap:
-        may_qa = may_contain_all("papernotes_questionanswer", "note_id", (QA_TEXT,), terms)
-        ids = _ordered_ids(notes, may_qa, set(found))
-        qa_check, qa_params = contains_all((QA_TEXT,), terms)
-        sums = [frequency(QA_TEXT, term) for term in terms]
+        by_qa = set(_qa_note_ids(cursor, terms, (cap - len(found) + hidden()) * QA_PAIRS_PER_NOTE))
+        ids = [note_id for note_id in order if note_id in by_qa and note_id not in found]
+        check, check_params = contains_all(("q.t",), terms)
+        sums = [frequency("q.t", term) for term in terms]
         qa_score = " + ".join(f"{FIELD_WEIGHTS['qa']} * ln(1 + sum({sql}))" for sql, _ in sums)
-        sql = (
-            f'SELECT {NOTE}."id", {_WEEK.format(note=NOTE)}, {NOTE}."position", %s, {score_sql} + qa.score '
-            f'FROM "papernotes_note" JOIN (SELECT "note_id", {qa_score} AS score FROM "papernotes_questionanswer" '
-            f'WHERE "note_id" = ANY(%s) AND {qa_check} GROUP BY "note_id") AS qa ON qa."note_id" = {NOTE}."id"'
-        )
-        add(_checked(cursor, sql, [int(Tier.QA), *score_params, *_params(sums)], qa_params, ids, cap - len(found)))
+        sql = _QA_CHUNK_SQL.format(score=score_sql, qa_score=qa_score, check=check)
+        params = [int(Tier.QA), *score_params, *_params(sums)]
+        add(_checked(cursor, sql, params, check_params, ids, cap - len(found)))
     return list(found.values())
 
 
