@@ -194,10 +194,31 @@ CHUNK_MIN = 50
 # out of its compressed storage, and every check and count works on that copy (each use of
 # the column itself would decompress it again).
 _TEXT_CHUNK_SQL = (
-    "SELECT s.id, s.week, s.position, %s, {score} FROM ("
+    "SELECT c.id, c.week, c.position, %s, {score} FROM (SELECT s.id, s.week, s.position, {counts} FROM ("
     f'SELECT {NOTE}."id", {_WEEK.format(note=NOTE)} AS week, {NOTE}."position", {SHOWN_HEAD} AS h, '
-    f'{ABSTRACT} || \'\' AS a FROM "papernotes_note" WHERE {NOTE}."id" = ANY(%s) OFFSET 0) AS s WHERE {{check}}'
+    f'{ABSTRACT} || \'\' AS a FROM "papernotes_note" WHERE {NOTE}."id" = ANY(%s) OFFSET 0) AS s OFFSET 0) AS c '
+    "WHERE {check}"
 )
+
+
+def _text_chunk_sql(terms: tuple[Term, ...], *, in_abstract: bool) -> tuple[str, list, list]:
+    """The chunk statement of the note's own texts: each term counted once per field (the
+    counts both decide whether the note matches and score it). Returns the statement and the
+    parameters before and after the chunk of ids."""
+    counts, count_params, score, check = [], [], [], []
+    for number, term in enumerate(terms):
+        for field, column in (("h", "s.h"), ("a", "s.a")):
+            sql, params = frequency(column, term)
+            counts.append(f"{sql} AS {field}{number}")
+            count_params += params
+        score.append(
+            f"{FIELD_WEIGHTS['head']} * ln(1 + c.h{number}) + {FIELD_WEIGHTS['abstract']} * ln(1 + c.a{number})"
+        )
+        check.append(f"(c.h{number} > 0 OR c.a{number} > 0)" if in_abstract else f"c.h{number} > 0")
+    sql = _TEXT_CHUNK_SQL.format(score=" + ".join(score), counts=", ".join(counts), check=" AND ".join(check))
+    return sql, count_params, []
+
+
 _QA_CHUNK_SQL = (
     f'SELECT {NOTE}."id", {_WEEK.format(note=NOTE)}, {NOTE}."position", %s, {{score}} + qa.score '
     'FROM "papernotes_note" JOIN (SELECT q.note_id, {qa_score} AS score FROM ('
@@ -324,15 +345,13 @@ def ranked_candidates(
         ids = {row[0] for row in cursor.fetchall()}
         return [note_id for note_id in order if note_id in ids and note_id not in found]
 
-    chunk_score, chunk_score_params = note_score(terms, head="s.h", abstract="s.a")
     # 1. title and one-liner, 2. the note's own texts
-    for tier, expressions, columns in ((Tier.HEAD, (HEAD,), ("s.h",)), (Tier.TEXT, (HEAD, ABSTRACT), ("s.h", "s.a"))):
+    for tier, expressions in ((Tier.HEAD, (HEAD,)), (Tier.TEXT, (HEAD, ABSTRACT))):
         if len(found) >= cap:
             break
         ids = candidates(may_contain_all("papernotes_note", "id", expressions, terms))
-        check, check_params = contains_all(columns, terms)
-        sql = _TEXT_CHUNK_SQL.format(score=chunk_score, check=check)
-        params = [int(tier), *chunk_score_params]
+        sql, count_params, check_params = _text_chunk_sql(terms, in_abstract=tier == Tier.TEXT)
+        params = [int(tier), *count_params]
         probe = _checked(cursor, sql, params, check_params, ids[:PROBE], cap - len(found))
         add(probe)
         rest = ids[PROBE:]
