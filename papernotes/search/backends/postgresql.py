@@ -1,14 +1,13 @@
-"""PostgreSQL: ``pg_trgm`` GIN indexes and character-bigram GIN indexes on the texts readers
-see, candidates gathered field by field, and the score computed in SQL.
+"""PostgreSQL: character-bigram and ``pg_trgm`` trigram GIN indexes on the texts readers see,
+candidates gathered tier by tier, checked and scored in SQL.
 
-``LIKE``/``ILIKE '%term%'`` uses a trigram index when the term has a run of three letters,
-digits, kana or kanji. Two-character words are common in Japanese (評価, 推論) and have no
-trigram, so each text also has an index of its distinct character bigrams
-(``search_bigrams()``): ``search_bigrams(text) @> ARRAY['評価']`` is exactly "contains
-評価", from the index alone. A term with no such run (「C++」) is looked up by all its
-bigrams and then checked on the rows found (``strpos``, which no index answers, so the
-planner cannot fall back on scanning a whole trigram index). The expressions below must
-stay exactly those of the indexes.
+Two-character words are common in Japanese (評価, 推論) and have no trigram, so each text
+has an index of its distinct character bigrams (``search_bigrams()``):
+``search_bigrams(text) @> ARRAY['評価']`` is exactly "contains 評価", from the index alone,
+and for a longer term "holds every bigram of it", a superset checked on the rows found. The
+trigram indexes narrow a rare word whose bigrams are all common, and find notes by their
+Q&A. A term with no trigram (「C++」) is looked up by all its bigrams. The expressions below
+must stay exactly those of the indexes.
 
 What is searched is what readers see: a note's title as its issue shows it (frozen at
 publication, ``Note.paper_as_shown_data``) with its one-liner (``HEAD``), its 概要, and its
