@@ -175,14 +175,15 @@ def _checked(cursor, sql: str, params_before: list, params_after: list, ids: lis
     """
     found: list[tuple] = []
     position = 0
-    while position < len(ids) and len(found) < want:
+    while True:  # one statement at least, even for no ids: as many queries for few notes as for many
         size = max(want - len(found), CHUNK_MIN)
         chunk = ids[position : position + size]
         position += size
         cursor.execute(sql, [*params_before, chunk, *params_after])
         by_id = {row[0]: row for row in cursor.fetchall()}
         found += [by_id[note_id] for note_id in chunk if note_id in by_id]
-    return found[:want]
+        if position >= len(ids) or len(found) >= want:
+            return found[:want]
 
 
 # Ids checked at least per statement (a chunk of fewer costs a round trip for little).
