@@ -2,13 +2,13 @@
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
 from papernotes.caching import public_version
 from papernotes.categories import category_index
 from papernotes.ingestion.ids import InvalidArxivId, parse_arxiv_id
-from papernotes.search.backends import matched_note_ids_sql
-from papernotes.search.query import InvalidQuery, parse_query
+from papernotes.search.query import MAX_QUERY_LENGTH, MAX_TERMS, InvalidQuery, parse_query
 
 
 class NoteFilter(django_filters.FilterSet):
@@ -21,7 +21,14 @@ class NoteFilter(django_filters.FilterSet):
     published_before = django_filters.DateFilter(
         field_name="paper__first_published_on", lookup_expr="lte", label=_("発行日がこの日以前")
     )
-    q = django_filters.CharFilter(method="filter_q", label=_("全文検索(空白区切りの語をすべて含む)"))
+    q = django_filters.CharFilter(
+        method="filter_q",
+        max_length=MAX_QUERY_LENGTH,
+        label=_(
+            "全文検索: 空白で区切った語をすべて含むノートを関連度の高い順に({max_length} 文字・{max_terms} 語まで。"
+            "各語は 2 文字以上、「GPT 4」の「4」のような英数字 1 文字は前の語と続けて探す)"
+        ).format(max_length=MAX_QUERY_LENGTH, max_terms=MAX_TERMS),
+    )
 
     def filter_category(self, queryset, name, value):
         version = getattr(self.request, "public_version", None) or public_version()
@@ -34,9 +41,14 @@ class NoteFilter(django_filters.FilterSet):
             return queryset.none()
         return queryset.filter(paper__arxiv_id=arxiv_id)
 
+    @extend_schema_field(
+        {"type": "string", "maxLength": MAX_QUERY_LENGTH, "pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"}
+    )
     def filter_q(self, queryset, name, value):
+        """Checks ``q`` (a 400 with the reason); the view runs the ranked search itself
+        (``papernotes.search.service.page_of_matches``), within the other filters."""
         try:
-            query = parse_query(value)
+            parse_query(value)
         except InvalidQuery as error:
             raise ValidationError({"q": [str(error)]}) from error
-        return queryset.filter(id__in=matched_note_ids_sql(query.terms))
+        return queryset

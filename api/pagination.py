@@ -10,13 +10,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
 
 class NoteSearchPagination(PageNumberPagination):
-    """The notes list: with ``q``, ``count`` is exact up to 1,000 matches; above that it is
-    1,000 and ``count_is_capped`` is true (the search page says 「1,000 件以上」)."""
+    """The notes list: with ``q``, ``count`` is exact up to ``SEARCH_COUNT_LIMIT`` matches (200);
+    above that it is that limit and ``count_is_capped`` is true (the search page says 「200 件以上」)."""
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         response = super().get_paginated_response_schema(schema)
         response["properties"]["count_is_capped"] = {
             "type": "boolean",
-            "description": "Only with q: true when more notes match than count says (count is then 1,000).",
+            "description": "Only with q: true when more notes match than count says (count is then the limit, 200).",
         }
         return response

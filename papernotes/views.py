@@ -24,6 +24,7 @@ from papernotes.models import WeeklyIssue
 from papernotes.reading import READING_RATE, issue_reading_minutes
 from papernotes.search.query import InvalidQuery, parse_query
 from papernotes.search.service import search_public_notes
+from papernotes.search.throttling import search_allowed
 from papernotes.textformat import render_issue
 
 ARCHIVE_PAGE_SIZE = 24
@@ -184,7 +185,10 @@ def category_detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_safe
 @cached_public_page(params=("q", "page"), store=False)
 def search(request: HttpRequest) -> HttpResponse:
-    """Full-text search over public notes and Q&A, with highlighted snippets."""
+    """Full-text search over public notes and Q&A, most relevant first, with highlighted snippets.
+
+    A query that cannot be searched is a 400 that shows why; a client searching too often a 429.
+    """
     text = request.GET.get("q", "")
     context = {"q": text, "results": None, "error": None}
     if not text.strip():
@@ -192,6 +196,7 @@ def search(request: HttpRequest) -> HttpResponse:
     try:
         query = parse_query(text)
     except InvalidQuery as error:
+        context["q"] = text.replace("\x00", "")
         context["error"] = str(error)
         return render(request, "papernotes/search.html", context, status=400)
     try:
@@ -200,7 +205,19 @@ def search(request: HttpRequest) -> HttpResponse:
         raise Http404(_("そのページはありません。")) from error
     if number < 1:
         raise Http404(_("そのページはありません。"))
-    results = search_public_notes(query, limit=LIST_PAGE_SIZE, offset=(number - 1) * LIST_PAGE_SIZE)
+    allowed, wait = search_allowed(request)
+    if not allowed:
+        message = _("検索が多すぎます。{seconds} 秒ほど待ってから、もう一度お試しください。")
+        context["error"] = message.format(seconds=wait)
+        response = render(request, "papernotes/search.html", context, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    results = search_public_notes(
+        query,
+        limit=LIST_PAGE_SIZE,
+        offset=(number - 1) * LIST_PAGE_SIZE,
+        version=getattr(request, "public_version", None),
+    )
     if number > 1 and not results.hits:
         raise Http404(_("そのページはありません。"))
     # Above SEARCH_COUNT_LIMIT matches the total is not known: no page count, only a next page.

@@ -47,6 +47,8 @@ def _test_settings(settings, tmp_path):
     }
     # Reader pages: ask for the version stamp on every request, so a test sees its own writes.
     settings.READER_STAMP_TTL = 0
+    # Many searches in a row from one test client; tests/papernotes/test_search.py tests the limit.
+    settings.SEARCH_THROTTLE_RATE = ""
     # admin_client creates a superuser per test; the real hasher costs ~0.2 s each time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

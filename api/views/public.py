@@ -25,6 +25,7 @@ from api.serializers import (
     NoteSerializer,
     PaperSerializer,
 )
+from api.throttling import SearchThrottle
 from papernotes import selectors
 from papernotes.models import WeeklyIssue
 from papernotes.search.query import parse_query
@@ -69,10 +70,12 @@ class IssueDetailView(PublicConditionalGetMixin, PublicView, generics.RetrieveAP
         200: NoteSerializer(many=True),
         400: OpenApiResponse(OpenApiTypes.OBJECT, description="絞り込みの値が正しくありません(項目ごとの理由)"),
         404: ErrorSerializer,
+        429: OpenApiResponse(ErrorSerializer, description="検索(q)が多すぎます。Retry-After 秒後に再試行してください"),
     },
 )
 class NoteListView(PublicConditionalGetMixin, PublicView, generics.ListAPIView):
     serializer_class = NoteSerializer
+    throttle_classes = [*generics.ListAPIView.throttle_classes, SearchThrottle]
     filterset_class = NoteFilter
     pagination_class = NoteSearchPagination
     key_params = ("page", "page_size", *NoteFilter.base_filters)
@@ -100,7 +103,13 @@ class NoteListView(PublicConditionalGetMixin, PublicView, generics.ListAPIView):
             number = 0
         if number < 1:
             raise NotFound(self.paginator.invalid_page_message.format(page_number=number, message=""))
-        page = page_of_matches(query, notes=notes, limit=size, offset=(number - 1) * size)
+        page = page_of_matches(
+            query,
+            notes=notes,
+            limit=size,
+            offset=(number - 1) * size,
+            version=getattr(request, "public_version", None),
+        )
         if number > 1 and not page.ids:
             raise NotFound(self.paginator.invalid_page_message.format(page_number=number, message=""))
         loaded = {note.id: note for note in selectors.public_notes_loaded().filter(id__in=page.ids)}

@@ -11,6 +11,7 @@ from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
 from .choices import ONCE_PUBLISHED_ISSUE_STATES, PUBLIC_ISSUE_STATES, IssueState, NoteState
+from .limits import text_length_validators
 from .paper import Paper
 from .provenance import ProvenancedTextMixin, machine_draft_field, source_field
 from .shown import PaperAsShown
@@ -138,10 +139,12 @@ class Note(FSMModelMixin, ProvenancedTextMixin, models.Model):
     state = FSMField(
         _("状態"), max_length=20, choices=NoteState.choices, default=NoteState.AWAITING_DRAFT, protected=True
     )
-    summary = MarkdownxField(_("一行要約"), blank=True, default="")
+    summary = MarkdownxField(_("一行要約"), blank=True, default="", validators=text_length_validators("summary"))
     summary_source = source_field()
     summary_machine_draft = machine_draft_field()
-    abstract_ja = MarkdownxField(_("概要(日本語)"), blank=True, default="")
+    abstract_ja = MarkdownxField(
+        _("概要(日本語)"), blank=True, default="", validators=text_length_validators("abstract_ja")
+    )
     abstract_ja_source = source_field()
     abstract_ja_machine_draft = machine_draft_field()
     paper_as_shown_data = models.JSONField(
@@ -232,10 +235,10 @@ class QuestionAnswer(ProvenancedTextMixin, models.Model):
 
     note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="qas", verbose_name=_("論文ノート"))
     position = models.PositiveSmallIntegerField(_("順番"))
-    question = MarkdownxField(_("質問"), blank=True, default="")
+    question = MarkdownxField(_("質問"), blank=True, default="", validators=text_length_validators("question"))
     question_source = source_field()
     question_machine_draft = machine_draft_field()
-    answer = MarkdownxField(_("回答"), blank=True, default="")
+    answer = MarkdownxField(_("回答"), blank=True, default="", validators=text_length_validators("answer"))
     answer_source = source_field()
     answer_machine_draft = machine_draft_field()
     search_terms = models.JSONField(

@@ -1,21 +1,24 @@
 """Search over public notes, with highlighted snippets. Shared by the search page and the API."""
 
+import hashlib
 import html
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils.safestring import SafeString, mark_safe
 
 from papernotes import selectors
+from papernotes.caching import PublicVersion, public_version
 from papernotes.models import Note, QuestionAnswer
 
-from .backends import matched_note_ids_sql, postgresql
-from .query import SearchQuery, normalise
+from .backends import ranked_candidates
+from .query import SearchQuery, Term, normalise
 
 SNIPPET_CONTEXT = 40  # characters shown before the first match
 SNIPPET_LENGTH = 140
@@ -50,15 +53,6 @@ class SearchPage:
     has_next: bool = False
 
 
-def public_notes_matching(query: SearchQuery):
-    """Public notes matching ``query``, newest issue first (a queryset: count it, slice it)."""
-    return (
-        selectors.public_notes()
-        .filter(id__in=matched_note_ids_sql(query.terms))
-        .order_by("-issue__week_start", "position")
-    )
-
-
 @contextmanager
 def _planner_on_indexes():
     """On PostgreSQL, keep the planner on the n-gram indexes for the statements inside.
@@ -72,78 +66,76 @@ def _planner_on_indexes():
         yield
         return
     with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")
+        # JIT compilation would cost more than these statements (0.6 s): the bigram function's
+        # high cost, which keeps the planner on its indexes, also passes jit_above_cost.
+        cursor.execute("SET enable_seqscan = off; SET jit = off")
         try:
             yield
         finally:
-            cursor.execute("RESET enable_seqscan")
+            cursor.execute("RESET enable_seqscan; RESET jit")
 
 
-def _candidates(notes: QuerySet[Note], terms: tuple[str, ...], cap: int) -> list[tuple[int, object, int]]:
-    """Up to ``cap`` matching notes of ``notes`` as (id, week, position), in no order.
-
-    On PostgreSQL in three parts read one after the other (see
-    :func:`postgresql.capped_candidates_sql`), so that a common word stops within the first.
-    """
-    fields = ("id", "issue__week_start", "position")
-    if connection.vendor != "postgresql":
-        matches = notes.filter(id__in=matched_note_ids_sql(terms)).order_by()
-        return list(matches.values_list(*fields)[:cap])
-    rows = notes.order_by().values_list(*fields, "paper_id")
+def cache_key(query: SearchQuery, notes: QuerySet[Note], *, limit: int, offset: int, stamp: str) -> str | None:
+    """The cache key of one page of matches: the normalised query, the notes searched (the
+    API's other filters), the page and the version of public content. None when ``notes``
+    is empty by construction (nothing to cache)."""
     try:
-        notes_sql, notes_params = rows.query.sql_with_params()
-    except EmptyResultSet:  # notes.none(), e.g. an API filter that matches nothing
-        return []
-    sql, params = postgresql.capped_candidates_sql(notes_sql, notes_params, terms=terms, cap=cap)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def _page_in_week_order(notes: QuerySet[Note], terms: tuple[str, ...], *, limit: int, offset: int) -> list[int]:
-    """Ids of matching notes, newest issue first, from ``offset``, for many matches.
-
-    PostgreSQL walks the notes in week order and checks each one on its row, stopping once
-    the page is full: for a word in most notes, a few dozen rows rather than every match.
-    """
-    if connection.vendor == "postgresql":
-        matches = notes.filter(postgresql.row_matches_sql(terms))
-    else:
-        matches = notes.filter(id__in=matched_note_ids_sql(terms))
-    ordered = matches.order_by("-issue__week_start", "position").values_list("id", flat=True)
-    return list(ordered[offset : offset + limit])
+        sql, params = notes.order_by().query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    scope = "\x1f".join((query.key, sql, repr(params), str(limit), str(offset), stamp))
+    return "search:" + hashlib.blake2b(scope.encode(), digest_size=16).hexdigest()
 
 
 def page_of_matches(
-    query: SearchQuery, *, notes: QuerySet[Note] | None = None, limit: int = 20, offset: int = 0
+    query: SearchQuery,
+    *,
+    notes: QuerySet[Note] | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    version: PublicVersion | None = None,
 ) -> MatchPage:
     """One page of the notes of ``notes`` (public notes by default) that match ``query``,
-    newest issue first, then by position; the total is counted up to ``SEARCH_COUNT_LIMIT``.
+    most relevant first (:mod:`papernotes.search.ranking`); the total is counted up to
+    ``SEARCH_COUNT_LIMIT``, and above it the ranking is of that many.
 
-    One query when at most SEARCH_COUNT_LIMIT notes match (they are sorted here), two above (the
-    page is then read in week order); on PostgreSQL two more set and reset a planner setting.
+    One query (on PostgreSQL two more set and reset a planner setting), whatever the number
+    of matches: the candidates are gathered and scored in the database, sorted here. The
+    page is kept ``SEARCH_CACHE_TIMEOUT`` seconds under the version of public content
+    (``version``, else read: one more query).
     """
     notes = selectors.public_notes() if notes is None else notes
+    version = version or public_version()
+    key = cache_key(query, notes, limit=limit, offset=offset, stamp=version.stamp)
+    page = cache.get(key) if key else None
+    if page is None:
+        page = _page_of_matches(query, notes, limit=limit, offset=offset, stamp=version.stamp)
+        if key:
+            cache.set(key, page, settings.SEARCH_CACHE_TIMEOUT)
+    return page
+
+
+def _page_of_matches(query: SearchQuery, notes: QuerySet[Note], *, limit: int, offset: int, stamp: str) -> MatchPage:
+    cap = settings.SEARCH_COUNT_LIMIT
     with _planner_on_indexes():
-        cap = settings.SEARCH_COUNT_LIMIT
-        candidates = _candidates(notes, query.terms, cap + 1)
-        if len(candidates) <= cap:
-            candidates.sort(key=lambda row: (-row[1].toordinal(), row[2]))
-            ids = [row[0] for row in candidates[offset : offset + limit]]
-            return MatchPage(
-                ids=ids, total=len(candidates), total_is_capped=False, has_next=offset + limit < len(candidates)
-            )
-        ids = _page_in_week_order(notes, query.terms, limit=limit + 1, offset=offset)
-    return MatchPage(ids=ids[:limit], total=cap, total_is_capped=True, has_next=len(ids) > limit)
+        rows = ranked_candidates(notes, query.terms, cap=cap + 1, stamp=stamp)
+    # Scores are rounded so that equal ones compare equal whichever backend computed them.
+    rows = sorted(rows, key=lambda row: (-round(row[4], 6), -row[1].toordinal(), row[2]))
+    capped = len(rows) > cap
+    rows = rows[:cap]
+    ids = [row[0] for row in rows[offset : offset + limit]]
+    return MatchPage(ids=ids, total=len(rows), total_is_capped=capped, has_next=offset + limit < len(rows))
 
 
-def search_public_notes(query: SearchQuery, *, limit: int = 20, offset: int = 0) -> SearchPage:
+def search_public_notes(
+    query: SearchQuery, *, limit: int = 20, offset: int = 0, version: PublicVersion | None = None
+) -> SearchPage:
     """One page of matching public notes with a snippet each.
 
     Two to five queries: the page (see :func:`page_of_matches`), the notes, and the Q&A of
     those notes on the page that are matched by a Q&A pair, if any (for the snippet).
     """
-    page = page_of_matches(query, limit=limit, offset=offset)
+    page = page_of_matches(query, limit=limit, offset=offset, version=version)
     notes = selectors.public_notes_by_ids(ids=page.ids, with_qas=False)
     ordered = [notes[note_id] for note_id in page.ids if note_id in notes]
     by_qa = [note.id for note in ordered if not _contains_all(_body(note), query.terms)]
@@ -160,12 +152,12 @@ def _body(note: Note) -> str:
     return f"{note.summary}\n{note.abstract_ja}"
 
 
-def _contains_all(text: str, terms: tuple[str, ...]) -> bool:
+def _contains_all(text: str, terms: tuple[Term, ...]) -> bool:
     folded = normalise(text)
-    return all(term in folded for term in terms)
+    return all(any(variant in folded for variant in term.variants) for term in terms)
 
 
-def _hit(note: Note, terms: tuple[str, ...], qas: list[QuestionAnswer]) -> SearchHit:
+def _hit(note: Note, terms: tuple[Term, ...], qas: list[QuestionAnswer]) -> SearchHit:
     """Which text of the note matched, as a highlighted snippet (same rule as the backends).
 
     ``qas`` are the note's Q&A pairs by position, needed only when its own texts do not match."""
@@ -178,7 +170,7 @@ def _hit(note: Note, terms: tuple[str, ...], qas: list[QuestionAnswer]) -> Searc
     return SearchHit(note=note, qa=None, snippet=highlight(body, terms))  # matched on the title
 
 
-def highlight(text: str, terms: tuple[str, ...]) -> SafeString:
+def highlight(text: str, terms: tuple[Term, ...]) -> SafeString:
     """An escaped excerpt of ``text`` around the first match, every match in ``<mark>``.
 
     Matching is on the NFKC, case-folded text; both have the same length for the Japanese
@@ -189,8 +181,8 @@ def highlight(text: str, terms: tuple[str, ...]) -> SafeString:
     aligned = len(folded) == len(text)
     spans = []
     if aligned:
-        for term in terms:
-            spans += [(m.start(), m.end()) for m in re.finditer(re.escape(term), folded)]
+        for variant in {variant for term in terms for variant in term.variants}:
+            spans += [(m.start(), m.end()) for m in re.finditer(re.escape(variant), folded)]
     spans.sort()
     first = spans[0][0] if spans else 0
     start = max(0, first - SNIPPET_CONTEXT)

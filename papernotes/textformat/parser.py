@@ -10,6 +10,8 @@ import re
 
 from django.utils.translation import gettext as _
 
+from papernotes.models.limits import TEXT_LENGTH_LIMITS
+
 from .document import HEADING_PREFIX, IssueDocument, PaperSection, QAPair
 from .errors import IssueFormatError
 
@@ -193,6 +195,7 @@ class _Parser:
             raise IssueFormatError(self.line_no - 1, _("「Q&A:」の行が必要です"), line)
         self.take_blank("「Q&A:」")
         qas = self.parse_qas()
+        self.check_lengths(start_line, summary=summary, abstract_ja=abstract, qas=qas)
         return PaperSection(
             title=title,
             summary=summary,
@@ -205,6 +208,20 @@ class _Parser:
             qas=qas,
             line_no=start_line,
         )
+
+    def check_lengths(self, line_no: int, *, summary: str, abstract_ja: str, qas: tuple[QAPair, ...]) -> None:
+        """A text past its cap (``papernotes.models.limits``) is refused, as the admin refuses it."""
+        texts = [(_("一行要約"), "summary", summary), (_("概要"), "abstract_ja", abstract_ja)]
+        for position, pair in enumerate(qas, start=1):
+            texts += [(f"Q{position}", "question", pair.question), (f"A{position}", "answer", pair.answer)]
+        for label, field, text in texts:
+            if len(text) > TEXT_LENGTH_LIMITS[field]:
+                raise IssueFormatError(
+                    line_no,
+                    _("この論文の{label}は {limit:,} 文字以内にしてください(いまは {length:,} 文字です)").format(
+                        label=label, limit=TEXT_LENGTH_LIMITS[field], length=len(text)
+                    ),
+                )
 
     def parse_paragraph_until_qa(self) -> str:
         """The abstract: every line up to the blank line before "Q&A:"."""

@@ -171,14 +171,40 @@ def test_search_counts_up_to_the_limit_and_pages_on(api, archive, settings):
     first = api.get("/api/v1/notes/", {"q": "評価", "page_size": 2}).json()
     rest = api.get(first["next"]).json()
 
-    # then the count is the limit, marked as capped, and the pages go on in week order
+    # then the count is the limit, marked as capped, and the pages rank that many: the note
+    # with 評価 in its one-liner and 概要 first, then equal scores by week and position
     assert (first["count"], first["count_is_capped"], first["previous"]) == (3, True, None)
+    assert [note["issue"]["week_start"] for note in first["results"]] == ["2024-04-29", "2024-04-15"]
     assert [note["position"] for note in first["results"]] == [1, 1]
-    assert [note["issue"]["week_start"] for note in rest["results"]] == ["2024-04-15", "2024-04-15"]
-    assert rest["previous"] is not None
+    assert [(note["issue"]["week_start"], note["position"]) for note in rest["results"]] == [("2024-04-15", 2)]
+    assert rest["previous"] is not None and rest["next"] is None
     # and other filters still apply
     week = api.get("/api/v1/notes/", {"q": "評価", "week": "2024-04-29"}).json()
     assert (week["count"], week["count_is_capped"]) == (1, False)
     assert [note["issue"]["week_start"] for note in week["results"]] == ["2024-04-29"]
     assert SECRET not in str(first) + str(rest)
     assert api.get("/api/v1/notes/", {"q": "評価", "page": 9}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("q", "message"),
+    [
+        ("abc\x00def", ""),  # the form field refuses NUL before the search reads it
+        ("a" * 101, "100"),
+        ("評 価", "1 文字だけの語では探せません。"),
+        ("... 評価", "記号や絵文字だけの語"),
+    ],
+)
+def test_search_queries_that_cannot_be_searched_are_a_400_with_the_reason(api, archive, q, message):
+    response = api.get("/api/v1/notes/", {"q": q})
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert message in " ".join(response.json()["q"])
+
+
+def test_a_number_after_a_name_is_searched_with_it(api, archive):
+    response = api.get("/api/v1/notes/", {"q": "Prometheus 2"})
+
+    assert response.status_code == 200
+    assert [note["arxiv_id"] for note in response.json()["results"]] == ["2405.01535"]

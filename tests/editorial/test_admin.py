@@ -437,3 +437,25 @@ def test_the_note_list_names_each_notes_week_not_the_issue_title(admin_client, n
     html = admin_client.get(reverse("admin:papernotes_note_changelist")).content.decode()
     assert f'<td class="field-week">{note.issue.week_start.isoformat()}</td>' in html
     assert "field-issue" not in html
+
+
+def test_a_text_past_its_length_cap_is_refused_in_the_form_and_kept_there(admin_client, note):
+    # given the note's change form, and an editor who pasted far too much into the 概要 and an answer
+    data = _form_data(admin_client.get(_change_url(note)))
+    pasted = "長い文章を貼り付けた." * 2_001  # 22,011 characters, past the 20,000 cap
+    data["abstract_ja"] = pasted
+    prefix = _qa_prefix(data, note.qas.first())
+    data[f"{prefix}-answer"] = "あ" * 5_001
+
+    # when they save
+    response = admin_client.post(_change_url(note), data)
+
+    # then the form comes back with the reasons beside the fields, and their text still in it
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "20,000 文字以内にしてください(いまは 22,011 文字です)。" in html
+    assert "5,000 文字以内にしてください(いまは 5,001 文字です)。" in html
+    assert pasted in html
+    # and nothing was saved
+    note.refresh_from_db()
+    assert note.abstract_ja == "取り込んだ概要."

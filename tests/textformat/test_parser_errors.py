@@ -98,3 +98,13 @@ def test_impossible_date(sample_lines):
 def test_trailing_garbage(sample_lines):
     error = _error_for([*sample_lines, "", "おまけの行"])
     assert "余分な内容" in str(error)
+
+
+def test_an_answer_past_its_length_cap_is_refused_like_in_the_admin(sample_lines):
+    # given the first answer of the first paper made 5,001 characters long (the cap is 5,000)
+    first_answer = next(i for i, line in enumerate(sample_lines) if line.startswith("A: "))
+    sample_lines[first_answer] = "A: " + "あ" * 5_001
+
+    error = _error_for(sample_lines)
+
+    assert "この論文のA1は 5,000 文字以内にしてください(いまは 5,001 文字です)" in str(error)
