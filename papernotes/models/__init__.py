@@ -3,16 +3,23 @@
 from .choices import (
     ONCE_PUBLISHED_ISSUE_STATES,
     PUBLIC_ISSUE_STATES,
+    SUPPRESSED_SUBSCRIBER_STATUSES,
+    DeliveryEventType,
     DraftingStatus,
     DraftingStep,
+    EmailFormat,
     IngestionStage,
     IngestionStatus,
     IssueState,
     LlmCallOutcome,
+    MailingKind,
     NoteState,
     PipelineRowState,
+    SendState,
+    SubscriberStatus,
     TextSource,
 )
+from .delivery import DeliveryEvent, Mailing, NewsletterIssue, SendLog, Subscriber
 from .drafting import AnswerEvidence, LlmCall, NoteDrafting
 from .glossary import GlossaryEntry
 from .ingestion import IssueSourceList, PaperIngestion, PaperPdf, Passage
@@ -24,9 +31,13 @@ __all__ = [
     "NEWSLETTER_NAME",
     "ONCE_PUBLISHED_ISSUE_STATES",
     "PUBLIC_ISSUE_STATES",
+    "SUPPRESSED_SUBSCRIBER_STATUSES",
     "AnswerEvidence",
+    "DeliveryEvent",
+    "DeliveryEventType",
     "DraftingStatus",
     "DraftingStep",
+    "EmailFormat",
     "GlossaryEntry",
     "IngestionStage",
     "IngestionStatus",
@@ -34,6 +45,9 @@ __all__ = [
     "IssueState",
     "LlmCall",
     "LlmCallOutcome",
+    "Mailing",
+    "MailingKind",
+    "NewsletterIssue",
     "Note",
     "NoteDrafting",
     "NoteState",
@@ -44,6 +58,10 @@ __all__ = [
     "Passage",
     "PipelineRowState",
     "QuestionAnswer",
+    "SendLog",
+    "SendState",
+    "Subscriber",
+    "SubscriberStatus",
     "TextSource",
     "WeeklyIssue",
 ]
