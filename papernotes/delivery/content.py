@@ -19,6 +19,7 @@ subscriber.
 
 import hashlib
 from dataclasses import dataclass
+from email.charset import BASE64, Charset
 from email.utils import make_msgid, parseaddr
 from urllib.parse import urljoin, urlsplit
 
@@ -37,6 +38,12 @@ from papernotes.models import NEWSLETTER_NAME, EmailFormat, Mailing, MailingKind
 from papernotes.textformat import render_issue
 
 FOOTER_MARK = "<!--papernotes-delivery-footer-->"
+
+# Bodies in base64: Japanese text in quoted-printable takes nine bytes a character, and
+# the blog's paragraphs are single lines longer than SMTP's 998, so 8bit is not an option.
+# Base64 also carries the text format's LF line ends byte for byte.
+BODY_CHARSET = Charset("utf-8")
+BODY_CHARSET.body_encoding = BASE64
 
 # Inline styles of the elements Markdown produces (mail clients ignore <style> often enough).
 _STYLES = {
@@ -165,6 +172,7 @@ class IssueContent:
             headers=headers,
             connection=connection,
         )
+        message.encoding = BODY_CHARSET
         if subscriber.email_format == EmailFormat.HTML:
             message.attach_alternative(self.html_for(links), "text/html")
         return message
