@@ -74,7 +74,7 @@ def test_an_issue_arrives_as_text_and_html_with_list_headers(smtp_server, sample
     # The HTML has every paper and its Q&A, links absolute (site or arXiv over https)
     html = html_part.get_content()
     for note in sample_issue.notes.select_related("paper"):
-        assert f'{SITE}/papers/{note.paper.arxiv_id}/' in html
+        assert f"{SITE}/papers/{note.paper.arxiv_id}/" in html
     assert html.count(">Q:</td>") == sum(note.qas.count() for note in sample_issue.notes.all())
     hrefs = re.findall(r'href="([^"]+)"', html)
     assert hrefs and all(href.startswith((SITE + "/", "https://arxiv.org/")) for href in hrefs), hrefs
@@ -99,7 +99,7 @@ def test_only_approved_notes_are_sent_and_markdown_is_sanitised_with_absolute_li
         position=1,
         state=NoteState.APPROVED,
         paper=PaperFactory(title="Approved Paper"),
-        abstract_ja='概要です<script>alert(1)</script> [関連](/papers/2405.01535/) [悪い](javascript:alert(1)).',
+        abstract_ja="概要です<script>alert(1)</script> [関連](/papers/2405.01535/) [悪い](javascript:alert(1)).",
     )
     QuestionAnswerFactory(note=approved, position=1, question="何を示した?", answer="**有効性**を示した.")
     NoteFactory(issue=issue, position=2, state=NoteState.IN_REVIEW, paper=PaperFactory(title="Draft Paper"))
