@@ -281,8 +281,9 @@ def _send_one(connection, content: IssueContent, row: SendLog) -> str:
         failure = classify(error, phase=_phase(connection))
         state = record_failure(row, failure)
         logger.info("mailing %s to %s: %s (%s)", row.mailing_id, row.subscriber.email, failure.kind, failure.message)
-        if failure.kind in ("transport", "unknown"):
-            # The connection is broken: open a new one, or stop the batch if the server is gone.
+        if failure.kind in ("transport", "unknown") or failure.code == 421:
+            # The connection is broken (or the server closed it, 421): open a new one, or
+            # stop the batch if the server is gone.
             connection.close()
             if failure.kind == "transport":
                 raise TransportFailure(failure) from error
