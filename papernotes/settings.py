@@ -359,14 +359,17 @@ EDITORIAL_QA_COUNT_RANGE = (env.int("QA_COUNT_MIN", default=8), env.int("QA_COUN
 # The site's public address: links in emails are absolute (the worker has no request).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Django's email backend from one URL (django-environ): smtp+tls://user:password@host:587,
-# smtps://... (implicit TLS), smtp://host:25; the default writes each message as a file
-# under var/mail (``make run``), so nothing leaves the machine until EMAIL_URL is set.
-_email = env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}")
+# smtps://... (implicit TLS), smtp://host:25, consolemail://. Unset: each message is written
+# as a file under EMAIL_FILE_PATH (var/mail, ``make run``), so nothing leaves the machine.
+EMAIL_URL = env.str("EMAIL_URL", default="")
+_email = (
+    env.email_url("EMAIL_URL") if EMAIL_URL else {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend"}
+)
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
     # The same backend, remembering the server's reply to each message (the send log keeps it).
     EMAIL_BACKEND = "papernotes.delivery.smtp.EmailBackend"
-EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
 EMAIL_PORT = _email.get("EMAIL_PORT") or 25
 EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""

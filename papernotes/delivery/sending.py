@@ -230,7 +230,10 @@ def send_batch(*, mailing_id: int, max_messages: int | None = None, max_seconds:
     max_messages = max_messages or settings.NEWSLETTER_BATCH_SIZE
     deadline = time.monotonic() + (max_seconds or settings.NEWSLETTER_BATCH_SECONDS)
     mark_stale_sending_unknown(mailing_id=mailing_id)
-    mailing = Mailing.objects.select_related("issue").get(pk=mailing_id)
+    mailing = Mailing.objects.select_related("issue").filter(pk=mailing_id).first()
+    if mailing is None:  # a task of a deleted mailing (or of another database)
+        logger.warning("mailing %s does not exist; nothing to send", mailing_id)
+        return BatchResult(0, 0, 0, 0, None)
     Mailing.objects.filter(pk=mailing_id).update(heartbeat_at=timezone.now())
     try:
         content = issue_content(mailing=mailing)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from papernotes.delivery.suppression import DeliveryError, normalise_email, subscriber_record_event
 from papernotes.delivery.tasks import send_confirmation_task, send_mailing_task
-from papernotes.delivery.tokens import InvalidToken, read_confirmation_token, read_manage_token
+from papernotes.delivery.tokens import InvalidToken, email_digest, read_confirmation_token, read_manage_token
 from papernotes.models import (
     PUBLIC_ISSUE_STATES,
     SUPPRESSED_SUBSCRIBER_STATUSES,
@@ -87,15 +87,15 @@ def subscriber_subscribe(*, email: str, ip: str | None = None) -> Subscriber | N
 
 def _subscriber_from_confirmation(token: str) -> Subscriber:
     try:
-        subscriber_id, email = read_confirmation_token(token)
+        subscriber_id, digest = read_confirmation_token(token)
     except InvalidToken as error:
         if error.expired:
             raise LinkError(
                 _("確認用リンクの有効期限が切れています。もう一度購読をお申し込みください。"), expired=True
             ) from error
         raise LinkError(_("確認用リンクが正しくありません。メールのリンクをそのまま開いてください。")) from error
-    subscriber = Subscriber.objects.select_for_update().filter(pk=subscriber_id, email=email).first()
-    if subscriber is None:
+    subscriber = Subscriber.objects.select_for_update().filter(pk=subscriber_id).first()
+    if subscriber is None or email_digest(subscriber.email) != digest:
         raise LinkError(_("確認用リンクが正しくありません。メールのリンクをそのまま開いてください。"))
     return subscriber
 

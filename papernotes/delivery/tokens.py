@@ -1,13 +1,15 @@
 """Signed tokens in the links a subscriber receives (``django.core.signing``, salted per use).
 
-- confirmation: the subscriber's id and address with a timestamp, valid
-  ``NEWSLETTER_CONFIRM_MAX_AGE`` seconds (the address must still match);
+- confirmation: the subscriber's id and a digest of the address (the address itself stays
+  out of URLs and logs) with a timestamp, valid ``NEWSLETTER_CONFIRM_MAX_AGE`` seconds;
 - manage (unsubscribe, preferences): the subscriber's id, without expiry: RFC 8058 asks
   that the link in an old message keeps working.
 
 Nothing is stored: a token is checked by its signature (SECRET_KEY), so it cannot be
 guessed or altered, and leaking one exposes only that subscriber's own settings.
 """
+
+import hashlib
 
 from django.conf import settings
 from django.core import signing
@@ -24,12 +26,16 @@ class InvalidToken(Exception):
         self.expired = expired
 
 
+def email_digest(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:16]
+
+
 def confirmation_token(*, subscriber_id: int, email: str) -> str:
-    return signing.dumps({"s": subscriber_id, "e": email.lower()}, salt=CONFIRM_SALT, compress=True)
+    return signing.dumps({"s": subscriber_id, "e": email_digest(email)}, salt=CONFIRM_SALT)
 
 
 def read_confirmation_token(token: str) -> tuple[int, str]:
-    """(subscriber id, address) of a confirmation token; raises :class:`InvalidToken`."""
+    """(subscriber id, address digest) of a confirmation token; raises :class:`InvalidToken`."""
     try:
         data = signing.loads(token, salt=CONFIRM_SALT, max_age=settings.NEWSLETTER_CONFIRM_MAX_AGE)
     except signing.SignatureExpired as error:
