@@ -19,10 +19,11 @@ address is suppressed as bounced; a failure before the message was handed over (
 down, MAIL FROM refused, authentication) → the message is put back (that try not
 counted) and the batch stops, for the task to retry later.
 
-Rate: every message waits for its turn at the shared limiter ``newsletter``
-(``NEWSLETTER_MESSAGES_PER_SECOND`` / ``_PER_MINUTE``, in Redis when ``REDIS_URL`` is set,
-so all workers together keep to the SMTP server's limit). The turn is taken just before
-the message, so messages *start* at most that often.
+Rate: the SMTP backend (``papernotes.delivery.smtp``) makes every message wait for its
+turn at the shared limiter ``newsletter`` (``NEWSLETTER_MESSAGES_PER_SECOND`` /
+``_PER_MINUTE``, in Redis when ``REDIS_URL`` is set, so all workers together keep to the
+SMTP server's limit) at MAIL FROM; a turn that does not come in time is a transport
+failure (the batch stops and is retried). The console and file backends are not paced.
 """
 
 import datetime
@@ -40,13 +41,9 @@ from django.utils.translation import gettext as _
 from papernotes.delivery.content import IssueContent, IssueNotPublic, confirmation_message, issue_content, message_id
 from papernotes.delivery.smtp import SmtpFailure, classify
 from papernotes.delivery.suppression import subscriber_record_event
-from papernotes.external.ratelimit import service_slot
 from papernotes.models import DeliveryEventType, Mailing, SendLog, SendState, Subscriber, SubscriberStatus
 
 logger = logging.getLogger(__name__)
-
-LIMITER = "newsletter"
-
 
 class TransportFailure(Exception):
     """The SMTP server could not be used (down, refusing our sender, authentication):
@@ -67,12 +64,6 @@ class BatchResult:
     deferred: int
     unknown: int
     next_in: float | None
-
-
-def wait_for_turn() -> None:
-    """Block until the shared limiter allows the next message to start."""
-    with service_slot(LIMITER):
-        pass
 
 
 def _phase(connection) -> str:
@@ -278,7 +269,6 @@ def _send_one(connection, content: IssueContent, row: SendLog) -> str:
         _finish(row, state=SendState.FAILED, last_error=f"internal error: {type(error).__name__}: {error}")
         raise
     try:
-        wait_for_turn()
         connection.send_messages([message])
     except Exception as error:
         failure = classify(error, phase=_phase(connection))
@@ -311,7 +301,6 @@ def send_confirmation(*, subscriber_id: int) -> bool:
     connection = get_connection(fail_silently=False)
     try:
         _open(connection)
-        wait_for_turn()
         connection.send_messages([confirmation_message(subscriber=subscriber, connection=connection)])
     except TransportFailure:
         raise

@@ -1,4 +1,5 @@
-"""Django's SMTP backend, remembering where a conversation was and what the server replied.
+"""Django's SMTP backend, paced by the shared rate limiter, remembering where a conversation
+was and what the server replied.
 
 The send log keeps the server's reply to each message ("250 2.0.0 Ok: queued as ..."),
 and the sender must know *where* a connection broke: before DATA nothing was delivered
@@ -12,15 +13,32 @@ from dataclasses import dataclass
 
 from django.core.mail.backends import smtp
 
+from papernotes.external.ratelimit import service_slot
+
+LIMITER = "newsletter"
+
+
+def wait_for_turn() -> None:
+    """Block until the shared limiter ``newsletter`` lets the next message start.
+
+    ``NEWSLETTER_MESSAGES_PER_SECOND`` / ``_PER_MINUTE``, shared by every worker (Redis when
+    ``REDIS_URL`` is set). The turn is taken at MAIL FROM, when the message's bytes are
+    ready, so that messages *reach the server* no more often than that.
+    """
+    with service_slot(LIMITER):
+        pass
+
 
 class _Recording:
-    """Mixin for smtplib's SMTP classes: the phase of the current message and the last reply."""
+    """Mixin for smtplib's SMTP classes: paced, with the phase of the current message and the last reply."""
 
     phase = ""
     last_reply = ""
 
     def mail(self, *args, **kwargs):
-        self.phase, self.last_reply = "mail", ""
+        self.phase, self.last_reply = "wait", ""
+        wait_for_turn()
+        self.phase = "mail"
         return super().mail(*args, **kwargs)
 
     def rcpt(self, *args, **kwargs):

@@ -37,7 +37,8 @@ def send_mailing_task(self, mailing_id: int) -> dict | None:
     except (OperationalError, SoftTimeLimitExceeded) as error:
         # A claimed message stays "sending" and becomes "unknown" after its lease: never sent twice.
         raise self.retry(exc=error, countdown=backoff(self.request.retries, base=10.0)) from error
-    if result.next_in is not None:
+    # (Run eagerly, a countdown would not wait: a deferred message is left to the periodic check.)
+    if result.next_in is not None and not (self.request.is_eager and result.next_in > 0):
         send_mailing_task.apply_async((mailing_id,), countdown=result.next_in or None)
     logger.info("mailing %s: batch %s", mailing_id, result)
     return {"sent": result.sent, "failed": result.failed, "deferred": result.deferred, "unknown": result.unknown}
