@@ -7,11 +7,10 @@ import pytest
 from django.utils import timezone
 
 from editorial.imports import issue_import
-from editorial.roles import CHIEF_EDITOR_GROUP, EDITOR_GROUP
 from papernotes.models import EmailFormat, Subscriber, SubscriberStatus, WeeklyIssue
 from papernotes.textformat import decode_issue_bytes, parse_issue_text
 from tests.conftest import SAMPLE_ISSUE
-from tests.editorial.conftest import make_user
+from tests.editorial.conftest import chief_editor, editor, editor_client  # noqa: F401 (the role fixtures)
 from tests.support.smtp_server import SmtpServer
 
 SITE = "https://notes.example.org"
@@ -63,18 +62,3 @@ def make_subscriber(email: str, *, email_format: str = EmailFormat.HTML, status:
         confirmed_at=timezone.now() if status == SubscriberStatus.CONFIRMED else None,
     )
 
-
-@pytest.fixture
-def editor(db):
-    return make_user("hanako", EDITOR_GROUP)
-
-
-@pytest.fixture
-def chief_editor(db):
-    return make_user("chief", CHIEF_EDITOR_GROUP)
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
