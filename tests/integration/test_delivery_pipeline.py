@@ -81,11 +81,11 @@ def _database_url() -> str:
     return f"postgres://{credentials}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-def _worker_process(smtp_port: int, tmp_path: Path) -> subprocess.Popen:
+def _worker_process(smtp_port: int, tmp_path: Path, broker: str) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": TEST_BROKER_URL,
+        "CELERY_BROKER_URL": broker,
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
         "SITE_URL": "https://notes.example.org",
         "NEWSLETTER_MESSAGES_PER_SECOND": "0",
@@ -109,20 +109,26 @@ def test_a_worker_killed_mid_message_is_replaced_and_nobody_gets_a_message_twice
 ):
     # Given five subscribers, a worker process on Redis, and a server that holds the third
     # message's DATA without answering (the worker is then in the middle of it)
-    client = require_redis(TEST_BROKER_URL)
-    client.flushdb()
     previous_broker = celery_app.conf.broker_url
     _use_broker(TEST_BROKER_URL)
+    # The broker this process really publishes to: Celery prefers a CELERY_BROKER_URL in the
+    # environment (as under CI) to the configured one. The worker process must use the same.
+    broker = celery_app.conf.broker_url
+    client = require_redis(broker)
+    client.flushdb()
     settings.NEWSLETTER_SENDING_LEASE = 2.0
     for n in range(5):
         make_subscriber(f"r{n}@example.com")
     smtp_server.hold_after = 2
-    worker = _worker_process(smtp_server.port, tmp_path)
+    worker = _worker_process(smtp_server.port, tmp_path, broker)
     try:
         # When the mailing starts and the worker is killed (SIGKILL: no clean-up at all) while
         # the server holds the third message
         mailing = issue_delivery_start(issue_id=sample_issue.pk)
-        assert smtp_server.holding.wait(60), worker.stderr.read1().decode(errors="replace") if worker.poll() else ""
+        if not smtp_server.holding.wait(60):
+            worker.kill()
+            log = worker.communicate(timeout=10)[1].decode(errors="replace")
+            pytest.fail(f"the worker sent nothing: {log[-3000:]}")
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
         smtp_server.release.set()
