@@ -48,7 +48,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 def _refused_unless_chief(modeladmin, request) -> bool:
-    """True (and a Japanese message) when the user may not act on deliveries."""
+    """True (and a Japanese message) when the user may not act on deliveries (the services
+    check the same permission again)."""
     if request.user.has_perm(SEND_MAILING):
         return False
     modeladmin.message_user(request, gettext("メール配信の操作は編集長だけが行えます。"), messages.ERROR)

@@ -41,6 +41,16 @@ from papernotes.models import (
 __all__ = ["DeliveryError", "LinkError", "normalise_email", "subscriber_record_event"]
 
 
+# Declared on ``Mailing.Meta``; the 編集長 role has it (``editorial.roles``).
+SEND_MAILING = "papernotes.send_mailing"
+
+
+def _require_send_permission(user: AbstractBaseUser | None) -> None:
+    """A person needs ``papernotes.send_mailing``; ``None`` is the system (publication, a command)."""
+    if user is not None and not (user.is_active and user.has_perm(SEND_MAILING)):
+        raise DeliveryError(_("メール配信の操作は編集長だけが行えます。"))
+
+
 class LinkError(DeliveryError):
     """A subscriber's link is invalid or expired."""
 
@@ -224,6 +234,7 @@ def issue_delivery_start(*, issue_id: int, user: AbstractBaseUser | None = None)
     ``NEWSLETTER_SEND_ON_PUBLISH``), or by a chief editor. Returns None when the issue
     was already sent (a repeated call sends nothing).
     """
+    _require_send_permission(user)
     issue = WeeklyIssue.objects.select_for_update().filter(pk=issue_id).first()
     if issue is None or issue.state not in PUBLIC_ISSUE_STATES:
         raise DeliveryError(_("公開されていない号は配信できません。"))
@@ -243,10 +254,11 @@ def issue_published(*, issue_id: int) -> Mailing | None:
 def issue_delivery_resend_correction(*, issue_id: int, user: AbstractBaseUser | None, comment: str = "") -> Mailing:
     """Send the corrected issue again to every confirmed subscriber (a chief editor's decision).
 
-    The permission is checked by the caller (the admin action); here: the issue must be
-    public and corrected since it was published, and its first sending must have finished
-    (two mailings of one issue in flight would reach readers out of order).
+    Chief editors only (``papernotes.send_mailing``). The issue must be public and
+    corrected since it was published, and its earlier sendings must have finished (two
+    mailings of one issue in flight would reach readers out of order).
     """
+    _require_send_permission(user)
     issue = WeeklyIssue.objects.select_for_update().filter(pk=issue_id).first()
     if issue is None or issue.state not in PUBLIC_ISSUE_STATES:
         raise DeliveryError(_("公開されていない号は配信できません。"))
@@ -266,6 +278,7 @@ def mailing_resolve_unknown(*, mailing_id: int, resend: bool, user: AbstractBase
     ``resend=True``: send them again (the copy keeps its Message-ID, so many receiving
     systems drop it as a duplicate). Returns the number of messages resolved.
     """
+    _require_send_permission(user)
     mailing = Mailing.objects.select_for_update().filter(pk=mailing_id).first()
     if mailing is None:
         raise DeliveryError(_("配信が見つかりません。"))

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from editorial.workflow import issue_publish, issue_record_correction, issue_schedule, publish_due_issues
+from papernotes.delivery.services import DeliveryError, issue_delivery_start
 from papernotes.models import IssueState, Mailing, MailingKind, NoteState, SendLog, SendState, SubscriberStatus
 from tests.delivery.conftest import make_subscriber
 from tests.factories import NoteFactory, QuestionAnswerFactory, WeeklyIssueFactory
@@ -138,3 +139,9 @@ def test_editors_see_subscribers_and_the_send_log_but_cannot_change_them(editor_
     ):
         assert editor_client.get(url).status_code == 200, url
     assert editor_client.get(reverse("admin:papernotes_subscriber_add")).status_code == 403
+
+
+def test_the_services_refuse_an_editor_whoever_calls_them(editor, sample_issue):
+    with pytest.raises(DeliveryError, match="編集長だけ"):
+        issue_delivery_start(issue_id=sample_issue.pk, user=editor)
+    assert not Mailing.objects.exists()
