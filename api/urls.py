@@ -4,7 +4,7 @@ from csp.decorators import csp_update
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from api.views import editorial, public
+from api.views import delivery, editorial, public
 
 # Loose on purpose: the views validate, so that a bad value is a JSON 404, not an HTML page.
 WEEK = r"(?P<week>[^/]+)"
@@ -18,6 +18,7 @@ v1 = [
     path("editorial/issues/", editorial.IssueFromListView.as_view(), name="editorial-issue-create"),
     re_path(rf"^editorial/issues/{WEEK}/pipeline/$", editorial.IssuePipelineView.as_view(), name="editorial-pipeline"),
     re_path(rf"^editorial/issues/{WEEK}/draft/$", editorial.IssueDraftView.as_view(), name="editorial-draft"),
+    path("delivery/events/", delivery.delivery_events, name="delivery-events"),
 ]
 
 app_name = "api"

@@ -215,6 +215,7 @@ def issue_import(*, document: IssueDocument, published_at: datetime.datetime | N
             actor=None,
             published_at=published_at or back_issue_published_at(issue.week_start),
             comment=_("過去の号の取り込み"),
+            announce=False,  # a back issue: not emailed to subscribers
             # Back issues were published as they are: the checks do not hold them back.
             override_reason=_("公開済みの過去の号をそのまま取り込みました"),
         )

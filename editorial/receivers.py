@@ -9,8 +9,9 @@ from django.db import transaction
 from editorial.checks.tasks import refresh_findings_task
 from editorial.choices import WorkflowAction
 from editorial.models import WorkflowEvent
-from papernotes.models import Note
-from papernotes.signals import note_drafted
+from papernotes.delivery.services import issue_published as deliver_published_issue
+from papernotes.models import Note, WeeklyIssue
+from papernotes.signals import issue_published, note_drafted
 
 
 def record_note_drafted(sender, *, note: Note, source: str, target: str, **kwargs) -> None:
@@ -22,5 +23,13 @@ def record_note_drafted(sender, *, note: Note, source: str, target: str, **kwarg
     transaction.on_commit(lambda: refresh_findings_task.delay(note_id))
 
 
+def email_published_issue(sender, *, issue: WeeklyIssue, **kwargs) -> None:
+    """An issue was published: once that commits, its mailing starts (``NEWSLETTER_SEND_ON_PUBLISH``)."""
+    issue_id = issue.pk
+    # robust: a failure to start the mailing is logged and never undoes or breaks the publication.
+    transaction.on_commit(lambda: deliver_published_issue(issue_id=issue_id), robust=True)
+
+
 def connect() -> None:
     note_drafted.connect(record_note_drafted, sender=Note, dispatch_uid="editorial-record-note-drafted")
+    issue_published.connect(email_published_issue, sender=WeeklyIssue, dispatch_uid="editorial-email-published-issue")

@@ -19,6 +19,8 @@ REVIEW_NOTE = "editorial.review_note"
 MANAGE_ISSUE = "editorial.manage_issue"
 PUBLISH_ISSUE = "editorial.publish_issue"
 OVERRIDE_CHECKS = "editorial.override_checks"
+# Email delivery (declared on ``papernotes.Mailing``): start, re-send a correction, resolve unknowns.
+SEND_MAILING = "papernotes.send_mailing"
 
 EDITOR_PERMISSIONS = (
     "papernotes.view_paper",
@@ -46,6 +48,11 @@ EDITOR_PERMISSIONS = (
     "editorial.view_qualityfinding",
     "editorial.view_findingdismissal",
     "editorial.add_findingdismissal",
+    "papernotes.view_newsletterissue",
+    "papernotes.view_mailing",
+    "papernotes.view_sendlog",
+    "papernotes.view_subscriber",
+    "papernotes.view_deliveryevent",
     REVIEW_NOTE,
 )
 
@@ -62,6 +69,7 @@ CHIEF_EDITOR_PERMISSIONS = (
     "editorial.delete_noteassignment",
     "editorial.view_scheduledpublication",
     "editorial.delete_findingdismissal",
+    SEND_MAILING,
     MANAGE_ISSUE,
     PUBLISH_ISSUE,
     OVERRIDE_CHECKS,

@@ -27,6 +27,7 @@ from editorial.choices import WorkflowAction
 from editorial.models import NoteAssignment, ScheduledPublication, WorkflowEvent
 from editorial.selectors import issue_publication_blockers, note_approval_blockers
 from papernotes.models import IssueState, Note, NoteState, PaperAsShown, WeeklyIssue
+from papernotes.signals import issue_published
 
 
 class WorkflowError(Exception):
@@ -357,8 +358,12 @@ def issue_publish(
     override_reason: str = "",
     comment: str = "",
     published_at: datetime.datetime | None = None,
+    announce: bool = True,
 ) -> WeeklyIssue:
-    """Publish now: readers see the issue. Freezes each note's paper metadata, sets the time."""
+    """Publish now: readers see the issue. Freezes each note's paper metadata, sets the time.
+
+    ``announce`` sends ``issue_published`` (subscribers are emailed); an imported back issue is not announced.
+    """
     issue = _locked_issue(issue.pk)
     _require(actor, roles.PUBLISH_ISSUE, _("この号を公開する権限がありません(編集長の操作です)。"))
     _check_can(issue, "publish")
@@ -376,6 +381,8 @@ def issue_publish(
         comment=comment,
         override_reason=logged_reason,
     )
+    if announce:
+        issue_published.send(sender=WeeklyIssue, issue=issue)
     return issue
 
 

@@ -11,7 +11,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "papernotes.settings")
 app = Celery("papernotes")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Each pipeline keeps its tasks beside it; the apps' own tasks modules are found as usual.
-app.autodiscover_tasks(lambda: [*settings.INSTALLED_APPS, "papernotes.ingestion", "papernotes.drafting"])
+app.autodiscover_tasks(
+    lambda: [*settings.INSTALLED_APPS, "papernotes.ingestion", "papernotes.drafting", "papernotes.delivery"]
+)
 
 
 @app.on_after_configure.connect

@@ -379,3 +379,64 @@ CELERY_BEAT_SCHEDULE = {
 }
 # How many Q&A pairs a note should have (the qa_count check).
 EDITORIAL_QA_COUNT_RANGE = (env.int("QA_COUNT_MIN", default=8), env.int("QA_COUNT_MAX", default=12))
+# -- Email delivery of published issues (issue 16) ---------------------------------------
+# The site's public address: links in emails are absolute (the worker has no request).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Django's email backend from one URL (django-environ): smtp+tls://user:password@host:587,
+# smtps://... (implicit TLS), smtp://host:25, consolemail://. Unset: each message is written
+# as a file under EMAIL_FILE_PATH (var/mail, ``make run``), so nothing leaves the machine.
+EMAIL_URL = env.str("EMAIL_URL", default="")
+_email = (
+    env.email_url("EMAIL_URL") if EMAIL_URL else {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend"}
+)
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
+    # The same backend, remembering the server's reply to each message (the send log keeps it).
+    EMAIL_BACKEND = "papernotes.delivery.smtp.EmailBackend"
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+# A password kept out of the URL may come on its own.
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="") or _email.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=30.0)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="最新論文ノート <newsletter@localhost>")
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Send a published issue to confirmed subscribers as soon as it is published (also when a
+# schedule publishes it). Imported back issues are never sent.
+NEWSLETTER_SEND_ON_PUBLISH = env.bool("NEWSLETTER_SEND_ON_PUBLISH", default=True)
+NEWSLETTER_FROM_EMAIL = env.str("NEWSLETTER_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
+# List-Id (RFC 2919); by default derived from the site's host name.
+NEWSLETTER_LIST_ID = env.str("NEWSLETTER_LIST_ID", default="")
+# An address whose mail is read as "unsubscribe" (List-Unsubscribe's optional mailto); empty: none.
+NEWSLETTER_UNSUBSCRIBE_MAILTO = env.str("NEWSLETTER_UNSUBSCRIBE_MAILTO", default="")
+# The SMTP server's limits, shared by every worker (the rate limiter of papernotes.external):
+# messages per second (spacing between the starts of two messages) and per minute (0: none).
+NEWSLETTER_MESSAGES_PER_SECOND = env.float("NEWSLETTER_MESSAGES_PER_SECOND", default=10.0)
+NEWSLETTER_MESSAGES_PER_MINUTE = env.int("NEWSLETTER_MESSAGES_PER_MINUTE", default=0)
+NEWSLETTER_MIN_INTERVAL = 1.0 / NEWSLETTER_MESSAGES_PER_SECOND if NEWSLETTER_MESSAGES_PER_SECOND > 0 else 0.0
+NEWSLETTER_REQUESTS_PER_MINUTE = NEWSLETTER_MESSAGES_PER_MINUTE
+NEWSLETTER_TIMEOUT = EMAIL_TIMEOUT
+# Messages per batch task (each batch also stops after NEWSLETTER_BATCH_SECONDS and hands on).
+NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=200)
+NEWSLETTER_BATCH_SECONDS = env.float("NEWSLETTER_BATCH_SECONDS", default=120.0)
+# Tries per message on temporary SMTP errors (4xx), with backoff from NEWSLETTER_RETRY_BACKOFF seconds.
+NEWSLETTER_MAX_ATTEMPTS = env.int("NEWSLETTER_MAX_ATTEMPTS", default=5)
+NEWSLETTER_RETRY_BACKOFF = env.float("NEWSLETTER_RETRY_BACKOFF", default=60.0)
+# A message claimed this many seconds ago and still "sending" lost its worker: it becomes
+# "送信結果不明" for a chief editor to resolve, never re-sent by itself. Longer than a batch's
+# hard time limit.
+NEWSLETTER_SENDING_LEASE = env.float("NEWSLETTER_SENDING_LEASE", default=600.0)
+# Double opt-in: how long a confirmation link works, and how often one address may be sent one.
+NEWSLETTER_CONFIRM_MAX_AGE = env.int("NEWSLETTER_CONFIRM_MAX_AGE", default=7 * 24 * 3600)
+NEWSLETTER_CONFIRM_RESEND_INTERVAL = env.int("NEWSLETTER_CONFIRM_RESEND_INTERVAL", default=600)
+# Subscribe requests allowed per client address and per email address per hour.
+NEWSLETTER_SUBSCRIBE_PER_IP_HOUR = env.int("NEWSLETTER_SUBSCRIBE_PER_IP_HOUR", default=10)
+NEWSLETTER_SUBSCRIBE_PER_ADDRESS_HOUR = env.int("NEWSLETTER_SUBSCRIBE_PER_ADDRESS_HOUR", default=3)
+# Proxies in front of the site that append to X-Forwarded-For (as API_NUM_PROXIES).
+NEWSLETTER_NUM_PROXIES = env.int("NEWSLETTER_NUM_PROXIES", default=env.int("API_NUM_PROXIES", default=0))
+# Shared secret of the bounce and complaint webhook (POST /api/v1/delivery/events/); empty: off.
+NEWSLETTER_WEBHOOK_SECRET = env.str("NEWSLETTER_WEBHOOK_SECRET", default="")
+CELERY_BEAT_SCHEDULE["resume-deliveries"] = {"task": "papernotes.delivery.resume_deliveries_task", "schedule": 60.0}

@@ -12,3 +12,8 @@ from django.dispatch import Signal
 # Sent inside the transaction of the move, with ``note`` (locked) and ``source``/``target``
 # states; a receiver's writes commit or roll back with it.
 note_drafted = Signal()
+
+# An issue was published by a chief editor or by its schedule (not when a back issue is
+# imported). Sent inside the transaction of the publication, with ``issue``; receivers
+# start follow-ups after commit (the newsletter's mailing: ``editorial.receivers``).
+issue_published = Signal()

@@ -32,5 +32,7 @@ urlpatterns = [
     path("markdownx/", include(markdownx_urls)),
     path("api/", include("api.urls")),
     path("sitemap.xml", cached_public_page()(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    # The subscriber's pages (email delivery); never cached, unlike the reader pages.
+    path("newsletter/", include("papernotes.delivery.urls")),
     path("", include("papernotes.reader_urls")),
 ]

@@ -121,3 +121,57 @@ class PipelineRowState(models.TextChoices):
     RUNNING = "running", _("実行中")
     RETRYING = "retrying", _("自動再試行待ち")
     FAILED = "failed", _("失敗")
+
+
+# --- email delivery (papernotes.delivery) ---------------------------------------------------
+
+
+class SubscriberStatus(models.TextChoices):
+    """Where a newsletter subscriber is. Only CONFIRMED subscribers receive issues; BOUNCED and
+    COMPLAINED are suppressed for good (never sent to again, whatever the address does)."""
+
+    PENDING = "pending", _("確認待ち")
+    CONFIRMED = "confirmed", _("配信中")
+    UNSUBSCRIBED = "unsubscribed", _("配信停止")
+    BOUNCED = "bounced", _("不達(バウンス)")
+    COMPLAINED = "complained", _("迷惑メール報告")
+
+
+# Addresses we must never write to again (a bounce or a complaint).
+SUPPRESSED_SUBSCRIBER_STATUSES = (SubscriberStatus.BOUNCED, SubscriberStatus.COMPLAINED)
+
+
+class EmailFormat(models.TextChoices):
+    """What a subscriber receives: HTML with its plain-text alternative, or the plain text alone."""
+
+    HTML = "html", _("HTML とテキスト")
+    TEXT = "text", _("テキストのみ")
+
+
+class MailingKind(models.TextChoices):
+    ISSUE = "issue", _("号の配信")
+    CORRECTION = "correction", _("訂正版の再送")
+
+
+class SendState(models.TextChoices):
+    """One message of a mailing to one subscriber.
+
+    pending → sending (claimed, committed before the SMTP conversation) → sent / failed.
+    A row left in SENDING by a worker that died is never sent again by itself: it becomes
+    UNKNOWN for a chief editor to resolve (mark as sent, or send again knowingly).
+    SKIPPED: the subscriber left (or bounced) between the mailing's start and its turn.
+    """
+
+    PENDING = "pending", _("送信待ち")
+    SENDING = "sending", _("送信中")
+    SENT = "sent", _("送信済み")
+    FAILED = "failed", _("失敗")
+    UNKNOWN = "unknown", _("送信結果不明")
+    SKIPPED = "skipped", _("送信せず")
+
+
+class DeliveryEventType(models.TextChoices):
+    BOUNCE = "bounce", _("バウンス")
+    SOFT_BOUNCE = "soft_bounce", _("一時的なバウンス")
+    COMPLAINT = "complaint", _("迷惑メール報告")
+    UNSUBSCRIBE = "unsubscribe", _("配信停止")

@@ -4,7 +4,7 @@ Read from the source itself (every ``import`` of every module, wherever it stand
 new module or a new import is checked without anyone writing a test for it.
 
 - content core: ``papernotes`` (models, text format, selectors, services, reader pages);
-- pipelines: ``papernotes.ingestion``, ``papernotes.drafting``;
+- pipelines: ``papernotes.ingestion``, ``papernotes.drafting``, ``papernotes.delivery``;
 - editorial: the workflow, editing services, checks, glossary services of ``editorial``;
 - interfaces: the admin screens, management commands, template tags, ``api``.
 
@@ -37,7 +37,7 @@ def layer_of(module: str) -> int | None:
     if parts[0] == "papernotes":
         if len(parts) > 1 and parts[1] == "management":
             return INTERFACES
-        if len(parts) > 1 and parts[1] in ("ingestion", "drafting"):
+        if len(parts) > 1 and parts[1] in ("ingestion", "drafting", "delivery"):
             return PIPELINES
         return CORE
     return None
