@@ -4,7 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
-from papernotes.caching import public_version
+from papernotes import stamps
 from papernotes.categories import category_index
 from papernotes.ingestion.ids import InvalidArxivId, parse_arxiv_id
 from papernotes.search.backends import matched_note_ids_sql
@@ -24,8 +24,8 @@ class NoteFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("全文検索(空白区切りの語をすべて含む)"))
 
     def filter_category(self, queryset, name, value):
-        version = getattr(self.request, "public_version", None) or public_version()
-        return queryset.filter(id__in=category_index(version=version.stamp).get(value.strip(), []))
+        version = stamps.stamp_of((stamps.CATEGORIES,)).token
+        return queryset.filter(id__in=category_index(version=version).get(value.strip(), []))
 
     def filter_arxiv_id(self, queryset, name, value):
         try:

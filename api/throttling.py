@@ -1,7 +1,15 @@
-"""Throttling of anonymous API clients (rate from ``API_ANON_THROTTLE_RATE``)."""
+"""Throttling of public API reads, per client address (rate from ``API_ANON_THROTTLE_RATE``).
 
+Public endpoints are served by the reader cache (``papernotes.caching``), before DRF runs:
+:func:`public_read_gate` is that cache's gate, so every request counts, served from the
+cache or not. The client's address is DRF's (``REST_FRAMEWORK['NUM_PROXIES']``: the
+socket's address, or the one the trusted proxies appended to ``X-Forwarded-For``).
+"""
+
+from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 
 
 class AnonThrottle(AnonRateThrottle):
@@ -10,3 +18,30 @@ class AnonThrottle(AnonRateThrottle):
 
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class PublicReadThrottle(SimpleRateThrottle):
+    """The anonymous rate, by address, for any client (public reads read no credentials)."""
+
+    scope = "anon"
+
+    def get_rate(self) -> str | None:
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def public_read_gate(request: HttpRequest) -> JsonResponse | None:
+    """None when the client may go on; a 429 in JSON (with ``Retry-After``) when it may not."""
+    throttle = PublicReadThrottle()
+    if throttle.allow_request(request, None):
+        return None
+    wait = throttle.wait()
+    seconds = max(1, int(wait or 1))
+    response = JsonResponse(
+        {"detail": _("リクエストが多すぎます。{seconds} 秒後にもう一度お試しください。").format(seconds=seconds)},
+        status=429,
+    )
+    response["Retry-After"] = str(seconds)
+    return response

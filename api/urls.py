@@ -11,10 +11,10 @@ WEEK = r"(?P<week>[^/]+)"
 ARXIV_ID = r"(?P<arxiv_id>[^/]+(?:/[^/]+)?)"
 
 v1 = [
-    path("issues/", public.IssueListView.as_view(), name="issue-list"),
-    re_path(rf"^issues/{WEEK}/$", public.IssueDetailView.as_view(), name="issue-detail"),
-    path("notes/", public.NoteListView.as_view(), name="note-list"),
-    re_path(rf"^papers/{ARXIV_ID}/$", public.PaperDetailView.as_view(), name="paper-detail"),
+    path("issues/", public.issue_list, name="issue-list"),
+    re_path(rf"^issues/{WEEK}/$", public.issue_detail, name="issue-detail"),
+    path("notes/", public.note_list, name="note-list"),
+    re_path(rf"^papers/{ARXIV_ID}/$", public.paper_detail, name="paper-detail"),
     path("editorial/issues/", editorial.IssueFromListView.as_view(), name="editorial-issue-create"),
     re_path(rf"^editorial/issues/{WEEK}/pipeline/$", editorial.IssuePipelineView.as_view(), name="editorial-pipeline"),
     re_path(rf"^editorial/issues/{WEEK}/draft/$", editorial.IssueDraftView.as_view(), name="editorial-draft"),

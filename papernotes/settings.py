@@ -274,6 +274,23 @@ READER_CACHE_TIMEOUT = env.int("READER_CACHE_TIMEOUT", default=600)
 READER_STAMP_TTL = env.float("READER_STAMP_TTL", default=1.0)
 # Rendered pages each web process also keeps in memory, in front of the shared cache.
 READER_LOCAL_CACHE_ENTRIES = env.int("READER_LOCAL_CACHE_ENTRIES", default=64)
+# A page missing from the cache is rendered by one request at a time: the others wait up to
+# READER_RENDER_WAIT seconds for it; a renderer's lock expires after READER_RENDER_LOCK_SECONDS.
+READER_RENDER_WAIT = env.float("READER_RENDER_WAIT", default=10.0)
+READER_RENDER_LOCK_SECONDS = env.int("READER_RENDER_LOCK_SECONDS", default=30)
+# Part of every ETag and cache key: the release of the code (e.g. a git commit). Empty: a
+# digest of the templates, static files and code, computed when a process starts.
+CACHE_RELEASE = env.str("CACHE_RELEASE", default="")
+# The CDN purge hook (papernotes/cdn.py): after a publication, correction or withdrawal,
+# the changed URLs are POSTed as JSON to CDN_PURGE_URL (Bearer CDN_PURGE_TOKEN), or given
+# as arguments to CDN_PURGE_COMMAND. PUBLIC_BASE_URL makes them absolute.
+CDN_PURGE_URL = env.str("CDN_PURGE_URL", default="")
+CDN_PURGE_TOKEN = env.str("CDN_PURGE_TOKEN", default="")
+CDN_PURGE_COMMAND = env.str("CDN_PURGE_COMMAND", default="")
+CDN_PURGE_TIMEOUT = env.float("CDN_PURGE_TIMEOUT", default=10.0)
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
+# URLs per sitemap page (sitemap.xml is an index of them).
+SITEMAP_PAGE_SIZE = env.int("SITEMAP_PAGE_SIZE", default=1000)
 # Search counts matches up to this many; above it the total reads 「1,000 件以上」. Counting
 # every note that contains a common word (評価 is in nearly all) was most of a search's time.
 SEARCH_COUNT_LIMIT = env.int("SEARCH_COUNT_LIMIT", default=1000)

@@ -12,3 +12,8 @@ from django.dispatch import Signal
 # Sent inside the transaction of the move, with ``note`` (locked) and ``source``/``target``
 # states; a receiver's writes commit or roll back with it.
 note_drafted = Signal()
+
+# A content model's ``QuerySet.update()`` is about to write (it sends no save signals).
+# Sent with ``queryset`` and ``values`` (the keyword arguments of update()); a receiver may return a
+# callable, called with the number of rows updated once the update has run.
+content_rows_updating = Signal()

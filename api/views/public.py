@@ -1,9 +1,14 @@
 """Public, read-only endpoints: published issues, their approved notes, papers.
 
-Everything comes from ``papernotes.selectors``; anonymous clients are throttled.
+Everything comes from ``papernotes.selectors``. They are served like the reader pages
+(``papernotes.caching``): rendered once per change of what they show, revalidated with
+ETags from the same stamps, compressed, with no cookies and no per-user variation. They
+read no credentials; every client is throttled by address (``api.throttling``), before
+the cache.
 """
 
 import datetime
+import re
 
 from django.http import Http404
 from django.urls import reverse
@@ -15,7 +20,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from api.conditional import PublicConditionalGetMixin
 from api.filters import NoteFilter
 from api.pagination import NoteSearchPagination
 from api.serializers import (
@@ -25,21 +29,46 @@ from api.serializers import (
     NoteSerializer,
     PaperSerializer,
 )
-from papernotes import selectors
+from api.throttling import public_read_gate
+from papernotes import selectors, stamps
+from papernotes.caching import cached_public_page
 from papernotes.models import WeeklyIssue
 from papernotes.search.query import parse_query
 from papernotes.search.service import page_of_matches
 
 
 class PublicView:
+    """Open to anyone, reading no credentials (so no session and no ``Vary: Cookie``);
+    throttling is the cache's gate (``public_read``), which runs for every request."""
+
     permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = []
+
+
+# Like the reader pages' URL converters: anything else names nothing that can be cached.
+_WEEK = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}")
+
+
+def _issue_keys(week: str):
+    return (stamps.issue_key(week),) if _WEEK.fullmatch(week) else None
+
+
+def _paper_keys(arxiv_id: str):
+    return (stamps.paper_key(arxiv_id),) if _ARXIV_ID.fullmatch(arxiv_id) else None
+
+
+def public_read(view_class, *, keys, params: tuple[str, ...] = ()):
+    """The view function of a public endpoint: cached and throttled like the reader pages."""
+    return cached_public_page(keys=keys, params=params, gate=public_read_gate)(view_class.as_view())
 
 
 @extend_schema(
     summary="公開済みの週刊号の一覧(新しい順)",
     responses={200: IssueSummarySerializer(many=True), 404: ErrorSerializer},
 )
-class IssueListView(PublicConditionalGetMixin, PublicView, generics.ListAPIView):
+class IssueListView(PublicView, generics.ListAPIView):
     serializer_class = IssueSummarySerializer
 
     def get_queryset(self):
@@ -51,9 +80,8 @@ class IssueListView(PublicConditionalGetMixin, PublicView, generics.ListAPIView)
     parameters=[OpenApiParameter("week", OpenApiTypes.DATE, OpenApiParameter.PATH, description="週の開始日(月曜日)")],
     responses={200: IssueDetailSerializer, 404: ErrorSerializer},
 )
-class IssueDetailView(PublicConditionalGetMixin, PublicView, generics.RetrieveAPIView):
+class IssueDetailView(PublicView, generics.RetrieveAPIView):
     serializer_class = IssueDetailSerializer
-    key_params = ()
 
     def get_object(self) -> WeeklyIssue:
         try:
@@ -71,7 +99,7 @@ class IssueDetailView(PublicConditionalGetMixin, PublicView, generics.RetrieveAP
         404: ErrorSerializer,
     },
 )
-class NoteListView(PublicConditionalGetMixin, PublicView, generics.ListAPIView):
+class NoteListView(PublicView, generics.ListAPIView):
     serializer_class = NoteSerializer
     filterset_class = NoteFilter
     pagination_class = NoteSearchPagination
@@ -144,5 +172,11 @@ class _PaperRead(PublicView, generics.GenericAPIView):
     ],
     responses={200: PaperSerializer, 404: ErrorSerializer},
 )
-class PaperDetailView(PublicConditionalGetMixin, _PaperRead):
-    key_params = ()
+class PaperDetailView(_PaperRead):
+    pass
+
+
+issue_list = public_read(IssueListView, keys=lambda: (stamps.ARCHIVE,), params=("page", "page_size"))
+issue_detail = public_read(IssueDetailView, keys=_issue_keys)
+note_list = public_read(NoteListView, keys=lambda: (stamps.NOTES, stamps.CATEGORIES), params=NoteListView.key_params)
+paper_detail = public_read(PaperDetailView, keys=_paper_keys)

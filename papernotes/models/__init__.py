@@ -19,6 +19,7 @@ from .ingestion import IssueSourceList, PaperIngestion, PaperPdf, Passage
 from .issue import NEWSLETTER_NAME, Note, QuestionAnswer, WeeklyIssue
 from .paper import Paper
 from .shown import PaperAsShown
+from .stamps import PublicStamp
 
 __all__ = [
     "NEWSLETTER_NAME",
@@ -43,6 +44,7 @@ __all__ = [
     "PaperPdf",
     "Passage",
     "PipelineRowState",
+    "PublicStamp",
     "QuestionAnswer",
     "TextSource",
     "WeeklyIssue",

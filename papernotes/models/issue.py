@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 from .choices import ONCE_PUBLISHED_ISSUE_STATES, PUBLIC_ISSUE_STATES, IssueState, NoteState
 from .paper import Paper
 from .provenance import ProvenancedTextMixin, machine_draft_field, source_field
+from .querysets import ContentQuerySet
 from .shown import PaperAsShown
 
 NEWSLETTER_NAME = "最新論文ノート"
@@ -38,6 +39,7 @@ class WeeklyIssue(FSMModelMixin, models.Model):
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
+    objects = ContentQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -150,6 +152,7 @@ class Note(FSMModelMixin, ProvenancedTextMixin, models.Model):
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
+    objects = ContentQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -236,6 +239,7 @@ class QuestionAnswer(ProvenancedTextMixin, models.Model):
         _("検索語(英語)"), default=list, blank=True, help_text=_("回答の根拠を本文から探すための英語の語")
     )
 
+    objects = ContentQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
