@@ -51,6 +51,7 @@ def test_every_public_url_and_endpoint_hides_drafts(client, archive):
         "week": [issue.week_start.isoformat() for issue in WeeklyIssue.objects.all()],
         "arxiv_id": list(Paper.objects.values_list("arxiv_id", flat=True)),
         "code": ["cs.CL", "cs.LG"],
+        "section": ["pages", "issues", "papers"],
     }
     public_routes = [route for route in _patterns() if not route.startswith(PRIVATE_PREFIXES)]
     urls = set()
