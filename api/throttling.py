@@ -42,6 +42,7 @@ def public_read_gate(request: HttpRequest) -> JsonResponse | None:
     response = JsonResponse(
         {"detail": _("リクエストが多すぎます。{seconds} 秒後にもう一度お試しください。").format(seconds=seconds)},
         status=429,
+        json_dumps_params={"ensure_ascii": False},
     )
     response["Retry-After"] = str(seconds)
     return response

@@ -209,7 +209,8 @@ def accepts_gzip(request: HttpRequest) -> bool:
 
 def _etag(request: HttpRequest, host: str, params: tuple[str, ...], token: str) -> str:
     method = "GET" if request.method == "HEAD" else request.method
-    values = [f"{name}={request.GET.get(name, '')}" for name in params]
+    # Every value, so that an absent parameter, an empty one and a repeated one differ.
+    values = [f"{name}={request.GET.getlist(name)!r}" for name in params]
     text = "\x1f".join((release(), host, method, request.path, *values, token))
     return '"' + hashlib.blake2b(text.encode(), key=_etag_key(), digest_size=12).hexdigest() + '"'
 

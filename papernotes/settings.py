@@ -5,6 +5,7 @@ the defaults are the embedded ones used by ``make run``: SQLite under ``var/``, 
 filesystem Celery broker, no Redis. Each variable is documented in the README.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -36,11 +37,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django.contrib.sitemaps",
+    "axes",
     "markdownx",
     "simple_history",
     "papernotes",
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "papernotes.middleware.RequestGuardMiddleware",
+    "papernotes.middleware.PublicGZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "papernotes.caching.ReaderCacheMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -61,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "papernotes.urls"
@@ -103,6 +108,21 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Admin login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one user
+# name from one address, logins of that pair are refused for LOGIN_LOCKOUT_MINUTES (a
+# Japanese page, 429). The address is read as the API's throttling reads it (API_NUM_PROXIES).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_ENABLED = env.bool("LOGIN_THROTTLING", default=True)
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "papernotes.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "papernotes.security.login_lockout_response"
+# Its admin screens are in English only; `manage.py axes_list_attempts` / `axes_reset` instead.
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -184,11 +204,11 @@ MARKDOWNX_MARKDOWNIFY_FUNCTION = "papernotes.markdown.render_markdown"
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.DenyAll"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -200,6 +220,11 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
 }
+# API tokens (hashed at rest, shown once): days a new token is valid by default, and at most.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
+API_TOKEN_MAX_TTL_DAYS = env.int("API_TOKEN_MAX_TTL_DAYS", default=365)
+# Bytes an API request body may have (a pasted list is capped on its own, in lines and bytes).
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1_000_000)
 SPECTACULAR_SETTINGS = {
     "TITLE": "最新論文ノート API",
     "DESCRIPTION": "公開済みの週刊号・論文ノート・Q&A の読み取り API と、編集者向けの API。",
@@ -210,6 +235,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_common_responses",
+    ],
     # Several serializers have a "state"; name each choice set so the schema is stable.
     "ENUM_NAME_OVERRIDES": {
         "IssueStateEnum": "papernotes.models.choices.IssueState",
@@ -278,6 +307,9 @@ READER_LOCAL_CACHE_ENTRIES = env.int("READER_LOCAL_CACHE_ENTRIES", default=64)
 # READER_RENDER_WAIT seconds for it; a renderer's lock expires after READER_RENDER_LOCK_SECONDS.
 READER_RENDER_WAIT = env.float("READER_RENDER_WAIT", default=10.0)
 READER_RENDER_LOCK_SECONDS = env.int("READER_RENDER_LOCK_SECONDS", default=30)
+# Requests with a longer path or query string get a 400 before any view reads them.
+REQUEST_MAX_PATH_LENGTH = env.int("REQUEST_MAX_PATH_LENGTH", default=1024)
+REQUEST_MAX_QUERY_LENGTH = env.int("REQUEST_MAX_QUERY_LENGTH", default=2048)
 # Part of every ETag and cache key: the release of the code (e.g. a git commit). Empty: a
 # digest of the templates, static files and code, computed when a process starts.
 CACHE_RELEASE = env.str("CACHE_RELEASE", default="")

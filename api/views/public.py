@@ -12,10 +12,11 @@ import re
 
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -108,7 +109,14 @@ class NoteListView(PublicView, generics.ListAPIView):
     def get_queryset(self):
         return selectors.public_notes_loaded()
 
+    # Dates must be dates: an empty ``week=`` is not "any week".
+    date_filters = ("week", "published_after", "published_before")
+
     def list(self, request, *args, **kwargs):
+        empty = [name for name in self.date_filters if name in request.query_params and not request.query_params[name]]
+        if empty:
+            raise ValidationError({name: [_("日付を YYYY-MM-DD の形で指定してください。")] for name in empty})
+        self.paginator.get_page_size(request)  # a bad page_size is a 400, with or without q
         self.filter_queryset(self.get_queryset())  # checks every filter, q included (a 400)
         text = request.query_params.get("q", "").strip()
         if not text:
@@ -168,7 +176,13 @@ class _PaperRead(PublicView, generics.GenericAPIView):
 @extend_schema(
     summary="論文と、それを取り上げた公開済みの論文ノート(新しい号から)",
     parameters=[
-        OpenApiParameter("arxiv_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="arXiv ID(版番号なし)")
+        OpenApiParameter(
+            "arxiv_id",
+            OpenApiTypes.STR,
+            OpenApiParameter.PATH,
+            description="arXiv ID(版番号なし)",
+            pattern=f"^(?:{_ARXIV_ID.pattern})$",
+        )
     ],
     responses={200: PaperSerializer, 404: ErrorSerializer},
 )
