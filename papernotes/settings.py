@@ -338,7 +338,15 @@ ARXIV_TIMEOUT = env.float("ARXIV_TIMEOUT", default=30.0)
 # after them the task itself is retried later with a longer backoff.
 ARXIV_RETRY_ATTEMPTS = env.int("ARXIV_RETRY_ATTEMPTS", default=4)
 ARXIV_BACKOFF_BASE = env.float("ARXIV_BACKOFF_BASE", default=2.0)
+# A pasted list of papers (admin 「リストから新しい号を作成」, the API, new_issue): refused before
+# it is read above these sizes, and above this many papers before anything is written.
+PAPER_LIST_MAX_BYTES = env.int("PAPER_LIST_MAX_BYTES", default=1_000_000)
+PAPER_LIST_MAX_LINES = env.int("PAPER_LIST_MAX_LINES", default=5000)
+PAPER_LIST_MAX_PAPERS = env.int("PAPER_LIST_MAX_PAPERS", default=50)
+# Hosts PDFs may come from: "host" (its scheme's default port), "host:port", "host:*" (any port).
 PDF_ALLOWED_HOSTS = env.list("PDF_ALLOWED_HOSTS", default=["arxiv.org", "export.arxiv.org"])
+# http:// links to these hosts are fetched over https (arXiv's feed links http://arxiv.org/pdf/...).
+PDF_HTTPS_HOSTS = env.list("PDF_HTTPS_HOSTS", default=["arxiv.org", "export.arxiv.org", "www.arxiv.org"])
 PDF_MAX_BYTES = env.int("PDF_MAX_BYTES", default=50 * 1024 * 1024)
 PDF_TIMEOUT = env.float("PDF_TIMEOUT", default=60.0)
 PDF_MAX_PAGES = env.int("PDF_MAX_PAGES", default=200)
