@@ -306,3 +306,21 @@ def test_the_admin_paste_says_why_on_the_form(admin_client, settings):
     assert response.status_code == 200
     assert "行数が多すぎます(199 行。100 行まで)" in response.content.decode()
     assert not WeeklyIssue.objects.exists()
+
+
+# --- throttling before the cache ------------------------------------------------------------
+
+
+def test_public_reads_are_throttled_per_address_even_from_the_cache(client, archive, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/minute"}}
+    # given a client whose first request put the page in the cache
+    answers = [client.get("/api/v1/issues/2024-04-29/", REMOTE_ADDR="198.51.100.7") for _ in range(3)]
+
+    # then the third is refused, in Japanese, with when to come back; another address is served
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    assert "リクエストが多すぎます" in answers[2].json()["detail"]
+    assert 1 <= int(answers[2]["Retry-After"]) <= 60
+    assert client.get("/api/v1/issues/2024-04-29/", REMOTE_ADDR="198.51.100.8").status_code == 200
