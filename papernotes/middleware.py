@@ -21,7 +21,10 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.middleware.gzip import GZipMiddleware
 from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+
+from papernotes.caching import accepts_gzip
 
 # C0 controls and DEL; tab, newline and carriage return included (no URL needs them raw).
 _CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
@@ -73,5 +76,8 @@ class PublicGZipMiddleware(GZipMiddleware):
             or response.cookies
             or not _COMPRESSIBLE.match(response.get("Content-Type", ""))
         ):
+            return response
+        if not accepts_gzip(request):  # Django's test would take "gzip;q=0" as yes
+            patch_vary_headers(response, ("Accept-Encoding",))
             return response
         return super().process_response(request, response)
