@@ -446,3 +446,40 @@ def test_without_a_purge_setting_nothing_is_sent(settings, eager_tasks):
         _published_week()
     assert server.requests == []
     assert Paper.objects.filter(arxiv_id="2405.01535").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_transaction_bumps_once_after_commit_and_a_rolled_back_one_never():
+    # given two published issues
+    _published_week()
+    other = WeeklyIssueFactory(week_start=MONDAY - datetime.timedelta(weeks=1), published=True)
+    other_note = NoteFactory(issue=other, position=1, state=NoteState.APPROVED)
+    bumps = []
+
+    def record(sender, keys, **kwargs):
+        bumps.append(keys)
+
+    stamps.public_content_changed.connect(record)
+    try:
+        # when a correction of the other issue is rolled back...
+        with pytest.raises(RuntimeError), transaction.atomic():
+            other_note.summary = "取り消される訂正."
+            other_note.save()
+            raise RuntimeError
+        assert bumps == []
+        # ...and one transaction corrects three texts of this issue
+        with transaction.atomic():
+            note = Note.objects.get(issue__week_start=MONDAY)
+            note.summary = "訂正された要約."
+            note.save()
+            for qa in note.qas.all():
+                qa.answer = "訂正された回答."
+                qa.save()
+            assert bumps == []  # nothing before the commit
+    finally:
+        stamps.public_content_changed.disconnect(record)
+
+    # then one bump follows the commit, with this issue's keys and not the rolled-back one's
+    assert len(bumps) == 1
+    assert {"issue:2024-04-29", "paper:2405.01535", "archive", "feed"} <= bumps[0]
+    assert stamps.issue_key(other.week_start) not in bumps[0]
