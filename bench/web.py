@@ -654,6 +654,9 @@ def main() -> None:
         stop_server(server)
 
     server = start_server(env)  # WhiteNoise indexes STATIC_ROOT when it starts
+    # nginx's workers run as nobody: let them read the files (mkdtemp makes the folder private).
+    for folder in (static_root, static_root / "bench"):
+        folder.chmod(0o755)
     nginx, nginx_folder = start_nginx(static_root, args.workers)
     try:
         print(
@@ -672,8 +675,10 @@ def main() -> None:
             static_path = f"/static/bench/page{number}.html" if number is not None else None
             size = len(fetch(path)) if etag is None else 0
             if static_path:
-                assert len(fetch(static_path)) == size
                 nginx_path = f"/bench/page{number}.html"
+                assert len(fetch(static_path)) == size
+                with urllib.request.urlopen(f"http://127.0.0.1:{NGINX_PORT}{nginx_path}") as served:
+                    assert len(served.read()) == size
             else:
                 # A 304 against the smallest static answer: a 304 of the same file from each server.
                 static_path, nginx_path = "/static/bench/page0.html", "/bench/page0.html"
