@@ -1,9 +1,12 @@
 """Throttling of public API reads, per client address (rate from ``API_ANON_THROTTLE_RATE``).
 
 Public endpoints are served by the reader cache (``papernotes.caching``), before DRF runs:
-:func:`public_read_gate` is that cache's gate, so every request counts, served from the
-cache or not. The client's address is DRF's (``REST_FRAMEWORK['NUM_PROXIES']``: the
-socket's address, or the one the trusted proxies appended to ``X-Forwarded-For``).
+:func:`public_read_gate` is that cache's gate, run before every render (a page not in the
+cache: a new filter, a search, a page number), which is what a client can make expensive.
+A stored response or a 304 costs what a static file does, as the reader pages do, and is
+not counted here; the proxy in front limits request rates per address
+(``deploy/nginx.conf``). The client's address is DRF's (``REST_FRAMEWORK['NUM_PROXIES']``:
+the socket's address, or the one the trusted proxies appended to ``X-Forwarded-For``).
 """
 
 from django.core.cache import caches

@@ -9,17 +9,18 @@ ingestion never touch a reader's ETag, and a later commit always makes a newer o
 
 A request, in order:
 
-1. the view's gate, if any (the public API's throttle);
-2. the Host header is validated (``ALLOWED_HOSTS``, a 400 otherwise) and is part of the key;
-3. the stamps (one query, or none within ``READER_STAMP_TTL`` seconds);
-4. ``If-None-Match`` with the current ETag: 304 (an ETag is issued only for a 200, so the
+1. the Host header is validated (``ALLOWED_HOSTS``, a 400 otherwise) and is part of the key;
+2. the stamps (one query, or none within ``READER_STAMP_TTL`` seconds);
+3. ``If-None-Match`` with the current ETag: 304 (an ETag is issued only for a 200, so the
    resource exists);
-5. the stored page: from this process's small LRU, else the shared cache; else it is
-   rendered, by one request at a time per page (a lock in the cache; the others wait for
-   the stored page, up to ``READER_RENDER_WAIT`` seconds);
-6. ``If-Modified-Since`` and the other preconditions, only for a page that exists (200);
+4. the stored page: from this process's small LRU, else the shared cache; else the view's
+   gate, if any, may refuse (the public API's throttle: what costs is a render, while a
+   stored page or a 304 costs what a static file does), and the page is rendered, by one
+   request at a time per page (a lock in the cache; the others wait for the stored page,
+   up to ``READER_RENDER_WAIT`` seconds);
+5. ``If-Modified-Since`` and the other preconditions, only for a page that exists (200);
    a 404 is never a 304;
-7. the page, gzip-compressed when the client accepts it (compressed once, when stored;
+6. the page, gzip-compressed when the client accepts it (compressed once, when stored;
    weak ETag for the compressed form, ``Vary: Accept-Encoding``).
 
 Pages hold no per-user data (no cookies, no CSRF token): they are ``public`` for shared
@@ -81,7 +82,7 @@ def _etag_key() -> bytes:
 class Options:
     """How a view is cached: the stamp keys it shows (a function of its URL arguments; None
     for a URL that names nothing cacheable), the query parameters it reads, whether its
-    pages are stored, and a gate run first (e.g. a throttle) that may answer instead."""
+    pages are stored, and a gate run before a render (e.g. a throttle) that may answer instead."""
 
     keys: Callable[..., Iterable[str] | None]
     params: tuple[str, ...] = ()
@@ -255,21 +256,22 @@ def _etag_matches(request: HttpRequest, etag: str) -> bool:
     return etag in (tag.removeprefix("W/") for tag in parse_etags(header))
 
 
+def _gate(options: Options, request: HttpRequest) -> HttpResponse | None:
+    return options.gate(request) if options.gate is not None else None
+
+
 def serve(
     request: HttpRequest, options: Options, kwargs: dict, render: Callable[[], HttpResponse]
 ) -> tuple[HttpResponse, HttpResponse | None]:
     """The response to a cached view's request, and the rendered response if this request
     rendered it (its headers are the inner middleware's)."""
     request._public_cache_served = True
-    if options.gate is not None:
-        refused = options.gate(request)
-        if refused is not None:
-            return refused, None
     host = request.get_host()  # DisallowedHost (a 400) before anything is read or stored
     keys = options.keys(**kwargs)
     if keys is None:
-        response = render()
-        return response, response
+        refused = _gate(options, request)
+        response = refused or render()
+        return response, (None if refused else response)
     stamp = stamps.stamp_of(keys)
     request.public_version = stamp
     etag = _etag(request, host, options.params, stamp.token)
@@ -288,6 +290,9 @@ def serve(
                 return None, response
             return entry_of(response), response
 
+        refused = _gate(options, request)
+        if refused is not None:
+            return refused, None
         if options.store:
             entry, rendered = build_once(key, build)
         else:
@@ -316,7 +321,7 @@ def cached_public_page(
     ``keys`` maps the view's URL arguments to the stamp keys it shows (default: all public
     content); ``params`` names the query parameters it reads (e.g. ``("page",)``); with
     ``store=False`` (search: its queries are unbounded) pages are revalidated but not kept;
-    ``gate`` runs first and may answer instead (a throttle). The view finds the stamp in
+    ``gate`` runs before a render and may answer instead (a throttle). The view finds the stamp in
     ``request.public_version``.
     """
     options = Options(keys=keys or (lambda **kwargs: (stamps.ALL,)), params=tuple(params), store=store, gate=gate)

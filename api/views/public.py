@@ -3,8 +3,7 @@
 Everything comes from ``papernotes.selectors``. They are served like the reader pages
 (``papernotes.caching``): rendered once per change of what they show, revalidated with
 ETags from the same stamps, compressed, with no cookies and no per-user variation. They
-read no credentials; every client is throttled by address (``api.throttling``), before
-the cache.
+read no credentials; renders are throttled per client address (``api.throttling``).
 """
 
 import datetime
@@ -40,7 +39,7 @@ from papernotes.search.service import page_of_matches
 
 class PublicView:
     """Open to anyone, reading no credentials (so no session and no ``Vary: Cookie``);
-    throttling is the cache's gate (``public_read``), which runs for every request."""
+    throttling is the cache's gate (``public_read``), which runs before every render."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
