@@ -16,8 +16,10 @@ A request, in order:
 4. the stored page: from this process's small LRU, else the shared cache; else the view's
    gate, if any, may refuse (the public API's throttle: what costs is a render, while a
    stored page or a 304 costs what a static file does), and the page is rendered, by one
-   request at a time per page (a lock in the cache; the others wait for the stored page,
-   up to ``READER_RENDER_WAIT`` seconds);
+   request at a time per page (a lock in the cache). Meanwhile the others get the page's
+   previous version at once, without validators and ``no-store`` (stale-while-revalidate:
+   waiting would hold server threads), or, for a page never rendered, wait for it up to
+   ``READER_RENDER_WAIT`` seconds;
 5. ``If-Modified-Since`` and the other preconditions, only for a page that exists (200);
    a 404 is never a 304;
 6. the page, gzip-compressed when the client accepts it (compressed once, when stored;
@@ -151,12 +153,19 @@ def _store(key: str, entry) -> None:
     local_pages.set(key, entry)
 
 
-def build_once(key: str, build: Callable[[], tuple[object | None, object]]) -> tuple[object | None, object]:
+def build_once(
+    key: str, build: Callable[[], tuple[object | None, object]], *, stale: Callable[[], object | None] | None = None
+) -> tuple[object | None, object]:
     """``build()`` returns (value to store or None, anything); run it in one process at a time
     per key while the others wait for the stored value (a miss is rebuilt once, not by every
-    request that finds it missing). Returns (stored value, build's second item or None)."""
+    request that finds it missing), or take ``stale()`` at once when it has something (an
+    older version: waiting would hold a server thread). Returns (stored value, build's
+    second item or None, or the marker STALE with the older value)."""
     lock = f"lock:{key}"
     if not cache.add(lock, 1, timeout=settings.READER_RENDER_LOCK_SECONDS):
+        older = stale() if stale is not None else None
+        if older is not None:
+            return older, STALE
         deadline = time.monotonic() + settings.READER_RENDER_WAIT
         while time.monotonic() < deadline:
             time.sleep(0.02)
@@ -176,6 +185,10 @@ def build_once(key: str, build: Callable[[], tuple[object | None, object]]) -> t
         return value, extra
     finally:
         cache.delete(lock)
+
+
+# build_once's second item when it answered with an older value while another request builds.
+STALE = object()
 
 
 def _compressible(content_type: str, body: bytes) -> bool:
@@ -294,7 +307,18 @@ def serve(
         if refused is not None:
             return refused, None
         if options.store:
-            entry, rendered = build_once(key, build)
+            latest = f"latest:{_etag(request, host, options.params, '')}"
+            entry, rendered = build_once(key, build, stale=lambda: _stored(latest))
+            if rendered is STALE:
+                # Another request is rendering the new version: the previous one now, without
+                # validators, for no cache to keep (stale-while-revalidate).
+                response = _from_entry(request, entry, etag=etag, stamp=stamp)
+                for name in ("ETag", "Last-Modified"):
+                    response.headers.pop(name, None)
+                response["Cache-Control"] = "no-store"
+                return response, None
+            if entry is not None:
+                cache.set(latest, entry, settings.READER_CACHE_TIMEOUT)
         else:
             entry, rendered = build()
         if entry is None:

@@ -25,8 +25,9 @@ a test reads what a reader would read after the commit. Tests with real transact
 (``transaction=True``) go through ``on_commit`` as production does.
 
 A key that was never bumped (content older than this table, or a page that does not
-exist) takes the ``all`` row's version instead, marked as such: its pages change with any
-public change until the key gets a row of its own.
+exist) takes the version of the ``epoch`` row instead, marked as such: a number the
+migration drew from the clock and nothing changes, so such pages stay valid, each until
+its key is first bumped, and two databases sharing a cache never mix them up.
 """
 
 import datetime
@@ -43,6 +44,7 @@ from django.utils import timezone
 from papernotes.models import PublicStamp
 
 ALL = "all"
+EPOCH = "epoch"
 ISSUE_SET = "issue-set"
 ARCHIVE = "archive"
 FEED = "feed"
@@ -164,7 +166,7 @@ def _versions(keys: tuple[str, ...]) -> dict[str, tuple[int | None, datetime.dat
     now = time.monotonic()
     found: dict[str, tuple[int | None, datetime.datetime | None]] = {}
     wanted = []
-    for key in (*keys, ALL):
+    for key in (*keys, EPOCH):
         entry = _known.get(key) if ttl > 0 else None
         if entry is not None and entry[0] > now:
             found[key] = entry[1:]
@@ -189,13 +191,13 @@ def stamp_of(keys: Iterable[str]) -> Stamp:
     """The stamp of a page showing ``keys`` (one query, or none within READER_STAMP_TTL)."""
     keys = tuple(sorted({key[:KEY_MAX_LENGTH] for key in keys}))
     versions = _versions(keys)
-    all_version, all_changed = versions[ALL]
+    epoch, epoch_changed = versions[EPOCH]
     parts, dates = [], []
     for key in keys:
         version, changed_at = versions[key]
         if version is None:
-            parts.append(f"{key}=A{all_version or 0}")
-            dates.append(all_changed)
+            parts.append(f"{key}=E{epoch or 0}")
+            dates.append(epoch_changed)
         else:
             parts.append(f"{key}={version}")
             dates.append(changed_at)

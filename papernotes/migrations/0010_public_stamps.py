@@ -6,12 +6,14 @@ import time
 from django.db import migrations, models
 
 
-def first_stamp(apps, schema_editor):
-    """The "all" row, from the clock: pages of content older than the stamps are told apart
-    from those of another database sharing the cache (papernotes/stamps.py)."""
+def first_stamps(apps, schema_editor):
+    """The "epoch" row (never bumped) and the "all" row, from the clock: pages of content
+    older than the stamps are told apart from those of another database sharing the cache
+    (papernotes/stamps.py)."""
     PublicStamp = apps.get_model("papernotes", "PublicStamp")
     now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
-    PublicStamp.objects.get_or_create(key="all", defaults={"version": time.time_ns() // 1000, "changed_at": now})
+    for key in ("epoch", "all"):
+        PublicStamp.objects.get_or_create(key=key, defaults={"version": time.time_ns() // 1000, "changed_at": now})
 
 
 class Migration(migrations.Migration):
@@ -33,5 +35,5 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': '公開内容の版',
             },
         ),
-        migrations.RunPython(first_stamp, migrations.RunPython.noop),
+        migrations.RunPython(first_stamps, migrations.RunPython.noop),
     ]

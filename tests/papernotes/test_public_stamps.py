@@ -7,6 +7,7 @@ its ETag and Last-Modified, and revalidated after each kind of write.
 
 import datetime
 import gzip
+import re
 import threading
 
 import pytest
@@ -483,3 +484,37 @@ def test_one_transaction_bumps_once_after_commit_and_a_rolled_back_one_never():
     assert len(bumps) == 1
     assert {"issue:2024-04-29", "paper:2405.01535", "archive", "feed"} <= bumps[0]
     assert stamps.issue_key(other.week_start) not in bumps[0]
+
+
+@pytest.mark.django_db
+def test_while_one_request_renders_a_new_version_the_others_get_the_previous_one_at_once(client):
+    from django.core.cache import cache
+    from django.test import RequestFactory
+
+    from papernotes.caching import _etag
+
+    # given a published issue whose page is cached, then corrected
+    issue = _published_week()
+    old = client.get("/issues/2024-04-29/")
+    qa = issue.notes.get().qas.get()
+    qa.answer = "訂正された回答です."
+    qa.save()
+    # and another request rendering the new version right now (it holds the page's lock)
+    stamp = stamps.stamp_of([stamps.issue_key(MONDAY), stamps.ISSUE_SET])
+    new_key = "page:" + _etag(RequestFactory().get("/issues/2024-04-29/"), "testserver", (), stamp.token)
+    assert cache.add(f"lock:{new_key}", 1, timeout=30)
+
+    # when a reader asks meanwhile, they get the previous version at once, marked so that
+    # nothing keeps or confirms it
+    meanwhile = client.get("/issues/2024-04-29/", headers={"if-none-match": old["ETag"]})
+    assert meanwhile.status_code == 200
+    assert meanwhile.content == old.content
+    assert "ETag" not in meanwhile and "Last-Modified" not in meanwhile
+    assert meanwhile["Cache-Control"] == "no-store"
+
+    # and once the render is done, the new version with its new ETag
+    cache.delete(f"lock:{new_key}")
+    fresh = client.get("/issues/2024-04-29/", headers={"if-none-match": old["ETag"]})
+    assert fresh.status_code == 200
+    assert "訂正された回答です." in re.sub(r"<[^>]+>", "", fresh.content.decode())
+    assert fresh["ETag"] != old["ETag"]
