@@ -307,8 +307,14 @@ def serve(
         if refused is not None:
             return refused, None
         if options.store:
+            # The key of the page's latest stored version (a pointer, not a second copy).
             latest = f"latest:{_etag(request, host, options.params, '')}"
-            entry, rendered = build_once(key, build, stale=lambda: _stored(latest))
+
+            def previous():
+                pointer = cache.get(latest)
+                return _stored(pointer) if pointer else None
+
+            entry, rendered = build_once(key, build, stale=previous)
             if rendered is STALE:
                 # Another request is rendering the new version: the previous one now, without
                 # validators, for no cache to keep (stale-while-revalidate).
@@ -318,7 +324,7 @@ def serve(
                 response["Cache-Control"] = "no-store"
                 return response, None
             if entry is not None:
-                cache.set(latest, entry, settings.READER_CACHE_TIMEOUT)
+                cache.set(latest, key, settings.READER_CACHE_TIMEOUT)
         else:
             entry, rendered = build()
         if entry is None:
