@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
-from papernotes.caching import public_version
+from papernotes import stamps
 from papernotes.categories import category_index
 from papernotes.ingestion.ids import InvalidArxivId, parse_arxiv_id
 from papernotes.search.query import MAX_QUERY_LENGTH, MAX_TERMS, InvalidQuery, parse_query
@@ -31,8 +31,8 @@ class NoteFilter(django_filters.FilterSet):
     )
 
     def filter_category(self, queryset, name, value):
-        version = getattr(self.request, "public_version", None) or public_version()
-        return queryset.filter(id__in=category_index(version=version.stamp).get(value.strip(), []))
+        version = stamps.stamp_of((stamps.CATEGORIES,)).token
+        return queryset.filter(id__in=category_index(version=version).get(value.strip(), []))
 
     def filter_arxiv_id(self, queryset, name, value):
         try:

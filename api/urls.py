@@ -2,7 +2,7 @@
 
 from csp.decorators import csp_update
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from api.views import delivery, editorial, public
 
@@ -11,10 +11,10 @@ WEEK = r"(?P<week>[^/]+)"
 ARXIV_ID = r"(?P<arxiv_id>[^/]+(?:/[^/]+)?)"
 
 v1 = [
-    path("issues/", public.IssueListView.as_view(), name="issue-list"),
-    re_path(rf"^issues/{WEEK}/$", public.IssueDetailView.as_view(), name="issue-detail"),
-    path("notes/", public.NoteListView.as_view(), name="note-list"),
-    re_path(rf"^papers/{ARXIV_ID}/$", public.PaperDetailView.as_view(), name="paper-detail"),
+    path("issues/", public.issue_list, name="issue-list"),
+    re_path(rf"^issues/{WEEK}/$", public.issue_detail, name="issue-detail"),
+    path("notes/", public.note_list, name="note-list"),
+    re_path(rf"^papers/{ARXIV_ID}/$", public.paper_detail, name="paper-detail"),
     path("editorial/issues/", editorial.IssueFromListView.as_view(), name="editorial-issue-create"),
     re_path(rf"^editorial/issues/{WEEK}/pipeline/$", editorial.IssuePipelineView.as_view(), name="editorial-pipeline"),
     re_path(rf"^editorial/issues/{WEEK}/draft/$", editorial.IssueDraftView.as_view(), name="editorial-draft"),
@@ -25,10 +25,12 @@ app_name = "api"
 urlpatterns = [
     path("v1/", include(v1)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    # Swagger UI's page has one inline <style> element; nothing else is relaxed.
+    # Swagger UI from the sidecar's static files; its start-up script is served from this
+    # URL (?script), not inline, so the policy's script-src 'self' lets it run. The page has
+    # one inline <style> element; nothing else is relaxed.
     path(
         "schema/docs/",
-        csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerView.as_view(url_name="api:schema")),
+        csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
         name="docs",
     ),
 ]

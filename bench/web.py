@@ -1,22 +1,33 @@
-"""Reader pages and API under gunicorn on PostgreSQL, against the same bytes as a static file.
+"""Reader pages and API under gunicorn on PostgreSQL, against the same bytes as static files.
 
 Builds a ten-year archive in a scratch PostgreSQL database (520 issues, 5,200 notes,
 52,000 Q&A: the sample issue as the latest, the rest generated Japanese text), starts
 gunicorn with the project's gunicorn.conf.py (Redis as the cache), and measures with
-``wrk`` the issue page, the home page, a search and the API issue list at concurrency 1
-and 32, each against a static file of the same bytes served by the same server
-(WhiteNoise) in the same run. Then the search itself, in-process, over the archive.
+``wrk``, in the same run:
 
-Prints figures, not a verdict. Needs PostgreSQL, Redis and wrk (apt-get install wrk).
+1. pages and API reads (the issue page and its API twin, home and the API issue list, a
+   search, a revalidation answered 304) at concurrency 1 and 32, each against the same
+   bytes served as a static file by WhiteNoise (in the same gunicorn) and by nginx (its
+   own process, a generated config in a temporary folder, as many workers as gunicorn);
+2. 300 warm issue pages at 32 clients, idle and while an editor saves an unrelated draft
+   every second (and, for contrast, while a published issue is corrected every second);
+3. how soon a correction is visible: the requests after its commit until its new ETag
+   is served (each of several corrections, revalidating with the old ETag at once).
+
+Then the search itself, in-process, over the archive.
+
+Prints figures, not a verdict. Needs PostgreSQL, Redis, wrk and nginx
+(apt-get install wrk nginx).
 
 Usage: .venv/bin/python bench/web.py [--duration 5] [--database papernotes_bench]
            [--redis redis://127.0.0.1:6379/11] [--workers 2] [--threads 2]
-           [--skip-build] [--search-only]
+           [--skip-build] [--search-only] [--skip-search]
 ``--skip-build --search-only`` measures the search again on the archive of a previous run.
-BENCH_PORT picks the port gunicorn listens on (8765 by default).
+BENCH_PORT picks the port gunicorn listens on (8765 by default); nginx takes the next one.
 """
 
 import argparse
+import datetime
 import os
 import re
 import shutil
@@ -25,7 +36,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -33,12 +46,17 @@ import archive
 
 REPO = Path(__file__).resolve().parent.parent
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
+NGINX_PORT = PORT + 1
 PAGES = {
     "issue page": "/issues/2024-04-29/",
+    "API issue detail": "/api/v1/issues/2024-04-29/",
     "home page": "/",
-    "search 「評価」": "/search/?q=%E8%A9%95%E4%BE%A1",
     "API issue list": "/api/v1/issues/",
+    "search 「評価」": "/search/?q=%E8%A9%95%E4%BE%A1",
 }
+# Revalidations: the same URLs with the ETag the client holds (answered 304).
+REVALIDATIONS = {"issue page 304": "/issues/2024-04-29/", "API detail 304": "/api/v1/issues/2024-04-29/"}
+WARM_ISSUES = 300
 # Common and rare words, two-character and longer, Japanese and Latin, one and two terms.
 SEARCHES = [
     "評価",
@@ -127,7 +145,7 @@ def fetch(path: str) -> bytes:
         return response.read()
 
 
-def wrk(path: str, *, connections: int, duration: int) -> dict[str, float]:
+def wrk(path: str, *, connections: int, duration: int, port: int = PORT, script: Path | None = None) -> dict:
     threads = 1 if connections == 1 else 2
     result = subprocess.run(
         [
@@ -138,7 +156,8 @@ def wrk(path: str, *, connections: int, duration: int) -> dict[str, float]:
             "--timeout",
             "10s",
             "--latency",
-            f"http://127.0.0.1:{PORT}{path}",
+            *(["-s", str(script)] if script else []),
+            f"http://127.0.0.1:{port}{path}",
         ],
         capture_output=True,
         text=True,
@@ -160,6 +179,220 @@ def wrk(path: str, *, connections: int, duration: int) -> dict[str, float]:
     }
 
 
+def start_nginx(root: Path, workers: int) -> tuple[subprocess.Popen, Path]:
+    """nginx serving ``root`` on NGINX_PORT, from a generated config in a temporary folder."""
+    folder = Path(tempfile.mkdtemp(prefix="papernotes-bench-nginx-"))
+    (folder / "logs").mkdir()
+    config = folder / "nginx.conf"
+    config.write_text(
+        f"""
+worker_processes {workers};
+daemon off;
+pid {folder}/nginx.pid;
+error_log {folder}/logs/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    default_type text/html;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000;
+    client_body_temp_path {folder}/body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    server {{
+        listen 127.0.0.1:{NGINX_PORT};
+        root {root};
+    }}
+}}
+"""
+    )
+    server = subprocess.Popen(
+        [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(config), "-p", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    for _ in range(50):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{NGINX_PORT}/", timeout=1)
+        except urllib.error.HTTPError:
+            return server, folder  # up (a 403/404 for the folder itself)
+        except OSError:
+            time.sleep(0.1)
+        else:
+            return server, folder
+    stop_server(server)
+    raise SystemExit("nginx did not start: " + server.stderr.read().decode()[-2000:])
+
+
+def headers_of(path: str, **headers) -> tuple[int, dict]:
+    request = urllib.request.Request(f"http://127.0.0.1:{PORT}{path}", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers)
+
+
+def wrk_script(folder: Path, *, paths: list[str] | None = None, headers: dict | None = None) -> Path:
+    """A wrk Lua script: cycle through ``paths`` and/or send ``headers``."""
+    lines = []
+    for name, value in (headers or {}).items():
+        lines.append(f'wrk.headers["{name}"] = {value!r}'.replace("'", '"'))
+    if paths:
+        lines.append("local paths = {" + ",".join(f'"{path}"' for path in paths) + "}")
+        lines.append("local n = 0")
+        lines.append("request = function() n = n % #paths + 1; return wrk.format(nil, paths[n]) end")
+    script = folder / f"script{len(list(folder.glob('script*.lua')))}.lua"
+    script.write_text("\n".join(lines) + "\n")
+    return script
+
+
+def print_row(name: str, size: int, cold: float | None, connections: int, runs: list[tuple[dict, dict, dict]]) -> None:
+    page = {key: statistics.median(run[0][key] for run in runs) for key in ("rps", "p50", "p99")}
+    white = statistics.median(run[1]["rps"] for run in runs)
+    nginx = statistics.median(run[2]["rps"] for run in runs)
+    errors = sum(run[0]["errors"] for run in runs)
+    to_white = statistics.median(run[0]["rps"] / run[1]["rps"] if run[1]["rps"] else 0.0 for run in runs)
+    to_nginx = statistics.median(run[0]["rps"] / run[2]["rps"] if run[2]["rps"] else 0.0 for run in runs)
+    first = f"{cold:>6.0f}ms" if cold is not None else f"{'':>8}"
+    print(
+        f"{name:<17}{size:>8} {first} | {connections:>3} {page['rps']:>8.0f} {page['p50']:>7.2f} {page['p99']:>7.2f}"
+        f" | {white:>9.0f} {nginx:>9.0f} | {to_white:>5.2f} {to_nginx:>5.2f}"
+        + (f"  ({errors} errors)" if errors else "")
+    )
+
+
+class Editor(threading.Thread):
+    """Saves a note every ``interval`` seconds, in its own transaction, as the admin would:
+    an unrelated draft (an unpublished issue's note), or a correction of a published one."""
+
+    def __init__(self, *, interval: float, published: bool) -> None:
+        super().__init__(daemon=True)
+        self.interval = interval
+        self.published = published
+        self.saves = 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        from django.db import connection, transaction
+
+        from papernotes.models import Note
+
+        if self.published:
+            note = Note.objects.filter(issue__week_start=datetime.date(2024, 4, 22)).order_by("position").first()
+        else:
+            note = Note.objects.filter(issue__week_start=DRAFT_WEEK).first()
+        try:
+            while not self.stop.wait(self.interval):
+                with transaction.atomic():
+                    note.summary = f"編集中の要約 {self.saves}."
+                    note.save()
+                self.saves += 1
+        finally:
+            connection.close()
+
+
+DRAFT_WEEK = datetime.date(2024, 5, 6)
+
+
+def make_draft_issue() -> None:
+    """The issue an editor is preparing (unpublished), with one note to save."""
+    from papernotes.models import Note, Paper, WeeklyIssue
+
+    issue, _ = WeeklyIssue.objects.get_or_create(week_start=DRAFT_WEEK)
+    paper, _ = Paper.objects.get_or_create(
+        arxiv_id="2405.99999",
+        defaults={
+            "title": "Draft Paper",
+            "pdf_url": "https://arxiv.org/pdf/2405.99999",
+            "abs_url": "https://arxiv.org/abs/2405.99999",
+        },
+    )
+    Note.objects.get_or_create(issue=issue, paper=paper, defaults={"position": 1})
+
+
+def under_editing(args, work: Path) -> None:
+    """300 warm issue pages at 32 clients: idle, with a draft saved every second, with a
+    published issue corrected every second."""
+    from papernotes.models import WeeklyIssue
+
+    weeks = WeeklyIssue.objects.filter(state="published").order_by("-week_start").values_list("week_start", flat=True)
+    paths = [f"/issues/{week.isoformat()}/" for week in weeks[:WARM_ISSUES]]
+    for path in paths:
+        fetch(path)
+    script = wrk_script(work, paths=paths)
+    print(f"\n{len(paths)} warm issue pages, 32 clients, wrk {args.duration} s per run, medians of {args.rounds}:")
+    print(f"{'':<40}{'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'saves':>6} | {'vs idle':>7}")
+    idle_rps = None
+    for label, editor in (
+        ("idle", None),
+        ("a draft saved every second", dict(interval=1.0, published=False)),
+        ("a published issue corrected every second", dict(interval=1.0, published=True)),
+    ):
+        runs, saves = [], 0
+        for _ in range(args.rounds):
+            thread = Editor(**editor) if editor else None
+            if thread:
+                thread.start()
+            runs.append(wrk("/", connections=32, duration=args.duration, script=script))
+            if thread:
+                thread.stop.set()
+                thread.join()
+                saves += thread.saves
+        result = {key: statistics.median(run[key] for run in runs) for key in ("rps", "p50", "p99")}
+        idle_rps = idle_rps or result["rps"]
+        print(
+            f"  {label:<38}{result['rps']:>8.0f} {result['p50']:>7.2f} {result['p99']:>7.2f} {saves:>6}"
+            f" | {result['rps'] / idle_rps:>7.2f}"
+        )
+
+
+def current_etag(path: str) -> str:
+    """The page's ETag once it is settled (not the previous version served during a render)."""
+    for _ in range(100):
+        etag = headers_of(path)[1].get("ETag")
+        if etag:
+            return etag
+        time.sleep(0.05)
+    raise SystemExit(f"no ETag for {path}")
+
+
+def correction_visibility(corrections: int = 10) -> None:
+    """After each correction commits, revalidate at once with the old ETag: how many requests
+    until the new ETag is served (1: the first request after the commit)."""
+    from django.db import transaction
+
+    from papernotes.models import QuestionAnswer
+
+    qa = QuestionAnswer.objects.filter(note__issue__week_start=datetime.date(2024, 4, 29)).order_by("id").first()
+    needed, delays = [], []
+    for number in range(corrections):
+        old = {name: current_etag(path) for name, path in REVALIDATIONS.items()}
+        with transaction.atomic():
+            qa.answer = f"訂正された回答です({number})."
+            qa.save()
+        committed = time.perf_counter()
+        for name, path in REVALIDATIONS.items():
+            for attempt in range(1, 1001):
+                status, headers = headers_of(path, **{"If-None-Match": old[name]})
+                # (a response without an ETag is the previous version, served while another
+                # request renders the new one)
+                if status == 200 and headers.get("ETag") not in (None, old[name]):
+                    needed.append(attempt)
+                    delays.append((time.perf_counter() - committed) * 1000)
+                    break
+    print(
+        f"\ncorrection visibility ({corrections} corrections, page and API each): requests after the commit "
+        f"until the new ETag: max {max(needed)}, all {sorted(set(needed))}; "
+        f"time to the new ETag: median {statistics.median(delays):.1f} ms, max {max(delays):.1f} ms"
+    )
+
+
 def build_archive(args) -> None:
     archive.build_archive(args.database)
 
@@ -171,17 +404,21 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/11")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=3, help="page/static run pairs per row (medians)")
+    parser.add_argument("--rounds", type=int, default=3, help="page/static run triples per row (medians)")
     parser.add_argument("--search-runs", type=int, default=30)
     parser.add_argument("--skip-build", action="store_true", help="reuse the archive of a previous run")
+    parser.add_argument("--skip-search", action="store_true", help="leave out the in-process search figures")
     parser.add_argument(
         "--search-only", action="store_true", help="measure only the in-process search (no gunicorn, no wrk)"
     )
     args = parser.parse_args()
-    if not args.search_only and not shutil.which("wrk"):
-        raise SystemExit("wrk is not installed (apt-get install wrk)")
+    if not args.search_only:
+        for tool in ("wrk", "nginx"):
+            if not (shutil.which(tool) or Path(f"/usr/sbin/{tool}").exists()):
+                raise SystemExit(f"{tool} is not installed (apt-get install {tool})")
 
     static_root = Path(tempfile.mkdtemp(prefix="papernotes-bench-static-"))
+    work = Path(tempfile.mkdtemp(prefix="papernotes-bench-work-"))
     env = environment(args, static_root)
     os.environ.update({k: v for k, v in env.items() if k not in ("WEB_CONCURRENCY",)})
     os.environ["DJANGO_SETTINGS_MODULE"] = "papernotes.settings"
@@ -198,6 +435,7 @@ def main() -> None:
     if args.search_only:
         search_latency(args.search_runs)
         return
+    make_draft_issue()
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=REPO, env=env, check=True)
 
     # First run: the pages' bytes, to serve as static files of exactly the same size.
@@ -214,46 +452,75 @@ def main() -> None:
         stop_server(server)
 
     server = start_server(env)  # WhiteNoise indexes STATIC_ROOT when it starts
+    # nginx's workers run as nobody: let them read the files (mkdtemp makes the folder private).
+    for folder in (static_root, static_root / "bench"):
+        folder.chmod(0o755)
+    nginx, nginx_folder = start_nginx(static_root, args.workers)
     try:
         print(
             f"\ngunicorn {args.workers} workers x {args.threads} threads, PostgreSQL, Redis cache; "
-            f"wrk {args.duration} s per run, medians of {args.rounds} page/static pairs; "
-            f"static = same bytes served by WhiteNoise; load average {os.getloadavg()[0]:.1f}"
+            f"READER_STAMP_TTL={os.environ.get('READER_STAMP_TTL', 'default')}; "
+            f"wrk {args.duration} s per run, medians of {args.rounds} page/WhiteNoise/nginx triples; "
+            f"static = the same bytes; nginx {args.workers} workers; load average {os.getloadavg()[0]:.1f}"
         )
         print(
             f"{'':<17}{'bytes':>8} {'first':>8} | {'c':>3} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}"
-            f" | {'static req/s':>12} {'p50 ms':>7} | {'ratio':>5}"
+            f" | {'WhiteNoise':>9} {'nginx':>9} | {'/WN':>5} {'/ngx':>5}"
         )
-        for number, (name, path) in enumerate(PAGES.items()):
-            static_path = f"/static/bench/page{number}.html"
-            size = len(fetch(path))
-            assert len(fetch(static_path)) == size
+        rows = [(name, path, None, number) for number, (name, path) in enumerate(PAGES.items())]
+        rows += [(name, path, current_etag(path), None) for name, path in REVALIDATIONS.items()]
+        for name, path, etag, number in rows:
+            static_path = f"/static/bench/page{number}.html" if number is not None else None
+            size = len(fetch(path)) if etag is None else 0
+            if static_path:
+                nginx_path = f"/bench/page{number}.html"
+                assert len(fetch(static_path)) == size
+                with urllib.request.urlopen(f"http://127.0.0.1:{NGINX_PORT}{nginx_path}") as served:
+                    assert len(served.read()) == size
+            else:
+                # A 304 against the smallest static answer: a 304 of the same file from each server.
+                static_path, nginx_path = "/static/bench/page0.html", "/bench/page0.html"
+            page_script = wrk_script(work, headers={"If-None-Match": etag}) if etag else None
             for connections in (1, 32):
-                wrk(path, connections=connections, duration=1)  # warm
-                # Alternate page and static runs, so load from elsewhere on the machine hits both.
-                runs = [
-                    (
-                        wrk(path, connections=connections, duration=args.duration),
-                        wrk(static_path, connections=connections, duration=args.duration),
+                wrk(path, connections=connections, duration=1, script=page_script)  # warm
+                runs = []
+                for _ in range(args.rounds):
+                    # Alternate the three, so load from elsewhere on the machine hits all.
+                    page = wrk(path, connections=connections, duration=args.duration, script=page_script)
+                    if etag:
+                        white_etag = headers_of(static_path)[1].get("ETag") or headers_of(static_path)[1].get(
+                            "Last-Modified"
+                        )
+                        white_script = wrk_script(work, headers={"If-None-Match": white_etag})
+                        nginx_etag = urllib.request.urlopen(f"http://127.0.0.1:{NGINX_PORT}{nginx_path}").headers[
+                            "ETag"
+                        ]
+                        nginx_script = wrk_script(work, headers={"If-None-Match": nginx_etag})
+                    else:
+                        white_script = nginx_script = None
+                    white = wrk(static_path, connections=connections, duration=args.duration, script=white_script)
+                    ngx = wrk(
+                        nginx_path,
+                        connections=connections,
+                        duration=args.duration,
+                        port=NGINX_PORT,
+                        script=nginx_script,
                     )
-                    for _ in range(args.rounds)
-                ]
-                page = {key: statistics.median(run[0][key] for run in runs) for key in ("rps", "p50", "p99")}
-                static = {key: statistics.median(run[1][key] for run in runs) for key in ("rps", "p50", "p99")}
-                errors = sum(run[0]["errors"] for run in runs)
-                ratio = statistics.median(run[0]["rps"] / run[1]["rps"] if run[1]["rps"] else 0.0 for run in runs)
-                print(
-                    f"{name:<17}{size:>8} {cold[name]:>6.0f}ms | {connections:>3} {page['rps']:>8.0f} "
-                    f"{page['p50']:>7.2f} {page['p99']:>7.2f} | {static['rps']:>12.0f} {static['p50']:>7.2f} | "
-                    f"{ratio:>5.2f}" + (f"  ({errors} errors)" if errors else "")
-                )
+                    runs.append((page, white, ngx))
+                print_row(name, size, cold.get(name) if etag is None else None, connections, runs)
+        under_editing(args, work)
+        correction_visibility()
         keys = redis.Redis.from_url(args.redis).dbsize()
         print(f"\nRedis cache keys after the run: {keys}; load average {os.getloadavg()[0]:.1f}")
     finally:
         stop_server(server)
+        stop_server(nginx)
         shutil.rmtree(static_root, ignore_errors=True)
+        shutil.rmtree(nginx_folder, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
 
-    search_latency(args.search_runs)
+    if not args.skip_search:
+        search_latency(args.search_runs)
 
 
 if __name__ == "__main__":

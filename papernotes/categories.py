@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 from papernotes import selectors, taxonomy
+from papernotes.caching import build_once
 
 
 @dataclass(frozen=True)
@@ -60,19 +61,23 @@ def _names_of(frozen: dict, paper_codes: list[str]) -> tuple[str, ...]:
 def category_index(*, version: str) -> dict[str, list[int]]:
     """Category code → ids of the public notes showing it, newest issue first.
 
-    Built from one query over the public notes, once per version of public content and
-    kept in the cache: category pages and their counts read it instead of scanning JSON.
+    Built from one query over the public notes, once per version of the category pages
+    (by one process at a time) and kept in the cache: category pages and their counts read
+    it instead of scanning JSON.
     """
-    key = f"category-index:{version}"
-    index = cache.get(key)
-    if index is None:
+
+    def build():
         collected: dict[str, list[int]] = defaultdict(list)
         for note_id, paper_codes, frozen in selectors.public_note_categories():
             for category in shown_categories(_names_of(frozen, paper_codes or []), paper_codes or []):
                 if category.code:
                     collected[category.code].append(note_id)
-        index = dict(collected)
-        cache.set(key, index, timeout=3600)
+        return dict(collected), None
+
+    key = f"category-index:{version}"
+    index = cache.get(key)
+    if index is None:
+        index, _ = build_once(key, build)
     return index
 
 

@@ -5,6 +5,7 @@ the defaults are the embedded ones used by ``make run``: SQLite under ``var/``, 
 filesystem Celery broker, no Redis. Each variable is documented in the README.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -37,11 +38,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django.contrib.sitemaps",
+    "axes",
     "markdownx",
     "simple_history",
     "papernotes",
@@ -52,6 +53,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "papernotes.middleware.RequestGuardMiddleware",
+    "papernotes.middleware.PublicGZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "papernotes.caching.ReaderCacheMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -62,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "papernotes.urls"
@@ -104,6 +109,21 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Admin login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one user
+# name from one address, logins of that pair are refused for LOGIN_LOCKOUT_MINUTES (a
+# Japanese page, 429). The address is read as the API's throttling reads it (API_NUM_PROXIES).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_ENABLED = env.bool("LOGIN_THROTTLING", default=True)
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "papernotes.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "papernotes.security.login_lockout_response"
+# Its admin screens are in English only; `manage.py axes_list_attempts` / `axes_reset` instead.
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -197,11 +217,11 @@ MARKDOWNX_MARKDOWNIFY_FUNCTION = "papernotes.markdown.render_markdown"
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.DenyAll"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -213,6 +233,11 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
 }
+# API tokens (hashed at rest, shown once): days a new token is valid by default, and at most.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
+API_TOKEN_MAX_TTL_DAYS = env.int("API_TOKEN_MAX_TTL_DAYS", default=365)
+# Bytes an API request body may have (a pasted list is capped on its own, in lines and bytes).
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1_000_000)
 SPECTACULAR_SETTINGS = {
     "TITLE": "最新論文ノート API",
     "DESCRIPTION": "公開済みの週刊号・論文ノート・Q&A の読み取り API と、編集者向けの API。",
@@ -223,6 +248,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_common_responses",
+    ],
     # Several serializers have a "state"; name each choice set so the schema is stable.
     "ENUM_NAME_OVERRIDES": {
         "IssueStateEnum": "papernotes.models.choices.IssueState",
@@ -287,6 +316,26 @@ READER_CACHE_TIMEOUT = env.int("READER_CACHE_TIMEOUT", default=600)
 READER_STAMP_TTL = env.float("READER_STAMP_TTL", default=1.0)
 # Rendered pages each web process also keeps in memory, in front of the shared cache.
 READER_LOCAL_CACHE_ENTRIES = env.int("READER_LOCAL_CACHE_ENTRIES", default=64)
+# A page missing from the cache is rendered by one request at a time: the others wait up to
+# READER_RENDER_WAIT seconds for it; a renderer's lock expires after READER_RENDER_LOCK_SECONDS.
+READER_RENDER_WAIT = env.float("READER_RENDER_WAIT", default=10.0)
+READER_RENDER_LOCK_SECONDS = env.int("READER_RENDER_LOCK_SECONDS", default=30)
+# Requests with a longer path or query string get a 400 before any view reads them.
+REQUEST_MAX_PATH_LENGTH = env.int("REQUEST_MAX_PATH_LENGTH", default=1024)
+REQUEST_MAX_QUERY_LENGTH = env.int("REQUEST_MAX_QUERY_LENGTH", default=2048)
+# Part of every ETag and cache key: the release of the code (e.g. a git commit). Empty: a
+# digest of the templates, static files and code, computed when a process starts.
+CACHE_RELEASE = env.str("CACHE_RELEASE", default="")
+# The CDN purge hook (papernotes/cdn.py): after a publication, correction or withdrawal,
+# the changed URLs are POSTed as JSON to CDN_PURGE_URL (Bearer CDN_PURGE_TOKEN), or given
+# as arguments to CDN_PURGE_COMMAND. PUBLIC_BASE_URL makes them absolute.
+CDN_PURGE_URL = env.str("CDN_PURGE_URL", default="")
+CDN_PURGE_TOKEN = env.str("CDN_PURGE_TOKEN", default="")
+CDN_PURGE_COMMAND = env.str("CDN_PURGE_COMMAND", default="")
+CDN_PURGE_TIMEOUT = env.float("CDN_PURGE_TIMEOUT", default=10.0)
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
+# URLs per sitemap page (sitemap.xml is an index of them).
+SITEMAP_PAGE_SIZE = env.int("SITEMAP_PAGE_SIZE", default=1000)
 # Search counts matches up to this many; above it the total reads 「1,000 件以上」. Counting
 # every note that contains a common word (評価 is in nearly all) was most of a search's time.
 # Each note counted is also scored, which reads its texts: 200 keeps a common word's search
@@ -308,7 +357,15 @@ ARXIV_TIMEOUT = env.float("ARXIV_TIMEOUT", default=30.0)
 # after them the task itself is retried later with a longer backoff.
 ARXIV_RETRY_ATTEMPTS = env.int("ARXIV_RETRY_ATTEMPTS", default=4)
 ARXIV_BACKOFF_BASE = env.float("ARXIV_BACKOFF_BASE", default=2.0)
+# A pasted list of papers (admin 「リストから新しい号を作成」, the API, new_issue): refused before
+# it is read above these sizes, and above this many papers before anything is written.
+PAPER_LIST_MAX_BYTES = env.int("PAPER_LIST_MAX_BYTES", default=1_000_000)
+PAPER_LIST_MAX_LINES = env.int("PAPER_LIST_MAX_LINES", default=5000)
+PAPER_LIST_MAX_PAPERS = env.int("PAPER_LIST_MAX_PAPERS", default=50)
+# Hosts PDFs may come from: "host" (its scheme's default port), "host:port", "host:*" (any port).
 PDF_ALLOWED_HOSTS = env.list("PDF_ALLOWED_HOSTS", default=["arxiv.org", "export.arxiv.org"])
+# http:// links to these hosts are fetched over https (arXiv's feed links http://arxiv.org/pdf/...).
+PDF_HTTPS_HOSTS = env.list("PDF_HTTPS_HOSTS", default=["arxiv.org", "export.arxiv.org", "www.arxiv.org"])
 PDF_MAX_BYTES = env.int("PDF_MAX_BYTES", default=50 * 1024 * 1024)
 PDF_TIMEOUT = env.float("PDF_TIMEOUT", default=60.0)
 PDF_MAX_PAGES = env.int("PDF_MAX_PAGES", default=200)

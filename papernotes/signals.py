@@ -17,3 +17,8 @@ note_drafted = Signal()
 # imported). Sent inside the transaction of the publication, with ``issue``; receivers
 # start follow-ups after commit (the newsletter's mailing: ``editorial.receivers``).
 issue_published = Signal()
+
+# A content model's ``QuerySet.update()`` is about to write (it sends no save signals).
+# Sent with ``queryset`` and ``values`` (the keyword arguments of update()); a receiver may return a
+# callable, called with the number of rows updated once the update has run.
+content_rows_updating = Signal()

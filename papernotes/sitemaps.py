@@ -1,11 +1,21 @@
-"""``sitemap.xml``: home, every public issue, every paper with a public note, categories."""
+"""``sitemap.xml``: an index of sitemap pages of home, every public issue, every paper with a
+public note, categories; each section split into pages of ``SITEMAP_PAGE_SIZE`` URLs."""
 
-from django.contrib.sitemaps import Sitemap
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap as BaseSitemap
 from django.db.models import Max
 from django.urls import reverse
 
 from papernotes import selectors
 from papernotes.models import WeeklyIssue
+
+
+class Sitemap(BaseSitemap):
+    """A section of the sitemap, in pages of SITEMAP_PAGE_SIZE URLs (the index lists them)."""
+
+    @property
+    def limit(self) -> int:
+        return settings.SITEMAP_PAGE_SIZE
 
 
 class StaticSitemap(Sitemap):

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.sitemaps.views import index as sitemap_index
 from django.contrib.sitemaps.views import sitemap
 from django.http import JsonResponse
 from django.urls import include, path
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from markdownx.views import MarkdownifyView
 
+from papernotes import stamps
 from papernotes.caching import cached_public_page
 from papernotes.sitemaps import SITEMAPS
 
@@ -31,7 +33,19 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("markdownx/", include(markdownx_urls)),
     path("api/", include("api.urls")),
-    path("sitemap.xml", cached_public_page()(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    # An index of sitemap pages (Django's): each section split into pages of SITEMAP_PAGE_SIZE.
+    path(
+        "sitemap.xml",
+        cached_public_page(keys=lambda **kwargs: (stamps.SITEMAP,))(sitemap_index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<slug:section>.xml",
+        cached_public_page(keys=lambda **kwargs: (stamps.SITEMAP,), params=("p",))(sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
     # The subscriber's pages (email delivery); never cached, unlike the reader pages.
     path("newsletter/", include("papernotes.delivery.urls")),
     path("", include("papernotes.reader_urls")),

@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from papernotes import selectors
+from papernotes import selectors, stamps
 from papernotes.caching import cached_public_page
 from papernotes.categories import category_index, category_name, category_reader_name
 from papernotes.exports import render_issue_markdown
@@ -81,7 +81,7 @@ def _by_month(issues) -> list[tuple[datetime.date, list[WeeklyIssue]]]:
 
 
 @require_safe
-@cached_public_page(params=("page",))
+@cached_public_page(keys=lambda: (stamps.ARCHIVE,), params=("page",))
 def home(request: HttpRequest) -> HttpResponse:
     """The latest issue with its contents and one-liners, then the archive by month."""
     page = _page(request, selectors.public_issue_archive(), ARCHIVE_PAGE_SIZE)
@@ -98,7 +98,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@cached_public_page()
+@cached_public_page(keys=lambda week: (stamps.issue_key(week), stamps.ISSUE_SET))
 def issue_detail(request: HttpRequest, week: str) -> HttpResponse:
     """One issue: intro, contents, then each paper's metadata, 概要 and Q&A."""
     try:
@@ -118,7 +118,7 @@ def issue_detail(request: HttpRequest, week: str) -> HttpResponse:
 
 
 @require_safe
-@cached_public_page()
+@cached_public_page(keys=lambda week: (stamps.issue_key(week),))
 def issue_text(request: HttpRequest, week: str) -> HttpResponse:
     """The issue in the blog's text format, byte for byte, for cross-posting."""
     try:
@@ -129,7 +129,7 @@ def issue_text(request: HttpRequest, week: str) -> HttpResponse:
 
 
 @require_safe
-@cached_public_page()
+@cached_public_page(keys=lambda week: (stamps.issue_key(week),))
 def issue_markdown(request: HttpRequest, week: str) -> HttpResponse:
     """The issue as Markdown, for cross-posting."""
     try:
@@ -143,7 +143,7 @@ def issue_markdown(request: HttpRequest, week: str) -> HttpResponse:
 
 
 @require_safe
-@cached_public_page()
+@cached_public_page(keys=lambda arxiv_id: (stamps.paper_key(arxiv_id),))
 def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     """A paper's note (from its latest public issue), with every issue it appeared in."""
     notes = selectors.public_notes_of_paper(arxiv_id=arxiv_id)
@@ -153,7 +153,7 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 
 
 @require_safe
-@cached_public_page()
+@cached_public_page(keys=lambda: (stamps.CATEGORIES,))
 def category_list(request: HttpRequest) -> HttpResponse:
     """Every category with public notes, by number of notes."""
     index = category_index(version=request.public_version.stamp)
@@ -165,7 +165,7 @@ def category_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@cached_public_page(params=("page",))
+@cached_public_page(keys=lambda code: (stamps.CATEGORIES,), params=("page",))
 def category_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The public notes of one arXiv category, newest first."""
     name = category_name(code)
@@ -228,4 +228,4 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "papernotes/search.html", context)
 
 
-feed = require_safe(cached_public_page()(IssueFeed()))
+feed = require_safe(cached_public_page(keys=lambda: (stamps.FEED,))(IssueFeed()))

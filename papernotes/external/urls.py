@@ -86,14 +86,70 @@ def connect_target(url: str) -> ConnectTarget:
     return by_stdlib
 
 
-def host_allowed(url: str, allowed_hosts: frozenset[str]) -> bool:
-    """True when ``url`` is plain (see :func:`connect_target`) and its host is on the list."""
+AnyPort = "*"
+
+
+@dataclass(frozen=True, order=True)
+class AllowedHost:
+    """An allow-list entry: ``host`` (its scheme's default port only: 80 for http, 443 for
+    https), ``host:port`` (that port only) or ``host:*`` (any port: local stand-ins)."""
+
+    host: str
+    port: str = ""  # "", a port number, or AnyPort
+
+    def allows(self, target: ConnectTarget) -> bool:
+        if target.host != self.host:
+            return False
+        if self.port == AnyPort:
+            return True
+        if self.port:
+            return str(target.port) == self.port
+        return target.port == _DEFAULT_PORTS.get(target.scheme)
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}" if self.port else host
+
+
+def _allowed_host(entry: str) -> AllowedHost:
+    entry = entry.strip().lower()
+    if entry.startswith("["):  # [::1] or [::1]:8080
+        host, _sep, rest = entry[1:].partition("]")
+        return AllowedHost(_normal_host(host), rest.removeprefix(":"))
+    if entry.count(":") == 1:
+        host, port = entry.split(":")
+        return AllowedHost(_normal_host(host), port)
+    return AllowedHost(_normal_host(entry))
+
+
+def host_allowed(url: str, allowed: frozenset[AllowedHost]) -> bool:
+    """True when ``url`` is plain (see :func:`connect_target`) and its host and port are on the list."""
     try:
-        return connect_target(url).host in allowed_hosts
+        target = connect_target(url)
     except UnsafeUrl:
         return False
+    return any(entry.allows(target) for entry in allowed)
 
 
-def normal_hosts(hosts) -> frozenset[str]:
-    """An allow-list from settings: lower case, no final dot, blanks dropped."""
-    return frozenset(_normal_host(host.strip()) for host in hosts if host.strip())
+def normal_hosts(hosts) -> frozenset[AllowedHost]:
+    """An allow-list from settings (``host``, ``host:port`` or ``host:*``): lower case, no
+    final dot, blanks dropped."""
+    return frozenset(_allowed_host(host) for host in hosts if host.strip())
+
+
+def upgraded_to_https(url: str, https_hosts) -> str:
+    """``url`` with ``http://`` made ``https://`` when its host is one that serves https
+    (arXiv links its PDFs as http://arxiv.org/pdf/...); other URLs unchanged."""
+    if not url.lower().startswith("http://"):
+        return url
+    try:
+        target = connect_target(url)
+    except UnsafeUrl:
+        return url
+    if target.host not in {_normal_host(host) for host in https_hosts} or target.port != 80:
+        return url
+    split = urlsplit(url)
+    netloc = split.netloc.rsplit("@", 1)[-1]
+    if netloc.endswith(":80"):
+        netloc = netloc[: -len(":80")]
+    return split._replace(scheme="https", netloc=netloc).geturl()

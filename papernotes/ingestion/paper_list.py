@@ -23,6 +23,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from urllib.parse import urlsplit
 
+from django.conf import settings
+
 from papernotes.ingestion.ids import (
     ArxivRef,
     InvalidArxivId,
@@ -126,11 +128,33 @@ class _Candidate:
     section: int | None  # index into the week headings; None before the first heading
 
 
+def check_list_size(text: str) -> None:
+    """A paste larger than PAPER_LIST_MAX_BYTES or longer than PAPER_LIST_MAX_LINES is refused
+    before it is read (a whole ML Papers of the Week README fits; a dump of thousands of ids does not)."""
+    size = len(text.encode("utf-8"))
+    if size > settings.PAPER_LIST_MAX_BYTES:
+        raise PaperListError(
+            _(
+                "貼り付けられたテキストが大きすぎます({size:,} バイト。{limit:,} バイトまで)。"
+                "一週分の節だけを貼り付けてください。"
+            ).format(size=size, limit=settings.PAPER_LIST_MAX_BYTES)
+        )
+    lines = text.count("\n") + 1
+    if lines > settings.PAPER_LIST_MAX_LINES:
+        raise PaperListError(
+            _(
+                "貼り付けられたテキストの行数が多すぎます({lines:,} 行。{limit:,} 行まで)。"
+                "一週分の節だけを貼り付けてください。"
+            ).format(lines=lines, limit=settings.PAPER_LIST_MAX_LINES)
+        )
+
+
 def parse_paper_list(text: str, *, week: date | None = None) -> PaperList:
     """Read what an editor pasted; ``week`` picks one section when several weeks are pasted,
     and is the week of a single pasted section whatever its heading says."""
     if not text or not text.strip():
         raise PaperListError(_("貼り付けられたテキストが空です。論文の ID か URL を入力してください。"))
+    check_list_size(text)
     lines = text.splitlines()
     candidates, headings = _markdown_candidates(lines)
     markdown = bool(headings) or any(_is_table_row(line) for line in lines)

@@ -2,8 +2,11 @@
 
 The URL comes from arXiv's metadata or from an editor, so it is treated as untrusted:
 
-* only http/https URLs whose host is on the allow-list (``settings.PDF_ALLOWED_HOSTS``,
-  exact, case-insensitive match) are fetched, and the host checked is the one the HTTP
+* http URLs of hosts that serve https (``settings.PDF_HTTPS_HOSTS``: arXiv, which links
+  its PDFs as ``http://arxiv.org/pdf/...``) are fetched over https, redirects included;
+* only http/https URLs whose host and port are on the allow-list (``settings.PDF_ALLOWED_HOSTS``:
+  ``host`` for its scheme's default port, ``host:port``; exact, case-insensitive match;
+  ``arxiv.org:8080`` is not ``arxiv.org``) are fetched, and the host checked is the one the HTTP
   client will connect to: a URL that parsers could read differently (backslashes, user
   information) is refused (:mod:`papernotes.external.urls`);
 * redirects are followed by hand, at most :data:`MAX_REDIRECTS`, and every ``Location``
@@ -36,7 +39,7 @@ from urllib3.exceptions import ReadTimeoutError
 from papernotes.external.deadline import Deadline, bounded_session
 from papernotes.external.errors import ExternalError
 from papernotes.external.http import is_retryable_status
-from papernotes.external.urls import host_allowed, normal_hosts
+from papernotes.external.urls import host_allowed, normal_hosts, upgraded_to_https
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +92,7 @@ def _check_start_url(url: str, allowed: frozenset[str]) -> None:
         raise PdfDownloadError(
             "disallowed_host",
             _("この URL からは PDF を取得できません(許可されたホスト: {hosts}): {url}").format(
-                hosts=", ".join(sorted(allowed)) or "-", url=url
+                hosts=", ".join(str(host) for host in sorted(allowed)) or "-", url=url
             ),
             url=url,
         )
@@ -106,7 +109,7 @@ def _redirect_target(response: requests.Response, url: str, allowed: frozenset[s
             url=url,
             status=response.status_code,
         )
-    target = urljoin(url, location)
+    target = upgraded_to_https(urljoin(url, location), settings.PDF_HTTPS_HOSTS)
     # The joined URL is checked as the client will read it: a Location with a backslash or
     # user information is refused even when it seems to name an allowed host.
     if not host_allowed(target, allowed):
@@ -236,6 +239,7 @@ def download_pdf(
     allowed = normal_hosts(settings.PDF_ALLOWED_HOSTS if allowed_hosts is None else allowed_hosts)
     limit = int(settings.PDF_MAX_BYTES if max_bytes is None else max_bytes)
     seconds = float(settings.PDF_TIMEOUT if timeout is None else timeout)
+    url = upgraded_to_https(url, settings.PDF_HTTPS_HOSTS)
     _check_start_url(url, allowed)
 
     with bounded_session(seconds) as (session, deadline):

@@ -7,6 +7,7 @@ The admin, ``manage.py new_issue`` and the API call these; they enqueue the task
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
@@ -96,6 +97,13 @@ def issue_create_from_list(*, text: str, week_start: datetime.date | None = None
     week = _week_start(week_start, parsed)
     if not parsed.entries:
         raise IssueListError(_("arXiv の論文が一本も見つかりませんでした。"))
+    if len(parsed.entries) > settings.PAPER_LIST_MAX_PAPERS:
+        # Before any row is written: a week has ten or so papers, not thousands.
+        raise IssueListError(
+            _("一度に追加できる論文は {limit} 本までです(この一覧には {count} 本あります)。").format(
+                limit=settings.PAPER_LIST_MAX_PAPERS, count=len(parsed.entries)
+            )
+        )
 
     issue, created = WeeklyIssue.objects.select_for_update().get_or_create(week_start=week)
     if issue.state in ONCE_PUBLISHED_ISSUE_STATES:

@@ -28,6 +28,7 @@ from .ingestion import IssueSourceList, PaperIngestion, PaperPdf, Passage
 from .issue import NEWSLETTER_NAME, Note, QuestionAnswer, WeeklyIssue
 from .paper import Paper
 from .shown import PaperAsShown
+from .stamps import PublicStamp
 
 __all__ = [
     "DRAFTING_FINISHED",
@@ -61,6 +62,7 @@ __all__ = [
     "PaperPdf",
     "Passage",
     "PipelineRowState",
+    "PublicStamp",
     "QuestionAnswer",
     "SendLog",
     "SendState",

@@ -14,6 +14,7 @@ from .choices import ONCE_PUBLISHED_ISSUE_STATES, PUBLIC_ISSUE_STATES, IssueStat
 from .limits import text_length_validators
 from .paper import Paper
 from .provenance import ProvenancedTextMixin, machine_draft_field, source_field
+from .querysets import ContentQuerySet
 from .shown import PaperAsShown
 
 NEWSLETTER_NAME = "最新論文ノート"
@@ -39,6 +40,7 @@ class WeeklyIssue(FSMModelMixin, models.Model):
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
+    objects = ContentQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -159,6 +161,7 @@ class Note(FSMModelMixin, ProvenancedTextMixin, models.Model):
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
+    objects = ContentQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -245,6 +248,7 @@ class QuestionAnswer(ProvenancedTextMixin, models.Model):
         _("検索語(英語)"), default=list, blank=True, help_text=_("回答の根拠を本文から探すための英語の語")
     )
 
+    objects = ContentQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

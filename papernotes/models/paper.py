@@ -6,6 +6,8 @@ from simple_history.models import HistoricalRecords
 
 from papernotes import taxonomy
 
+from .querysets import ContentQuerySet
+
 
 class Paper(models.Model):
     """An arXiv paper. ``latest_version`` and the dates follow arXiv's versions."""
@@ -29,6 +31,7 @@ class Paper(models.Model):
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
+    objects = ContentQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -14,8 +14,9 @@ from django.db.models import QuerySet
 from django.utils.safestring import SafeString, mark_safe
 
 from papernotes import selectors
-from papernotes.caching import PublicVersion, public_version
+from papernotes.caching import public_version
 from papernotes.models import Note, QuestionAnswer
+from papernotes.stamps import Stamp
 
 from .backends import ranked_candidates
 from .query import SearchQuery, Term, normalise
@@ -93,7 +94,7 @@ def page_of_matches(
     notes: QuerySet[Note] | None = None,
     limit: int = 20,
     offset: int = 0,
-    version: PublicVersion | None = None,
+    version: Stamp | None = None,
 ) -> MatchPage:
     """One page of the notes of ``notes`` (public notes by default) that match ``query``,
     most relevant first (:mod:`papernotes.search.ranking`); the total is counted up to
@@ -128,7 +129,7 @@ def _page_of_matches(query: SearchQuery, notes: QuerySet[Note], *, limit: int, o
 
 
 def search_public_notes(
-    query: SearchQuery, *, limit: int = 20, offset: int = 0, version: PublicVersion | None = None
+    query: SearchQuery, *, limit: int = 20, offset: int = 0, version: Stamp | None = None
 ) -> SearchPage:
     """One page of matching public notes with a snippet each.
 

@@ -4,9 +4,9 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import Permission, User
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from api.tokens import api_token_create
 from papernotes.models import IssueState, NoteState
 from tests.factories import NoteFactory, PaperFactory, QuestionAnswerFactory, WeeklyIssueFactory, set_issue_state
 
@@ -92,7 +92,7 @@ def _user(username: str, *, staff: bool, permissions: tuple[str, ...] = ()) -> U
 def editor_api() -> APIClient:
     user = _user("editor", staff=True, permissions=("add_weeklyissue", "view_weeklyissue", "change_note"))
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user, name='tests').key}")
     return client
 
 
@@ -101,11 +101,11 @@ def reader_api() -> APIClient:
     """Authenticated, but neither staff nor holding any permission."""
     user = _user("reader", staff=False)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user, name='tests').key}")
     return client
 
 
 @pytest.fixture
 def editor_token() -> str:
     user = _user("fuzzing-editor", staff=True, permissions=("add_weeklyissue", "view_weeklyissue"))
-    return Token.objects.create(user=user).key
+    return api_token_create(user=user, name="fuzzing").key

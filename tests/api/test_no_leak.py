@@ -19,7 +19,21 @@ pytestmark = pytest.mark.django_db
 
 # Patterns that are not public reads: the admin, the editors' widgets, editorial endpoints.
 PRIVATE_PREFIXES = ("admin/", "markdownx/", "api/v1/editorial/")
-QUERIES = ["", "?page=2", "?q=SECRET", "?q=評価", "?q=SECRET 評価", "?category=cs.CL", "?week=2024-05-06"]
+QUERIES = [
+    "",
+    "?page=2",
+    "?q=SECRET",
+    "?q=評価",
+    "?q=SECRET 評価",
+    "?category=cs.CL",
+    "?week=2024-05-06",
+    # what an attacker tries: control characters, empty and broken values, very long values
+    "?q=abc%00def",
+    "?page=%00",
+    "?week=",
+    "?page_size=0",
+    "?q=" + "評" * 3000,
+]
 
 
 def _patterns(resolver=None, prefix=""):
@@ -52,6 +66,7 @@ def test_every_public_url_and_endpoint_hides_drafts(client, archive):
         "arxiv_id": list(Paper.objects.values_list("arxiv_id", flat=True)),
         "code": ["cs.CL", "cs.LG"],
         "token": ["x"],  # the subscriber pages: a link that is not one (404)
+        "section": ["pages", "issues", "papers"],
     }
     public_routes = [route for route in _patterns() if not route.startswith(PRIVATE_PREFIXES)]
     urls = set()
@@ -59,6 +74,7 @@ def test_every_public_url_and_endpoint_hides_drafts(client, archive):
         filled = _fill(route, values)
         assert all("<" not in url and "(?P" not in url for url in filled), f"no values for {route}"
         urls.update(url + query for url in filled for query in QUERIES)
+        urls.update(url.rstrip("/") + "%00/" for url in filled if url.endswith("/"))
 
     seen, queue = set(), sorted(urls)
     while queue:
@@ -68,6 +84,8 @@ def test_every_public_url_and_endpoint_hides_drafts(client, archive):
         seen.add(url)
         response = client.get(url)
         assert response.status_code < 500, url
+        if "%00" in url or len(url) > 2048:
+            assert response.status_code in (400, 404), url
         body = b"".join(response.streaming_content) if response.streaming else response.content
         assert SECRET.encode() not in body, url
         if response.get("Content-Type", "").startswith("text/html"):

@@ -9,13 +9,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 
 @pytest.fixture
@@ -30,13 +24,6 @@ def app():
 
 
 schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-]
 
 
 @pytest.mark.django_db
@@ -49,4 +36,12 @@ CHECKS = [
 def test_api_conforms_to_its_schema(case, app, archive, editor_token):
     # Editorial endpoints are fuzzed as an editor; public ones anonymously, as readers use them.
     headers = {"Authorization": f"Token {editor_token}"} if "/editorial/" in case.path else {}
-    case.call_and_validate(app=app, headers=headers, checks=CHECKS)
+    # The WSGI client does not decompress; compression has its own tests.
+    headers["Accept-Encoding"] = "identity"
+    # Every check is on. Two texts are read by more than a schema can say, so a
+    # schema-valid one may still be a 400 with the reason: a list pasted to make an issue
+    # (does "0" name an arXiv paper?), and a search (its terms are counted after NFKC
+    # normalisation: "ｶﾞ" is one character). Every other check still applies to them.
+    semantic = (case.method == "POST" and case.path == "/api/v1/editorial/issues/") or "q" in (case.query or {})
+    excluded = [positive_data_acceptance] if semantic else []
+    case.call_and_validate(app=app, headers=headers, excluded_checks=excluded)

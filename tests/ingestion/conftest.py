@@ -12,6 +12,6 @@ def _ingestion_settings(settings, tmp_path):
     settings.RATE_LIMIT_DIR = tmp_path / "ratelimit"
     settings.ARXIV_MIN_INTERVAL = 0.05
     settings.ARXIV_TIMEOUT = 2.0
-    settings.PDF_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.PDF_ALLOWED_HOSTS = ["127.0.0.1:*"]
     settings.PDF_TIMEOUT = 2.0
     return settings

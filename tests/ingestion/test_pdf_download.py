@@ -6,11 +6,12 @@ import time
 
 import pytest
 
+from papernotes.external.urls import upgraded_to_https
 from papernotes.ingestion.pdf_download import MAX_REDIRECTS, PdfDownloadError, download_pdf
 from tests.support.arxiv_server import ArxivServer, minimal_pdf
 from tests.support.drip_server import DripServer
 
-LOCAL = ["127.0.0.1"]
+LOCAL = ["127.0.0.1:*"]  # the stand-ins listen on ports of their own
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def test_downloads_a_pdf_with_its_hash(arxiv_server: ArxivServer, pdf: bytes):
 
 
 def test_defaults_come_from_settings(arxiv_server: ArxivServer, pdf: bytes, settings):
-    settings.PDF_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.PDF_ALLOWED_HOSTS = ["127.0.0.1:*"]
 
     assert download_pdf(arxiv_server.pdf_url("2405.01535")).content == pdf  # unversioned: latest
 
@@ -47,7 +48,7 @@ def test_defaults_come_from_settings(arxiv_server: ArxivServer, pdf: bytes, sett
 def test_host_match_ignores_case(arxiv_server: ArxivServer, pdf: bytes):
     url = arxiv_server.pdf_url("2405.01535", 1, host="LocalHost")
 
-    assert download_pdf(url, allowed_hosts=["localhost"]).content == pdf
+    assert download_pdf(url, allowed_hosts=["localhost:*"]).content == pdf
 
 
 @pytest.mark.parametrize(
@@ -263,3 +264,56 @@ def test_a_fast_download_is_not_cut_by_its_deadline(pdf: bytes):
         downloaded = download_pdf(server.url("/pdf/2405.01535v1"), allowed_hosts=LOCAL, timeout=2)
 
     assert downloaded.content == DRIP_BODY
+
+
+# -- ports in the allow-list, and https for arXiv ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://arxiv.org:8080/pdf/2405.01535v1",  # another port of an allowed host
+        "https://arxiv.org:8443/pdf/2405.01535v1",
+        "http://arxiv.org:443/pdf/2405.01535v1",  # https's port, spoken as http
+        "https://export.arxiv.org:80/pdf/2405.01535v1",
+    ],
+)
+def test_a_host_on_the_list_is_allowed_on_its_schemes_port_only(url: str):
+    error = _fails("disallowed_host", url, allowed_hosts=["arxiv.org", "export.arxiv.org"])
+
+    assert "arxiv.org" in error.message
+
+
+def test_a_port_on_the_list_allows_that_port_only(arxiv_server: ArxivServer, pdf: bytes):
+    url = arxiv_server.pdf_url("2405.01535", 1)
+
+    assert download_pdf(url, allowed_hosts=[f"127.0.0.1:{arxiv_server.port}"]).content == pdf
+    _fails("disallowed_host", url, allowed_hosts=[f"127.0.0.1:{arxiv_server.port + 1}"])
+    _fails("disallowed_host", url, allowed_hosts=["127.0.0.1"])  # the default port only
+
+
+def test_arxivs_http_links_are_fetched_over_https(settings):
+    settings.PDF_HTTPS_HOSTS = ["arxiv.org", "localhost"]
+    # the feed's own form of a PDF link
+    assert upgraded_to_https("http://arxiv.org/pdf/2405.01535v1", settings.PDF_HTTPS_HOSTS) == (
+        "https://arxiv.org/pdf/2405.01535v1"
+    )
+    assert upgraded_to_https("http://ARXIV.org:80/pdf/x", ["arxiv.org"]) == "https://ARXIV.org/pdf/x"
+    # another port or another host stays as it is (and is then judged by the allow-list)
+    assert upgraded_to_https("http://arxiv.org:8080/pdf/x", ["arxiv.org"]) == "http://arxiv.org:8080/pdf/x"
+    assert upgraded_to_https("http://example.org/pdf/x", ["arxiv.org"]) == "http://example.org/pdf/x"
+
+    # and the download itself goes to https: nothing listens on localhost's port 443 here
+    error = _fails("connection", "http://localhost/pdf/2405.01535v1", allowed_hosts=["localhost"], timeout=2)
+    assert error.url == "https://localhost/pdf/2405.01535v1"
+
+
+def test_a_redirect_to_arxiv_over_http_is_upgraded_before_it_is_checked(
+    arxiv_server: ArxivServer, pdf: bytes, settings
+):
+    settings.PDF_HTTPS_HOSTS = ["arxiv.org"]
+    arxiv_server.behave("/pdf/2405.01535", redirect_to="http://arxiv.org/pdf/2405.01535v1")
+
+    error = _fails("redirect_disallowed", arxiv_server.pdf_url("2405.01535"), allowed_hosts=LOCAL)
+
+    assert "https://arxiv.org/pdf/2405.01535v1" in error.message

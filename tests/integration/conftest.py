@@ -24,7 +24,7 @@ def arxiv_stand_in(arxiv_server, settings):
     """The stand-in with its feed linking PDFs to itself, as arXiv links to arxiv.org."""
     arxiv_server.local_pdf_links = True
     settings.ARXIV_MIN_INTERVAL = 0.05
-    settings.PDF_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.PDF_ALLOWED_HOSTS = ["127.0.0.1:*"]
     return arxiv_server
 
 

@@ -582,7 +582,11 @@ def test_sitemap_lists_public_issues_and_papers_only(client):
     draft = WeeklyIssueFactory(week_start=MONDAY + datetime.timedelta(weeks=1))
     NoteFactory(issue=draft, position=1, state=APPROVED, paper=PaperFactory(arxiv_id="2405.07777"))
 
-    body = client.get("/sitemap.xml").content.decode()
+    # the sitemap is an index of pages; a crawler reads each page it lists
+    index = client.get("/sitemap.xml").content.decode()
+    pages = re.findall(r"<loc>http://testserver(/sitemap-[a-z]+\.xml(?:\?p=\d+)?)</loc>", index)
+    assert pages == ["/sitemap-pages.xml", "/sitemap-issues.xml", "/sitemap-papers.xml"]
+    body = "".join(client.get(page).content.decode() for page in pages)
 
     assert issue.get_absolute_url() in body
     assert reverse("papernotes:paper_detail", kwargs={"arxiv_id": issue.notes.get().paper.arxiv_id}) in body

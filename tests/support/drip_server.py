@@ -5,7 +5,7 @@ so only a deadline on the whole exchange ends the request::
 
     with DripServer(head=b"HTTP/1.1 200 OK\\r\\nContent-Length: 1000\\r\\n\\r\\n",
                     body=b"%PDF-" + b"0" * 995, body_delay=0.1) as server:
-        download_pdf(server.url("/x.pdf"), allowed_hosts=["127.0.0.1"], timeout=0.5)
+        download_pdf(server.url("/x.pdf"), allowed_hosts=["127.0.0.1:*"], timeout=0.5)
 """
 
 from __future__ import annotations
