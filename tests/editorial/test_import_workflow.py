@@ -84,7 +84,7 @@ def test_a_back_issue_is_dated_at_the_end_of_its_week_not_at_the_import(sample_f
         assert '公開:<time datetime="2024-05-05T09:00:00+09:00">2024年5月5日</time>' in html
     feed = feedparser.parse(client.get("/feed.atom").content)
     assert feed.entries[0].published_parsed[:5] == (2024, 5, 5, 0, 0)  # 09:00 JST in UTC
-    assert "<lastmod>2024-05-05</lastmod>" in client.get("/sitemap.xml").content.decode()
+    assert "<lastmod>2024-05-05</lastmod>" in client.get("/sitemap-issues.xml").content.decode()
 
 
 def test_a_reimport_never_moves_the_date(sample_file):

@@ -19,6 +19,7 @@ import functools
 import re
 from collections import OrderedDict
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -304,7 +305,10 @@ def _order(notes: QuerySet, stamp: str | None) -> list[int]:
     ordered = notes.order_by("-issue__week_start", "position").values_list("id", flat=True)
     if stamp is None:
         return list(ordered)
-    sql, params = ordered.query.sql_with_params()
+    try:
+        sql, params = ordered.query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (an arXiv id no paper has)
+        return []
     key = (stamp, sql, repr(params))
     order = _orders.get(key)
     if order is None:
