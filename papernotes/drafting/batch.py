@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from papernotes.drafting import batch_api, batch_store, runner, selectors, steps, store
-from papernotes.drafting.llm import BatchLine, BatchLineError, LlmError, batch_line_record
+from papernotes.drafting.llm import BATCH_DEADLINE_CODE, BatchLine, BatchLineError, LlmError, batch_line_record
 from papernotes.drafting.prompts import system_prompt
 from papernotes.drafting.steps import ReadResult
 from papernotes.external.retries import FailureOutcome
@@ -178,7 +178,7 @@ def poll_batch(*, batch_id: int) -> list[int]:
         logger.warning("Batch %s past its deadline could not be cancelled: %s", batch.provider_batch_id, error.message)
     message = _deadline_message()
     return batch_store.drafting_batch_store_results(
-        batch_id=batch_id, lines={}, missing=("batch_deadline", message), error=message
+        batch_id=batch_id, lines={}, missing=(BATCH_DEADLINE_CODE, message), error=message
     )
 
 

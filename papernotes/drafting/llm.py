@@ -415,6 +415,11 @@ def _classify(
     return LlmReply(content=content, outcome=LlmCallOutcome.OK, parsed=parsed, record=final)
 
 
+# A request past the batch's deadline (DRAFTING_BATCH_DEADLINE) is not made again: its note fails.
+BATCH_DEADLINE_CODE = "batch_deadline"
+# The lines drafting writes itself for requests a batch never ran (past the deadline, never
+# sent, the whole batch failed, no line in its files): their message is the editor's already.
+OWN_BATCH_CODES = frozenset({BATCH_DEADLINE_CODE, "batch_not_sent", "batch_failed", "batch_missing"})
 _BATCH_NOT_RUN = {
     "batch_expired": _("バッチが API の処理期限(24 時間)内に終わらず、このリクエストは処理されませんでした。"),
     "batch_cancelled": _("バッチが取り消され、このリクエストは処理されませんでした。"),
@@ -479,12 +484,16 @@ def reply_from_batch(
     if record.outcome == LlmCallOutcome.BATCH_FAILED:
         if line.batch_id:  # a request never sent made no call
             on_call(record)
-        message = _BATCH_NOT_RUN.get(line.error_code) or _(
-            "バッチがこのリクエストを処理しませんでした({code})。"
-        ).format(code=line.error_code or "unknown")
-        if line.error_message:
-            message += _("API の説明: {said}").format(said=line.error_message[:300])
-        raise BatchLineError(f"llm_{line.error_code or 'batch'}"[:32], message, retryable=True)
+        if line.error_code in OWN_BATCH_CODES and line.error_message:
+            message = line.error_message
+        else:
+            message = _BATCH_NOT_RUN.get(line.error_code) or _(
+                "バッチがこのリクエストを処理しませんでした({code})。"
+            ).format(code=line.error_code or "unknown")
+            if line.error_message:
+                message += _("API の説明: {said}").format(said=line.error_message[:300])
+        retryable = line.error_code != BATCH_DEADLINE_CODE
+        raise BatchLineError(f"llm_{line.error_code or 'batch'}"[:32], message, retryable=retryable)
     if record.outcome == LlmCallOutcome.HTTP_ERROR:
         on_call(record)
         error = (line.body or {}).get("error") or {}

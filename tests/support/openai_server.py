@@ -168,8 +168,10 @@ class OpenAIServer:
         questions: int = 10,
         careless: bool | frozenset[str] | set[str] = False,
         batch_latency: float = 0.0,
+        batches: bool = True,
     ) -> None:
         self.latency = latency
+        self.speaks_batches = batches  # False: a server without the Batch API (404, as vLLM or Ollama)
         self.batch_latency = batch_latency  # seconds from a batch's creation to its completion
         self.hold_batches = False  # keep every batch in progress until cleared
         self.files: dict[str, dict] = {}
@@ -198,6 +200,9 @@ class OpenAIServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 path = urlsplit(self.path).path.rstrip("/")
+                if not server.speaks_batches and path != "/v1/chat/completions":
+                    self._send(*_not_found())
+                    return
                 if path == "/v1/files":
                     self._send(*server._upload(self.headers.get("Content-Type", ""), raw))
                     return
@@ -213,6 +218,9 @@ class OpenAIServer:
 
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
+                if not server.speaks_batches:
+                    self._send(*_not_found())
+                    return
                 parts = url.path.rstrip("/").split("/")  # "", "v1", kind, id, ...
                 if parts[2:3] == ["batches"] and len(parts) == 3:
                     self._send(*server._list_batches(parse_qs(url.query)))
