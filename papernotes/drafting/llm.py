@@ -117,12 +117,6 @@ class BatchLine:
             latency_ms=latency_ms,
         )
 
-    def to_json(self) -> dict:
-        """The line as the provider writes it (what :meth:`parse` reads)."""
-        response = None if self.status_code is None else {"status_code": self.status_code, "body": self.body}
-        error = {"code": self.error_code, "message": self.error_message} if self.error_code else None
-        return {"custom_id": self.custom_id, "response": response, "error": error}
-
 
 def deadline_error(last: str = "") -> LlmError:
     """The paper's run is past ``DRAFTING_PAPER_DEADLINE``: final, with the last failure seen."""
@@ -460,7 +454,7 @@ def batch_line_record(line: BatchLine, step: str) -> CallRecord:
     details = usage.get("prompt_tokens_details") or {}
     return CallRecord(
         step,
-        str((line.body or {}).get("model") or model),
+        model,  # as an ordinary call records it: the model asked for
         1,
         LlmCallOutcome.OK,
         line.latency_ms,
