@@ -49,3 +49,17 @@ def test_an_editor_gets_no_batch_button_and_is_refused(editor_client, llm_server
     assert response.json()["message"] == "バッチでの下書きは編集長だけが始められます。"
     assert not DraftingBatch.objects.exists()
     assert set(NoteDrafting.objects.values_list("status", flat=True)) <= {DraftingStatus.NOT_STARTED}
+
+
+def test_the_batches_and_each_requests_batch_are_listed_for_the_operator(
+    admin_client, llm_server, django_capture_on_commit_callbacks
+):
+    issue = _week()
+    llm_server.hold_batches = True
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("admin:papernotes_weeklyissue_draft", args=[issue.pk]) + "?batch=1")
+    batch = DraftingBatch.objects.get()
+
+    page = admin_client.get(reverse("admin:papernotes_draftingbatch_changelist")).content.decode()
+
+    assert batch.provider_batch_id in page and "処理待ち" in page and "validating" in page
