@@ -95,7 +95,10 @@ def test_a_week_in_a_batch_is_finished_by_a_new_worker_process_after_a_restart(s
             worker = _new_worker_with_beat(server, tmp_path)
             _wait(
                 lambda: (
-                    NoteDrafting.objects.filter(status=DraftingStatus.SUCCEEDED).count() == len(notes)
+                    (
+                        NoteDrafting.objects.filter(status=DraftingStatus.SUCCEEDED).count() == len(notes)
+                        and not DraftingBatch.objects.exclude(status=DraftingBatchStatus.DONE).exists()
+                    )
                     or worker.poll() is not None
                 ),
                 seconds=90,
