@@ -94,6 +94,18 @@ def make_week(pages: int) -> list[Paper]:
     return papers
 
 
+def prepare_week(pages: int, cap: int):
+    """The week on a fresh database, the shipped drafting worker's configuration, and the
+    settings of a run against the stand-in: (papers, issue, worker command)."""
+    call_command("migrate", verbosity=0)
+    papers = make_week(pages)
+    settings.LLM_MAX_CONCURRENT = cap
+    settings.LLM_BACKOFF_BASE = 0.01
+    app.conf.broker_url = "memory://"
+    app.conf.broker_transport_options = {"polling_interval": 0.01}
+    return papers, WeeklyIssue.objects.get(week_start=WEEK), drafting_worker()
+
+
 def run_pipeline(issue_id: int, count: int) -> float:
     """One week drafted from scratch; returns the wall time."""
     QuestionAnswer.objects.all().delete()
@@ -221,15 +233,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     options = parser.parse_args()
 
-    call_command("migrate", verbosity=0)
-    papers = make_week(options.pages)
-    issue = WeeklyIssue.objects.get(week_start=WEEK)
+    papers, issue, shipped = prepare_week(options.pages, options.cap)
     count = len(papers)
-    shipped = drafting_worker()
-    settings.LLM_MAX_CONCURRENT = options.cap
-    settings.LLM_BACKOFF_BASE = 0.01
-    app.conf.broker_url = "memory://"
-    app.conf.broker_transport_options = {"polling_interval": 0.01}
     print(
         f"ten-paper week, {options.pages}-page PDFs, {options.latency * 1000:.0f} ms per call, "
         f"at most {options.cap} calls in flight"

@@ -409,6 +409,10 @@ LLM_PRICES = env.json(
         "gpt-4.1": {"input": 2.00, "cached_input": 0.50, "output": 8.00},
     },
 )
+# A request carried by the Batch API (DRAFTING_MODE=batch) costs this share of the price
+# above, unless the model's entry names its own "batch_input", "batch_cached_input" and
+# "batch_output" prices.
+LLM_BATCH_PRICE_FACTOR = env.float("LLM_BATCH_PRICE_FACTOR", default=0.5)
 # What a draft holds: the range of Q&A pairs, the house style of the blog ("blog": sentences
 # end with ".", ASCII ":" "?" "(" ")"; "none": the model's own punctuation), and how much of
 # the paper goes into each call.
@@ -425,6 +429,22 @@ DRAFTING_REPAIRS_PER_STEP = env.int("DRAFTING_REPAIRS_PER_STEP", default=1)
 # Seconds one paper's drafting may take in all, across calls, retries and task retries: a
 # hung provider fails the paper (with the reason) instead of keeping it busy for an hour.
 DRAFTING_PAPER_DEADLINE = env.float("DRAFTING_PAPER_DEADLINE", default=600.0)
+# How a week is drafted (papernotes/drafting/batch.py): "sync", a call per step and paper as
+# soon as it can be made, or "batch", the read step of the week's notes as one batch of the
+# OpenAI Batch API, then the answer step as a second one (about half the token price,
+# results within 24 hours). `draft_issue --batch` chooses batch for one run.
+DRAFTING_MODE = env.str("DRAFTING_MODE", default="sync")
+if DRAFTING_MODE not in ("sync", "batch"):
+    raise ImproperlyConfigured(f"DRAFTING_MODE must be 'sync' or 'batch', not {DRAFTING_MODE!r}.")
+# Seconds between two looks at the batches in flight (Celery beat runs the poller).
+DRAFTING_BATCH_POLL_INTERVAL = env.float("DRAFTING_BATCH_POLL_INTERVAL", default=60.0)
+# Seconds a batch may take from its submission; then it is cancelled and its notes fail
+# with the reason (the provider's own window is 24 hours).
+DRAFTING_BATCH_DEADLINE = env.float("DRAFTING_BATCH_DEADLINE", default=26 * 3600.0)
+# What becomes of a request the batch did not carry out (expired, cancelled, the batch
+# failed, a 429 or 5xx for that line): drafted at once with ordinary calls (true), or the
+# note fails with the reason (false). A request the provider refused (a 400) fails either way.
+DRAFTING_BATCH_FALLBACK = env.bool("DRAFTING_BATCH_FALLBACK", default=True)
 # -- Editorial review (issue 8) --------------------------------------------------------
 # django-import-export: the glossary's CSV import/export. django-celery-beat: scheduled
 # publication; the beat (started by `make run`, or `celery -A papernotes beat` in
@@ -433,6 +453,11 @@ INSTALLED_APPS += ["import_export", "django_celery_beat"]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "publish-due-issues": {"task": "editorial.tasks.publish_due_issues_task", "schedule": 60.0},
+    # Batch mode (DRAFTING_MODE=batch, draft_issue --batch): send, poll and apply the batches.
+    "poll-drafting-batches": {
+        "task": "papernotes.drafting.poll_drafting_batches_task",
+        "schedule": DRAFTING_BATCH_POLL_INTERVAL,
+    },
 }
 # How many Q&A pairs a note should have (the qa_count check).
 EDITORIAL_QA_COUNT_RANGE = (env.int("QA_COUNT_MIN", default=8), env.int("QA_COUNT_MAX", default=12))

@@ -18,7 +18,7 @@ from editorial.admin.ingestion import ReadOnlyAdmin
 from papernotes.drafting.llm import llm_configured
 from papernotes.drafting.selectors import note_call_totals
 from papernotes.drafting.services import DraftingError, note_regenerate, notes_draft_start
-from papernotes.models import LlmCall, Note, NoteDrafting, QuestionAnswer
+from papernotes.models import DraftingBatch, LlmCall, Note, NoteDrafting, QuestionAnswer
 
 
 class NoteDraftingAdminMixin:
@@ -136,11 +136,32 @@ class LlmCallAdmin(RecordAdmin):
         "output_tokens",
         "latency_ms",
         "cost_usd",
+        "batch_id",
     )
     list_filter = ("step", "outcome", "model", "note__issue")
     list_select_related = ("note__issue", "note__paper")
-    search_fields = ("note__paper__arxiv_id", "note__paper__title", "error")
+    search_fields = ("note__paper__arxiv_id", "note__paper__title", "error", "batch_id")
     date_hierarchy = "created_at"
+
+
+@admin.register(DraftingBatch)
+class DraftingBatchAdmin(RecordAdmin):
+    """Batches of the Batch API (batch mode), read only: where each is, and why one failed."""
+
+    list_display = (
+        "created_at",
+        "step",
+        "status",
+        "provider_status",
+        "provider_batch_id",
+        "request_counts",
+        "submitted_at",
+        "deadline_at",
+        "finished_at",
+        "error",
+    )
+    list_filter = ("step", "status", "provider_status")
+    search_fields = ("provider_batch_id", "items__custom_id", "error")
 
 
 @admin.register(NoteDrafting)

@@ -21,6 +21,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from editorial import roles
+from papernotes.drafting.batch import batch_mode_default
 from papernotes.drafting.services import DraftingError, issue_draft_start
 from papernotes.ingestion.selectors import paper_pipeline_rows, pipeline_for_issue
 from papernotes.ingestion.services import IssueListError, issue_create_from_list, issue_retry_failed
@@ -203,6 +205,8 @@ class IssuePipelineAdminMixin:
             context["retry_url"] = reverse("admin:papernotes_weeklyissue_retry_failed", args=[obj.pk])
             if obj.state not in ONCE_PUBLISHED_ISSUE_STATES and _may_draft(request.user):
                 context["draft_url"] = reverse("admin:papernotes_weeklyissue_draft", args=[obj.pk])
+                if not batch_mode_default() and _may_draft_in_batch(request.user):
+                    context["draft_batch_url"] = f"{context['draft_url']}?batch=1"
             context["source_lists"] = obj.source_lists.all()[:5]
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
@@ -236,11 +240,17 @@ class IssuePipelineAdminMixin:
         if not _may_draft(request.user):
             raise PermissionDenied
         back = reverse("admin:papernotes_weeklyissue_change", args=[issue.pk])
+        # Batch mode (about half the price, results within 24 hours) is the chief editor's choice.
+        batch = request.GET.get("batch") == "1" or None
+        if batch and not _may_draft_in_batch(request.user):
+            message = gettext("バッチでの下書きは編集長だけが始められます。")
+            return _answer(request, message, ok=False, fallback_url=back)
         try:
-            started = issue_draft_start(issue_id=issue.pk, user=request.user)
+            started = issue_draft_start(issue_id=issue.pk, user=request.user, batch=batch)
         except DraftingError as error:
             return _answer(request, str(error), ok=False, fallback_url=back)
-        return _answer(request, _draft_message(len(started)), fallback_url=back)
+        in_batch = batch or batch_mode_default()
+        return _answer(request, _draft_message(len(started), in_batch=in_batch), fallback_url=back)
 
     def has_draft_permission(self, request) -> bool:
         return _may_draft(request.user)
@@ -252,13 +262,21 @@ def _may_draft(user) -> bool:
     return user.has_perm("papernotes.change_note")
 
 
+def _may_draft_in_batch(user) -> bool:
+    return _may_draft(user) and user.has_perm(roles.MANAGE_ISSUE)
+
+
 def _retry_message(count: int) -> str:
     if count:
         return gettext("{count} 本の論文を再試行します。").format(count=count)
     return gettext("失敗した論文はありません。")
 
 
-def _draft_message(count: int) -> str:
+def _draft_message(count: int, *, in_batch: bool = False) -> str:
+    if count and in_batch:
+        return gettext("{count} 本の論文の下書きをバッチで作成します(結果は 24 時間以内に届きます)。").format(
+            count=count
+        )
     if count:
         return gettext("{count} 本の論文の下書きを作成します。").format(count=count)
     return gettext("下書きを作る論文はありません(作成中または作成済みです)。")

@@ -92,9 +92,7 @@ def _normalise_with_offsets(text: str) -> tuple[str, list[int]]:
     ]
     joined = "".join(char for char, _index in chars)
     dropped = {i for match in _HYPHEN_BREAK_RE.finditer(joined) for i in range(match.start(), match.end())}
-    translated = [
-        (char.translate(_TRANSLATION), index) for i, (char, index) in enumerate(chars) if i not in dropped
-    ]
+    translated = [(char.translate(_TRANSLATION), index) for i, (char, index) in enumerate(chars) if i not in dropped]
     spaced: list[tuple[str, int]] = []
     for piece, index in translated:
         for char in piece:

@@ -12,6 +12,10 @@ Every HTTP attempt, failed ones included, is reported to the caller's ``on_call`
 :class:`CallRecord` (tokens, latency, outcome), which drafting stores with its cost. What
 the model returned is classified here: a refusal and ``finish_reason=length`` are
 outcomes of their own, and content is parsed and validated against the pydantic model.
+
+The Batch API (``papernotes.drafting.batch``) sends the very request body a call sends
+(:func:`request_body`), and its results come back through :func:`reply_from_batch`,
+which classifies them as a call's reply is classified, errors included.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from functools import lru_cache
 import openai
 from django.conf import settings
 from django.utils.translation import gettext as _
+from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 
 from papernotes.drafting.schemas import response_format
@@ -58,6 +63,7 @@ class CallRecord:
     status_code: int | None = None
     error: str = ""
     error_code: str = ""  # the provider's own code ("context_length_exceeded")
+    batch_id: str = ""  # the Batch API's batch that carried the request (batch price)
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,43 @@ class LlmReply:
 
 class LlmError(ExternalError):
     """The LLM could not give an answer (after this run's retries), or refused to."""
+
+
+class BatchLineError(LlmError):
+    """A batch did not carry out the request, or carried it out with an HTTP error: the
+    request may be made again with an ordinary call when ``retryable``."""
+
+
+@dataclass(frozen=True)
+class BatchLine:
+    """One request's line of a batch's output or error file, with the batch it came from.
+
+    ``status_code`` and ``body`` are the response the request got (None when it got none:
+    the batch expired, was cancelled or failed first; ``error_code`` and ``error_message``
+    then say why).
+    """
+
+    batch_id: str
+    custom_id: str
+    status_code: int | None = None
+    body: dict | None = None
+    error_code: str = ""
+    error_message: str = ""
+    latency_ms: int = 0  # from the batch's submission to its end
+
+    @classmethod
+    def parse(cls, line: dict, *, batch_id: str, latency_ms: int = 0) -> BatchLine:
+        response = line.get("response") or {}
+        error = line.get("error") or {}
+        return cls(
+            batch_id=batch_id,
+            custom_id=str(line.get("custom_id") or ""),
+            status_code=response.get("status_code"),
+            body=response.get("body") if isinstance(response.get("body"), dict) else None,
+            error_code=str(error.get("code") or ""),
+            error_message=str(error.get("message") or ""),
+            latency_ms=latency_ms,
+        )
 
 
 def deadline_error(last: str = "") -> LlmError:
@@ -104,6 +147,11 @@ def model_for(step: str) -> str:
         "answer": settings.LLM_MODEL_ANSWER,
         "repair": settings.LLM_MODEL_REPAIR,
     }.get(step, settings.LLM_MODEL)
+
+
+def client() -> openai.OpenAI:
+    """The configured client (its own retries off: the callers retry by the project's policy)."""
+    return _client(settings.OPENAI_API_KEY, settings.OPENAI_BASE_URL, policy_for(SERVICE).timeout)
 
 
 @lru_cache(maxsize=4)
@@ -160,6 +208,13 @@ def _status_failure(error: openai.APIStatusError) -> tuple[LlmError, int]:
     retry_after = parse_retry_after(headers.get("retry-after"))
     if retry_after is None and headers.get("retry-after-ms"):
         retry_after = (parse_retry_after(headers.get("retry-after-ms")) or 0.0) / 1000.0
+    return http_failure(status, code, said, retry_after=retry_after), status
+
+
+def http_failure(
+    status: int, code: str, said: str, *, retry_after: float | None = None, error_type: type[LlmError] = LlmError
+) -> LlmError:
+    """The failure an editor reads for an HTTP error of the LLM's API, with what the provider said."""
     if status in (401, 403):
         message = _("LLM の API がリクエストを拒否しました(HTTP {status})。API キーと権限を確認してください。")
     elif status == 404:
@@ -181,13 +236,44 @@ def _status_failure(error: openai.APIStatusError) -> tuple[LlmError, int]:
     message = message.format(status=status)
     if said:
         message += _("API の説明: {said}").format(said=said[:300])
-    failure = LlmError(
-        "llm_http_error",
-        message,
-        retryable=is_retryable_status(status),
-        retry_after=retry_after,
-    )
-    return failure, status
+    return error_type("llm_http_error", message, retryable=is_retryable_status(status), retry_after=retry_after)
+
+
+def api_failure(error: openai.OpenAIError) -> LlmError:
+    """Any failure of the client (an HTTP error, a timeout, no connection) as the editor reads it."""
+    if isinstance(error, openai.APIStatusError):
+        return _status_failure(error)[0]
+    if isinstance(error, openai.APITimeoutError):
+        return LlmError("llm_timeout", _("LLM の API が時間内に応答しませんでした。"), retryable=True)
+    if isinstance(error, openai.APIConnectionError):
+        return LlmError("llm_connection", _("LLM の API に接続できません。"), retryable=True)
+    return LlmError("llm_error", _("LLM の API の呼び出しに失敗しました: {error}").format(error=str(error)[:300]))
+
+
+def request_body(
+    *, step: str, messages: list[dict], schema: type[BaseModel], max_output_tokens: int | None = None
+) -> dict:
+    """The JSON body of one Chat Completions request of ``step``: what a call sends, and what
+    a line of a batch's input file carries."""
+    body = {
+        "model": model_for(step),
+        "messages": messages,
+        "response_format": response_format(schema),
+        settings.LLM_MAX_TOKENS_PARAMETER: max_output_tokens or settings.LLM_MAX_OUTPUT_TOKENS,
+    }
+    if not settings.OPENAI_BASE_URL:
+        # OpenAI routes requests with the same key to the same cache; other servers may
+        # refuse parameters they do not know.
+        body["prompt_cache_key"] = f"papernotes-{step}"
+    return body
+
+
+def _sdk_arguments(body: dict) -> dict:
+    """``body`` as the client's keyword arguments (parameters it may not name go as extra body)."""
+    arguments = dict(body)
+    if "prompt_cache_key" in arguments:
+        arguments["extra_body"] = {"prompt_cache_key": arguments.pop("prompt_cache_key")}
+    return arguments
 
 
 def complete(
@@ -212,12 +298,10 @@ def complete(
     policy = policy_for(SERVICE)
     model = model_for(step)
     budget = max_output_tokens or settings.LLM_MAX_OUTPUT_TOKENS
-    client = _client(settings.OPENAI_API_KEY, settings.OPENAI_BASE_URL, policy.timeout)
-    options: dict = {settings.LLM_MAX_TOKENS_PARAMETER: budget}
-    if not settings.OPENAI_BASE_URL:
-        # OpenAI routes requests with the same key to the same cache; other servers may
-        # refuse parameters they do not know.
-        options["extra_body"] = {"prompt_cache_key": f"papernotes-{step}"}
+    llm_client = client()
+    arguments = _sdk_arguments(
+        request_body(step=step, messages=messages, schema=schema, max_output_tokens=max_output_tokens)
+    )
     last_error = ""
     for attempt in range(1, policy.attempts + 1):
         if _remaining(deadline) <= 0:
@@ -232,9 +316,7 @@ def complete(
                 reservation.settle(0)
                 raise deadline_error(last_error)
             try:
-                completion = client.chat.completions.create(
-                    model=model, messages=messages, response_format=response_format(schema), timeout=timeout, **options
-                )
+                completion = llm_client.chat.completions.create(**arguments, timeout=timeout)
             except openai.APIStatusError as error:
                 failure, status = _status_failure(error)
                 provider_code, said = _provider_said(error)
@@ -325,3 +407,102 @@ def _classify(
         return LlmReply(content=content, outcome=LlmCallOutcome.INVALID, parsed=None, problems=problems, record=final)
     final = done(LlmCallOutcome.OK)
     return LlmReply(content=content, outcome=LlmCallOutcome.OK, parsed=parsed, record=final)
+
+
+# A request past the batch's deadline (DRAFTING_BATCH_DEADLINE) is not made again: its note fails.
+BATCH_DEADLINE_CODE = "batch_deadline"
+# The lines drafting writes itself for requests a batch never ran (past the deadline, never
+# sent, the whole batch failed, no line in its files): their message is the editor's already.
+OWN_BATCH_CODES = frozenset({BATCH_DEADLINE_CODE, "batch_not_sent", "batch_failed", "batch_missing"})
+_BATCH_NOT_RUN = {
+    "batch_expired": _("バッチが API の処理期限(24 時間)内に終わらず、このリクエストは処理されませんでした。"),
+    "batch_cancelled": _("バッチが取り消され、このリクエストは処理されませんでした。"),
+}
+
+
+def batch_line_record(line: BatchLine, step: str) -> CallRecord:
+    """The call a batch line stands for: its tokens, or why it got no answer."""
+    model = model_for(step)
+    if line.status_code is None:
+        detail = f"{line.error_code}: {line.error_message}".strip(": ")
+        return CallRecord(
+            step,
+            model,
+            1,
+            LlmCallOutcome.BATCH_FAILED,
+            line.latency_ms,
+            error=detail[:1000],
+            error_code=line.error_code[:100],
+            batch_id=line.batch_id,
+        )
+    if line.status_code != 200:
+        error = (line.body or {}).get("error") or {}
+        said = str(error.get("message") or "") if isinstance(error, dict) else str(error)
+        code = str(error.get("code") or error.get("type") or "") if isinstance(error, dict) else ""
+        return CallRecord(
+            step,
+            model,
+            1,
+            LlmCallOutcome.HTTP_ERROR,
+            line.latency_ms,
+            status_code=line.status_code,
+            error=(f"HTTP {line.status_code}" + (f": {said}" if said else ""))[:1000],
+            error_code=code[:100],
+            batch_id=line.batch_id,
+        )
+    usage = (line.body or {}).get("usage") or {}
+    details = usage.get("prompt_tokens_details") or {}
+    return CallRecord(
+        step,
+        model,  # as an ordinary call records it: the model asked for
+        1,
+        LlmCallOutcome.OK,
+        line.latency_ms,
+        input_tokens=int(usage.get("prompt_tokens") or 0),
+        cached_input_tokens=int(details.get("cached_tokens") or 0),
+        output_tokens=int(usage.get("completion_tokens") or 0),
+        batch_id=line.batch_id,
+    )
+
+
+def reply_from_batch(
+    line: BatchLine, *, step: str, schema: type[BaseModel], on_call: Callable[[CallRecord], None]
+) -> LlmReply:
+    """A batch's result for one request, as :func:`complete` would have returned it.
+
+    The request's call is reported to ``on_call`` (priced at the batch rate); a line without
+    a response, or with an HTTP error, raises :class:`BatchLineError` with the message the
+    same error gets from an ordinary call (``retryable`` when an ordinary call may succeed).
+    """
+    record = batch_line_record(line, step)
+    if record.outcome == LlmCallOutcome.BATCH_FAILED:
+        if line.batch_id:  # a request never sent made no call
+            on_call(record)
+        if line.error_code in OWN_BATCH_CODES and line.error_message:
+            message = line.error_message
+        else:
+            message = _BATCH_NOT_RUN.get(line.error_code) or _(
+                "バッチがこのリクエストを処理しませんでした({code})。"
+            ).format(code=line.error_code or "unknown")
+            if line.error_message:
+                message += _("API の説明: {said}").format(said=line.error_message[:300])
+        retryable = line.error_code != BATCH_DEADLINE_CODE
+        raise BatchLineError(f"llm_{line.error_code or 'batch'}"[:32], message, retryable=retryable)
+    if record.outcome == LlmCallOutcome.HTTP_ERROR:
+        on_call(record)
+        error = (line.body or {}).get("error") or {}
+        said = str(error.get("message") or "") if isinstance(error, dict) else str(error)
+        raise http_failure(line.status_code or 0, record.error_code, said, error_type=BatchLineError)
+    try:
+        completion = ChatCompletion.model_validate(line.body or {})
+    except ValidationError:
+        failed = CallRecord(**{**record.__dict__, "outcome": LlmCallOutcome.INVALID, "error": "not a chat completion"})
+        on_call(failed)
+        return LlmReply(
+            content="",
+            outcome=LlmCallOutcome.INVALID,
+            parsed=None,
+            problems=["The response is not a chat completion."],
+            record=failed,
+        )
+    return _classify(completion, schema, record, on_call)

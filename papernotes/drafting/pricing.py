@@ -1,4 +1,9 @@
-"""What a call costs, from the configurable price table ``LLM_PRICES`` (USD per million tokens)."""
+"""What a call costs, from the configurable price table ``LLM_PRICES`` (USD per million tokens).
+
+A request carried by the Batch API costs the model's batch price: ``batch_input``,
+``batch_cached_input`` and ``batch_output`` where the table gives them, else the synchronous
+price times ``LLM_BATCH_PRICE_FACTOR`` (0.5: OpenAI's batch discount).
+"""
 
 import logging
 from decimal import Decimal
@@ -18,16 +23,32 @@ def _price(model: str) -> dict | None:
     return prices[family] if family else None
 
 
-def call_cost(*, model: str, input_tokens: int, cached_input_tokens: int, output_tokens: int) -> Decimal:
-    """USD for one call; 0 (and a log line) for a model the table does not price."""
+def _rate(price: dict, kind: str, *, batch: bool) -> Decimal:
+    """USD per million tokens of ``kind`` (input, cached_input, output)."""
+    fallback = "input" if kind == "cached_input" else kind
+    rate = Decimal(str(price.get(kind, price.get(fallback, 0))))
+    if not batch:
+        return rate
+    if f"batch_{kind}" in price:
+        return Decimal(str(price[f"batch_{kind}"]))
+    if kind == "cached_input" and "batch_input" in price and "cached_input" not in price:
+        return Decimal(str(price["batch_input"]))
+    return rate * Decimal(str(settings.LLM_BATCH_PRICE_FACTOR))
+
+
+def call_cost(
+    *, model: str, input_tokens: int, cached_input_tokens: int, output_tokens: int, batch: bool = False
+) -> Decimal:
+    """USD for one call (at the batch price when ``batch``); 0 (and a log line) for a model the
+    table does not price."""
     price = _price(model)
     if price is None:
         logger.info("No price for model %r in LLM_PRICES; its calls are recorded at cost 0", model)
         return Decimal("0")
     cached = min(cached_input_tokens, input_tokens)
     cost = (
-        Decimal(str(price.get("input", 0))) * (input_tokens - cached)
-        + Decimal(str(price.get("cached_input", price.get("input", 0)))) * cached
-        + Decimal(str(price.get("output", 0))) * output_tokens
+        _rate(price, "input", batch=batch) * (input_tokens - cached)
+        + _rate(price, "cached_input", batch=batch) * cached
+        + _rate(price, "output", batch=batch) * output_tokens
     ) / _MILLION
     return cost.quantize(Decimal("0.000001"))

@@ -25,9 +25,11 @@ from papernotes.models import DraftingStep, Note, NoteDrafting, QuestionAnswer
 _LATIN_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
 
 
-def _context(
+def call_context(
     *, note_id: int, run: int, target: str = "", repairs: dict | None = None, deadline: float | None = None
 ) -> CallContext:
+    """What the calls of one draft share; each call is recorded on the note's run."""
+
     def on_call(prompt_tag: str, record: CallRecord) -> None:
         store.llm_call_record(note_id=note_id, run=run, target=target, prompt_tag=prompt_tag, record=record)
 
@@ -52,7 +54,7 @@ def draft_note(*, note_id: int, run: int) -> bool:
     started_at = store.drafting_step_start(note_id=note_id, run=run, step=step)
     if started_at is None:
         return False
-    context = _context(
+    context = call_context(
         note_id=note_id,
         run=run,
         repairs=selectors.repairs_used(note_id=note_id, run=run),
@@ -65,6 +67,13 @@ def draft_note(*, note_id: int, run: int) -> bool:
         if store.drafting_step_start(note_id=note_id, run=run, step=DraftingStep.ANSWER) is None:
             return False
     result = steps.answer_step(paper, read.questions, context)
+    return finish_draft(note_id=note_id, run=run, read=read, result=result, prompt_tags=context.prompt_tags)
+
+
+def finish_draft(
+    *, note_id: int, run: int, read: ReadResult, result: steps.AnswerResult, prompt_tags: list[str]
+) -> bool:
+    """Store the answers and end the run (完了 or 要確認); False when the run was superseded."""
     if not store.note_store_answers(note_id=note_id, run=run, result=result):
         return False
     return store.drafting_succeed(
@@ -72,7 +81,7 @@ def draft_note(*, note_id: int, run: int) -> bool:
         run=run,
         flags=[*read.flags, *result.flags],
         needs_attention=bool(read.flags) or result.needs_attention,
-        prompt_tags=context.prompt_tags,
+        prompt_tags=prompt_tags,
         models=[model_for(DraftingStep.READ), model_for(DraftingStep.ANSWER)],
     )
 
@@ -86,7 +95,7 @@ def regenerate(*, note_id: int, target: str, token: int) -> bool | None:
     note = Note.objects.select_related("paper", "issue").get(pk=note_id)
     paper = selectors.paper_input(note)
     run = NoteDrafting.objects.filter(note_id=note_id).values_list("run", flat=True).first() or 0
-    context = _context(note_id=note_id, run=run, target=target, deadline=_deadline(None))
+    context = call_context(note_id=note_id, run=run, target=target, deadline=_deadline(None))
     if target in store.READ_FIELDS:
         read = steps.read_step(paper, context)
         text = read.abstract_ja if target == "abstract_ja" else read.summary_ja

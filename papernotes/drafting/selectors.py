@@ -70,6 +70,12 @@ def repairs_used(*, note_id: int, run: int) -> dict[str, int]:
     return used
 
 
+def run_prompt_tags(*, note_id: int, run: int) -> list[str]:
+    """The prompt versions the run's calls used, in the order first used (regenerations aside)."""
+    tags = LlmCall.objects.filter(note_id=note_id, run=run, target="").order_by("id")
+    return list(dict.fromkeys(tags.values_list("prompt_version", flat=True)))
+
+
 @dataclass(frozen=True)
 class CallTotals:
     calls: int

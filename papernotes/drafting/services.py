@@ -4,6 +4,10 @@ The admin, ``manage.py draft_issue``, the ingestion pipeline (after a paper's te
 extracted) and the API call these. They check what may be drafted, start a run per note
 and enqueue the tasks once the transaction commits. Without an LLM configured, notes are
 marked as waiting for a manual draft, with the reason, and nothing fails.
+
+A run in batch mode (``batch=True``; by default for a week and for drafting after
+extraction when ``DRAFTING_MODE=batch``) puts the notes started together in one batch of
+the Batch API (``papernotes.drafting.batch``) instead of a task per note.
 """
 
 from __future__ import annotations
@@ -13,10 +17,18 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from papernotes.drafting import store
+from papernotes.drafting import batch_store, store
+from papernotes.drafting.batch import batch_mode_default
 from papernotes.drafting.llm import llm_configured, not_configured_reason
-from papernotes.drafting.tasks import draft_note_task, regenerate_task
-from papernotes.models import ONCE_PUBLISHED_ISSUE_STATES, IngestionStatus, Note, QuestionAnswer, WeeklyIssue
+from papernotes.drafting.tasks import draft_note_task, regenerate_task, submit_drafting_batch_task
+from papernotes.models import (
+    ONCE_PUBLISHED_ISSUE_STATES,
+    DraftingStep,
+    IngestionStatus,
+    Note,
+    QuestionAnswer,
+    WeeklyIssue,
+)
 
 REGENERABLE_FIELDS = store.READ_FIELDS
 
@@ -25,27 +37,38 @@ class DraftingError(ValueError):
     """Drafting cannot start as asked; ``str()`` says why, in Japanese. Nothing was changed."""
 
 
-def _enqueue(pairs: list[tuple[int, int]]) -> None:
+def _enqueue(pairs: list[tuple[int, int]], *, batch: bool, user: AbstractBaseUser | None) -> None:
+    if batch and pairs:
+        created = batch_store.drafting_batch_create(step=DraftingStep.READ, note_runs=pairs, user=user)
+        if created is not None:
+            transaction.on_commit(lambda: submit_drafting_batch_task.delay(created.pk))
+        return
     for note_id, run in pairs:
         transaction.on_commit(lambda note_id=note_id, run=run: draft_note_task.delay(note_id, run))
 
 
 @transaction.atomic
-def notes_draft_start(*, note_ids: list[int], force: bool = False, user: AbstractBaseUser | None = None) -> list[int]:
-    """Start drafting these notes (those not of a published issue); returns the ids started."""
+def notes_draft_start(
+    *, note_ids: list[int], force: bool = False, user: AbstractBaseUser | None = None, batch: bool = False
+) -> list[int]:
+    """Start drafting these notes (those not of a published issue); returns the ids started.
+    With ``batch``, their first calls travel together in batches of the Batch API."""
     if not llm_configured():
         store.drafting_mark_manual(note_ids=note_ids, reason=not_configured_reason())
         return []
     pairs = store.drafting_queue(note_ids=note_ids, force=force, user=user)
-    _enqueue(pairs)
+    _enqueue(pairs, batch=batch, user=user)
     return [note_id for note_id, _run in pairs]
 
 
-def issue_draft_start(*, issue_id: int, force: bool = False, user: AbstractBaseUser | None = None) -> list[int]:
+def issue_draft_start(
+    *, issue_id: int, force: bool = False, user: AbstractBaseUser | None = None, batch: bool | None = None
+) -> list[int]:
     """Start drafting every note of an issue that is not published; returns the note ids started.
 
     Without ``force``, notes already drafted (or being drafted) are left alone; with it they
-    are drafted again, and what an editor wrote still stays (the provenance rule).
+    are drafted again, and what an editor wrote still stays (the provenance rule). ``batch``
+    (default: ``DRAFTING_MODE``) drafts the week through the Batch API.
     """
     issue = WeeklyIssue.objects.filter(pk=issue_id).first()
     if issue is None:
@@ -59,7 +82,9 @@ def issue_draft_start(*, issue_id: int, force: bool = False, user: AbstractBaseU
         # Recorded on the notes (the admin shows why they wait), and said to the caller.
         store.drafting_mark_manual(note_ids=note_ids, reason=not_configured_reason())
         raise DraftingError(not_configured_reason())
-    return notes_draft_start(note_ids=note_ids, force=force, user=user)
+    return notes_draft_start(
+        note_ids=note_ids, force=force, user=user, batch=batch_mode_default() if batch is None else batch
+    )
 
 
 def paper_draft_after_extraction(*, paper_id: int) -> list[int]:
@@ -71,7 +96,7 @@ def paper_draft_after_extraction(*, paper_id: int) -> list[int]:
     )
     if not note_ids or not settings.DRAFTING_AUTO_START:
         return []
-    return notes_draft_start(note_ids=note_ids)
+    return notes_draft_start(note_ids=note_ids, batch=batch_mode_default())
 
 
 @transaction.atomic

@@ -72,13 +72,18 @@ class PaperInput:
 @dataclass
 class CallContext:
     """What every call of one draft shares: where calls are reported, each step's repair
-    budget, and the deadline of the paper's whole run (epoch seconds; None: no deadline)."""
+    budget, and the deadline of the paper's whole run (epoch seconds; None: no deadline).
+
+    ``received`` holds, per step, the result a batch of the Batch API got for the step's
+    first call: that call is then not made again, and the step goes on from its result
+    (validation, matching, evidence, repairs by ordinary calls) as after a call."""
 
     on_call: Callable[[str, llm.CallRecord], None]  # (prompt tag, record)
     repairs: dict[str, int] = field(default_factory=dict)  # repairs already spent, per step
     prompt_tags: list[str] = field(default_factory=list)
     deadline: float | None = None
     notes: list[str] = field(default_factory=list)  # failed repairs, for the flags
+    received: dict[str, llm.BatchLine] = field(default_factory=dict)
 
     def report(self, prompt: Prompt) -> Callable[[llm.CallRecord], None]:
         if prompt.tag not in self.prompt_tags:
@@ -91,6 +96,20 @@ class CallContext:
 
     def spend_repair(self, step: str) -> None:
         self.repairs[step] = self.repairs.get(step, 0) + 1
+
+
+@dataclass(frozen=True)
+class StepRequest:
+    """The first call of a step, before it is made: by the step itself, or in a batch."""
+
+    step: str
+    prompt: Prompt
+    messages: list[dict]
+    schema: type
+
+    def body(self) -> dict:
+        """The request's JSON body (a batch's input line carries it)."""
+        return llm.request_body(step=self.step, messages=self.messages, schema=self.schema)
 
 
 @dataclass(frozen=True)
@@ -293,9 +312,13 @@ def _call_with_repair(
 
     Returns the best parsed output (or None) and the problems that remain.
     """
-    reply = llm.complete(
-        step=step, messages=messages, schema=schema, on_call=context.report(prompt), deadline=context.deadline
-    )
+    received = context.received.pop(step, None)
+    if received is not None:
+        reply = llm.reply_from_batch(received, step=step, schema=schema, on_call=context.report(prompt))
+    else:
+        reply = llm.complete(
+            step=step, messages=messages, schema=schema, on_call=context.report(prompt), deadline=context.deadline
+        )
     parsed = reply.parsed
     problems = check(parsed) if parsed is not None else _output_problems(reply)
     if not problems:
@@ -327,15 +350,20 @@ def _call_with_repair(
     return repaired.parsed, remaining
 
 
+def read_request(paper: PaperInput) -> StepRequest:
+    prompt = system_prompt("read")
+    return StepRequest(DraftingStep.READ, prompt, _read_messages(paper, prompt), ReadOutput)
+
+
 def read_step(paper: PaperInput, context: CallContext) -> ReadResult:
     """Translate the abstract, summarise, and ask the questions (one call, maybe a repair)."""
-    prompt = system_prompt("read")
+    request = read_request(paper)
     output, problems = _call_with_repair(
-        step=DraftingStep.READ,
-        messages=_read_messages(paper, prompt),
-        schema=ReadOutput,
+        step=request.step,
+        messages=request.messages,
+        schema=request.schema,
         context=context,
-        prompt=prompt,
+        prompt=request.prompt,
         check=_read_problems,
     )
     if output is None:
@@ -539,6 +567,19 @@ def _repair_answers(
     return _unplaced(placement.unplaced, paper, searched)
 
 
+def _answer_plan(paper: PaperInput, questions) -> tuple[StepRequest, list[list[Candidate]], list[Candidate]]:
+    """The answer call, with the passages retrieved per question and those sent (each once)."""
+    prompt = system_prompt("answer")
+    retrieved = retrieve(paper, questions)
+    sent = _sent_passages(paper, retrieved)
+    messages = _answer_messages(paper, questions, retrieved, sent, prompt)
+    return StepRequest(DraftingStep.ANSWER, prompt, messages, AnswerOutput), retrieved, sent
+
+
+def answer_request(paper: PaperInput, questions: Sequence[tuple[str, Sequence[str]]]) -> StepRequest:
+    return _answer_plan(paper, questions)[0]
+
+
 def answer_step(
     paper: PaperInput, questions: Sequence[tuple[str, Sequence[str]]], context: CallContext
 ) -> AnswerResult:
@@ -550,15 +591,13 @@ def answer_step(
     """
     if not questions:
         return AnswerResult(pairs=())
-    prompt = system_prompt("answer")
-    retrieved = retrieve(paper, questions)
-    sent = _sent_passages(paper, retrieved)
+    request, retrieved, sent = _answer_plan(paper, questions)
     output, problems = _call_with_repair(
-        step=DraftingStep.ANSWER,
-        messages=_answer_messages(paper, questions, retrieved, sent, prompt),
-        schema=AnswerOutput,
+        step=request.step,
+        messages=request.messages,
+        schema=request.schema,
         context=context,
-        prompt=prompt,
+        prompt=request.prompt,
         check=_no_problems,
     )
     if output is None:

@@ -47,7 +47,7 @@ from papernotes.services import note_mark_drafted
 logger = logging.getLogger(__name__)
 
 READ_FIELDS = ("abstract_ja", "summary")
-_ACTIVE = (DraftingStatus.QUEUED, DraftingStatus.RUNNING)
+_ACTIVE = (DraftingStatus.QUEUED, DraftingStatus.RUNNING, DraftingStatus.BATCH)
 # Unplaced answers kept per note (the newest), as suggestions for the editor.
 _UNPLACED_KEPT = 30
 
@@ -189,11 +189,11 @@ def drafting_succeed(
 
 
 def llm_call_record(*, note_id: int, run: int, target: str, prompt_tag: str, record: CallRecord) -> LlmCall:
-    """Keep one HTTP attempt with its tokens and cost (failed attempts too)."""
-    return LlmCall.objects.create(
-        note_id=note_id,
-        run=run,
-        step=record.step,
+    """Keep one HTTP attempt with its tokens and cost (failed attempts too).
+
+    A request a batch carried is priced at the batch rate and kept once, however often its
+    result is applied (after a restart, or by two workers)."""
+    fields = dict(
         target=target,
         model=record.model[:100],
         prompt_version=prompt_tag[:40],
@@ -207,12 +207,48 @@ def llm_call_record(*, note_id: int, run: int, target: str, prompt_tag: str, rec
             input_tokens=record.input_tokens,
             cached_input_tokens=record.cached_input_tokens,
             output_tokens=record.output_tokens,
+            batch=bool(record.batch_id),
         ),
         outcome=record.outcome,
         status_code=record.status_code,
         error_code=record.error_code[:100],
         error=record.error,
     )
+    if record.batch_id:
+        call, _created = LlmCall.objects.get_or_create(
+            note_id=note_id, run=run, step=record.step, batch_id=record.batch_id[:100], defaults=fields
+        )
+        return call
+    return LlmCall.objects.create(note_id=note_id, run=run, step=record.step, **fields)
+
+
+@transaction.atomic
+def drafting_wait_for_batch(*, note_id: int, run: int, step: str) -> bool:
+    """``step`` of ``run`` waits in a batch of the Batch API (バッチ待ち); False when superseded."""
+    drafting = _locked(note_id)
+    if drafting.run != run or drafting.status not in _ACTIVE:
+        return False
+    drafting.status = DraftingStatus.BATCH
+    drafting.step = step
+    drafting.next_retry_at = None
+    drafting.save()
+    return True
+
+
+@transaction.atomic
+def drafting_fall_back(*, note_id: int, run: int, reason: str) -> bool:
+    """A batch did not carry out ``run``'s request: the run goes on with ordinary calls,
+    queued with the reason shown, on a deadline of its own (counted from its next start)."""
+    drafting = _locked(note_id)
+    if drafting.run != run or drafting.status not in _ACTIVE:
+        return False
+    drafting.status = DraftingStatus.QUEUED
+    drafting.last_error = reason
+    drafting.error_code = "batch_fallback"
+    drafting.started_at = None
+    drafting.next_retry_at = None
+    drafting.save()
+    return True
 
 
 # -- texts ----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Celery tasks of drafting: one draft per note, papers in parallel; one regeneration.
+"""Celery tasks of drafting: one draft per note, papers in parallel; one regeneration; and
+batch mode's sending, polling (Celery beat) and applying of results.
 
 Tasks take ids (and the run or regeneration number they belong to), are enqueued after
 the transaction that asked for them commits, retry transient LLM failures with backoff
@@ -12,7 +13,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from papernotes.drafting import runner, store
+from papernotes.drafting import batch, batch_store, runner, store
 from papernotes.drafting.llm import deadline_error, llm_configured, not_configured_reason
 from papernotes.external.retries import FailureOutcome, as_external_error, backoff, is_unexpected, record_then_retry
 
@@ -77,3 +78,63 @@ def regenerate_task(self, note_id: int, target: str, token: int) -> None:
             store.regeneration_fail(note_id=note_id, target=target, token=token, outcome=outcome)
 
         record_then_retry(self, error, timeout_message=_("再生成が時間内に終わりませんでした。"), record=record)
+
+
+# -- batch mode (papernotes/drafting/batch.py) -------------------------------------------------
+
+
+def enqueue_batch_work(work: batch.Work) -> None:
+    """Enqueue what a step of batch mode left to do (its writes are committed already)."""
+    for batch_id in work.submit:
+        submit_drafting_batch_task.delay(batch_id)
+    for item_id in work.apply:
+        apply_drafting_batch_item_task.delay(item_id)
+
+
+@shared_task(**TASK_OPTIONS, name="papernotes.drafting.submit_drafting_batch_task", soft_time_limit=300, time_limit=360)
+def submit_drafting_batch_task(self, batch_id: int) -> None:
+    """Send one batch (its JSONL file, then the batch); given up after the retries, its
+    requests fall back to ordinary calls or fail their notes."""
+    try:
+        batch.submit(batch_id=batch_id)
+    except Exception as error:  # recorded on the batch; bugs are re-raised after
+
+        def record(outcome: FailureOutcome) -> None:
+            batch_store.drafting_batch_record_attempt(batch_id=batch_id, message=outcome.error.message)
+            if outcome.final:
+                enqueue_batch_work(batch.give_up(batch_id=batch_id, message=outcome.error.message))
+
+        record_then_retry(self, error, timeout_message=_("バッチの送信が時間内に終わりませんでした。"), record=record)
+
+
+@shared_task(name="papernotes.drafting.poll_drafting_batches_task", soft_time_limit=240, time_limit=300)
+def poll_drafting_batches_task() -> None:
+    """Look at every batch in flight (Celery beat, every DRAFTING_BATCH_POLL_INTERVAL seconds)."""
+    if not llm_configured():
+        return
+    enqueue_batch_work(batch.poll())
+
+
+@shared_task(
+    **TASK_OPTIONS, name="papernotes.drafting.apply_drafting_batch_item_task", soft_time_limit=900, time_limit=960
+)
+def apply_drafting_batch_item_task(self, item_id: int) -> None:
+    """Apply one request's result to its note (repairs by ordinary calls if needed)."""
+    try:
+        applied = batch.apply_item(item_id=item_id)
+    except Exception as error:  # recorded on the note; bugs are re-raised after
+
+        def record(outcome: FailureOutcome) -> None:
+            if outcome.final:
+                done = batch.item_failed(item_id=item_id, outcome=outcome)
+                if done is not None and done.follow_up:
+                    submit_drafting_batch_task.delay(done.follow_up)
+
+        record_then_retry(self, error, timeout_message=_TIMEOUT_MESSAGE, record=record)
+        return
+    if applied is None:
+        return
+    if applied.status == batch.ItemStatus.FELL_BACK:
+        draft_note_task.delay(applied.note_id, applied.run)
+    if applied.follow_up:
+        submit_drafting_batch_task.delay(applied.follow_up)

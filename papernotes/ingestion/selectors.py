@@ -5,8 +5,9 @@ note's machine draft). The view is per issue: ingestion state belongs to the pap
 shared by the issues that use it, so a published issue (or one that was published) does
 not show it at all: its notes are what was published, and every row reads as done. In an
 issue being made, a row says where its paper is, whether an automatic retry is pending
-(which one of how many, and about when), that it failed for good, or that its draft is
-there but needs attention (要確認: answers missing or without a quote found in the paper).
+(which one of how many, and about when), that it failed for good, that its draft waits in
+a batch of the Batch API (バッチ待ち(読解), バッチ待ち(回答)), or that its draft is there but
+needs attention (要確認: answers missing or without a quote found in the paper).
 The issue's percentage counts the work done on papers that did not fail: a failure never
 reads as done, and an issue whose papers all failed reads 0%.
 """
@@ -25,6 +26,7 @@ from papernotes.drafting.selectors import NO_CALLS, CallTotals, call_totals_by_n
 from papernotes.models import (
     ONCE_PUBLISHED_ISSUE_STATES,
     DraftingStatus,
+    DraftingStep,
     IngestionStage,
     IngestionStatus,
     Note,
@@ -82,7 +84,7 @@ class PaperPipelineRow:
 
     @property
     def active(self) -> bool:
-        return self.state in (RowState.WAITING, RowState.RUNNING, RowState.RETRYING)
+        return self.state in (RowState.WAITING, RowState.RUNNING, RowState.BATCH, RowState.RETRYING)
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,17 @@ def _drafting_row_state(drafting: NoteDrafting | None) -> str:
         DraftingStatus.MANUAL: RowState.MANUAL,
         DraftingStatus.FAILED: RowState.FAILED,
         DraftingStatus.RUNNING: RowState.RUNNING,
+        DraftingStatus.BATCH: RowState.BATCH,
     }.get(drafting.status, RowState.RETRYING if drafting.next_retry_at else RowState.WAITING)
+
+
+def _drafting_stage_label(drafting: NoteDrafting | None, row_state: str) -> str:
+    if row_state in FINISHED_STATES:
+        return str(RowState(row_state).label)
+    if row_state == RowState.BATCH and drafting is not None:
+        step = _("読解") if drafting.step == DraftingStep.READ else _("回答")
+        return _("バッチ待ち({step})").format(step=step)
+    return _("下書き")
 
 
 def _row(note: Note, costs: dict[int, CallTotals]) -> PaperPipelineRow:
@@ -242,7 +254,7 @@ def _row(note: Note, costs: dict[int, CallTotals]) -> PaperPipelineRow:
     finished = row_state in FINISHED_STATES
     return PaperPipelineRow(
         **common,
-        stage_label=_("下書き") if not finished else str(RowState(row_state).label),
+        stage_label=_drafting_stage_label(drafting, row_state),
         state=row_state,
         progress=100 if finished else round(100 * 3 / STEPS),
         attempts=drafting.attempts if drafting else 0,

@@ -1,11 +1,14 @@
 """Content models, one module per concern."""
 
 from .choices import (
+    BATCH_ITEM_FINISHED,
     DRAFTING_FINISHED,
     ONCE_PUBLISHED_ISSUE_STATES,
     PUBLIC_ISSUE_STATES,
     SUPPRESSED_SUBSCRIBER_STATUSES,
     DeliveryEventType,
+    DraftingBatchItemStatus,
+    DraftingBatchStatus,
     DraftingStatus,
     DraftingStep,
     EmailFormat,
@@ -22,7 +25,7 @@ from .choices import (
     TextSource,
 )
 from .delivery import DeliveryEvent, Mailing, NewsletterIssue, SendLog, Subscriber
-from .drafting import AnswerEvidence, LlmCall, NoteDrafting
+from .drafting import AnswerEvidence, DraftingBatch, DraftingBatchItem, LlmCall, NoteDrafting
 from .glossary import GlossaryEntry
 from .ingestion import IssueSourceList, PaperIngestion, PaperPdf, Passage
 from .issue import NEWSLETTER_NAME, Note, QuestionAnswer, WeeklyIssue
@@ -31,6 +34,7 @@ from .shown import PaperAsShown
 from .stamps import PublicStamp
 
 __all__ = [
+    "BATCH_ITEM_FINISHED",
     "DRAFTING_FINISHED",
     "NEWSLETTER_NAME",
     "ONCE_PUBLISHED_ISSUE_STATES",
@@ -39,6 +43,10 @@ __all__ = [
     "AnswerEvidence",
     "DeliveryEvent",
     "DeliveryEventType",
+    "DraftingBatch",
+    "DraftingBatchItem",
+    "DraftingBatchItemStatus",
+    "DraftingBatchStatus",
     "DraftingStatus",
     "DraftingStep",
     "EmailFormat",

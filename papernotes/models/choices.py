@@ -72,6 +72,8 @@ class DraftingStatus(models.TextChoices):
     NOT_STARTED = "not_started", _("未開始")
     QUEUED = "queued", _("待機中")
     RUNNING = "running", _("実行中")
+    # Its request is in a batch of the Batch API (``step`` says which), waiting for the results.
+    BATCH = "batch", _("バッチ待ち")
     SUCCEEDED = "succeeded", _("完了")
     NEEDS_ATTENTION = "needs_attention", _("要確認")
     FAILED = "failed", _("失敗")
@@ -108,6 +110,40 @@ class LlmCallOutcome(models.TextChoices):
     HTTP_ERROR = "http_error", _("HTTP エラー")
     TIMEOUT = "timeout", _("タイムアウト")
     CONNECTION = "connection", _("接続エラー")
+    # A request of a batch that the Batch API did not carry out (expired, cancelled, failed).
+    BATCH_FAILED = "batch_failed", _("バッチで未処理")
+
+
+class DraftingBatchStatus(models.TextChoices):
+    """Where one batch of drafting requests is (``papernotes.drafting.batch``), in order."""
+
+    PENDING = "pending", _("送信待ち")
+    SUBMITTED = "submitted", _("処理待ち")  # at the provider: validating, in progress, finalizing
+    RECEIVED = "received", _("結果を反映中")  # the provider is done; the results are being applied
+    DONE = "done", _("完了")
+    FAILED = "failed", _("失敗")  # could not be sent, or past DRAFTING_BATCH_DEADLINE
+
+
+class DraftingBatchItemStatus(models.TextChoices):
+    """One note's request in a batch."""
+
+    PENDING = "pending", _("送信待ち")
+    SENT = "sent", _("送信済み")
+    RECEIVED = "received", _("結果あり")
+    APPLYING = "applying", _("反映中")
+    APPLIED = "applied", _("反映済み")
+    FELL_BACK = "fell_back", _("通常の呼び出しに切り替え")
+    FAILED = "failed", _("失敗")
+    SUPERSEDED = "superseded", _("新しい実行で無効")
+
+
+# Nothing more happens to a batch item in these states.
+BATCH_ITEM_FINISHED = (
+    DraftingBatchItemStatus.APPLIED,
+    DraftingBatchItemStatus.FELL_BACK,
+    DraftingBatchItemStatus.FAILED,
+    DraftingBatchItemStatus.SUPERSEDED,
+)
 
 
 class PipelineRowState(models.TextChoices):
@@ -119,6 +155,7 @@ class PipelineRowState(models.TextChoices):
     MANUAL = "manual", _("手動で下書き")
     WAITING = "waiting", _("待機中")
     RUNNING = "running", _("実行中")
+    BATCH = "batch", _("バッチ待ち")
     RETRYING = "retrying", _("自動再試行待ち")
     FAILED = "failed", _("失敗")
 

@@ -11,7 +11,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .choices import DraftingStatus, DraftingStep, EvidenceFoundIn, LlmCallOutcome
+from .choices import (
+    DraftingBatchItemStatus,
+    DraftingBatchStatus,
+    DraftingStatus,
+    DraftingStep,
+    EvidenceFoundIn,
+    LlmCallOutcome,
+)
 from .ingestion import Passage
 from .issue import Note, QuestionAnswer
 from .pipeline_state import PipelineState
@@ -85,6 +92,8 @@ class LlmCall(models.Model):
     # What the provider said, as it said it ("context_length_exceeded" and its message).
     error_code = models.CharField(_("エラーコード"), max_length=100, blank=True, default="")
     error = models.TextField(_("エラー"), blank=True, default="")
+    # The Batch API's id of the batch that carried the request (priced at the batch rate).
+    batch_id = models.CharField(_("バッチ ID"), max_length=100, blank=True, default="")
     created_at = models.DateTimeField(_("日時"), auto_now_add=True)
 
     class Meta:
@@ -94,6 +103,12 @@ class LlmCall(models.Model):
         indexes = [models.Index(fields=["note", "created_at"], name="llmcall_note_created")]
         constraints = [
             models.CheckConstraint(condition=models.Q(cost_usd__gte=0), name="llmcall_cost_not_negative"),
+            # A batch's result is recorded once, however often it is applied.
+            models.UniqueConstraint(
+                fields=["note", "run", "step", "batch_id"],
+                condition=~models.Q(batch_id=""),
+                name="llmcall_one_per_batch_request",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -139,3 +154,103 @@ class AnswerEvidence(models.Model):
     def __str__(self) -> str:
         pages = f"p.{self.page_start}" if self.page_start else ""
         return f"{pages} “{self.quote[:60]}”"
+
+
+class DraftingBatch(models.Model):
+    """One batch of the OpenAI Batch API: one step (read or answer) for several notes.
+
+    Everything needed to carry a batch to its end is here, not in a worker's memory: the
+    provider's batch and file ids, its status as last seen, and each note's request
+    (:class:`DraftingBatchItem`). A worker that restarts, or another one, finds it and
+    goes on; the poller (``poll_drafting_batches_task``, run by Celery beat) moves it on.
+    """
+
+    step = models.CharField(_("段階"), max_length=16, choices=DraftingStep.choices)
+    status = models.CharField(
+        _("状態"), max_length=16, choices=DraftingBatchStatus.choices, default=DraftingBatchStatus.PENDING
+    )
+    model = models.CharField(_("モデル"), max_length=100, blank=True, default="")
+    provider_batch_id = models.CharField(_("バッチ ID"), max_length=100, blank=True, default="")
+    provider_status = models.CharField(
+        _("API 側の状態"), max_length=16, blank=True, default="", help_text=_("validating, in_progress, completed など")
+    )
+    input_file_id = models.CharField(_("入力ファイル ID"), max_length=100, blank=True, default="")
+    output_file_id = models.CharField(_("出力ファイル ID"), max_length=100, blank=True, default="")
+    error_file_id = models.CharField(_("エラーファイル ID"), max_length=100, blank=True, default="")
+    request_counts = models.JSONField(_("リクエスト数"), default=dict, blank=True)
+    error = models.TextField(_("エラー"), blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(_("送信の試行回数"), default=0)
+    # The answer batch made from this read batch's results (once).
+    follow_up = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="previous",
+        verbose_name=_("次のバッチ"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("開始した人"),
+    )
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
+    deadline_at = models.DateTimeField(_("期限"), null=True, blank=True)
+    polled_at = models.DateTimeField(_("最後に状態を確かめた日時"), null=True, blank=True)
+    # A worker sending the batch holds it until then: two workers never send it twice.
+    lease_until = models.DateTimeField(_("送信中の期限"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("下書きのバッチ")
+        verbose_name_plural = _("下書きのバッチ")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status"], name="draftingbatch_status")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider_batch_id"],
+                condition=~models.Q(provider_batch_id=""),
+                name="draftingbatch_unique_provider_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()} {self.provider_batch_id or self.pk}: {self.get_status_display()}"
+
+
+class DraftingBatchItem(models.Model):
+    """One note's request in a batch, named by its ``custom_id`` (``note-<id>-run-<run>-<step>``).
+
+    ``result`` keeps the line of the output or error file as the provider wrote it, so the
+    result can be applied (again, after a restart) without asking the provider; ``status``
+    says whether it was applied, and a run that is no longer the note's is never applied.
+    """
+
+    batch = models.ForeignKey(DraftingBatch, on_delete=models.CASCADE, related_name="items", verbose_name=_("バッチ"))
+    note = models.ForeignKey(
+        Note, on_delete=models.CASCADE, related_name="drafting_batch_items", verbose_name=_("論文ノート")
+    )
+    run = models.PositiveIntegerField(_("実行番号"))
+    custom_id = models.CharField(_("リクエスト ID"), max_length=80)
+    status = models.CharField(
+        _("状態"), max_length=16, choices=DraftingBatchItemStatus.choices, default=DraftingBatchItemStatus.PENDING
+    )
+    result = models.JSONField(_("結果の行"), null=True, blank=True)
+    error = models.TextField(_("エラー"), blank=True, default="")
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("バッチ内のリクエスト")
+        verbose_name_plural = _("バッチ内のリクエスト")
+        ordering = ["batch", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "custom_id"], name="draftingbatchitem_unique_custom_id"),
+            models.UniqueConstraint(fields=["batch", "note"], name="draftingbatchitem_one_per_note"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.custom_id}: {self.get_status_display()}"

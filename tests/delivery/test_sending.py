@@ -155,21 +155,23 @@ def test_an_unknown_message_can_be_counted_as_sent(sample_issue):
 
 
 def test_the_rate_limit_spaces_messages_and_the_server_never_refuses(smtp_server, sample_issue, settings):
-    # Given a server that accepts at most 5 messages a second, and our limit at 5 a second
+    # Given a server that accepts at most 5 messages a second, and our limit a little under
+    # it, as the README advises (we pace at MAIL FROM, the server counts at RCPT: a loaded
+    # machine's jitter between the two must not turn into a refusal)
     smtp_server.max_per_second = 5
-    settings.NEWSLETTER_MIN_INTERVAL = 0.2
+    settings.NEWSLETTER_MIN_INTERVAL = 0.3
     for n in range(7):
         make_subscriber(f"r{n}@example.com")
     mailing = issue_delivery_start(issue_id=sample_issue.pk)
 
     result = sending.send_batch(mailing_id=mailing.pk)
 
-    # Then all went through, none refused, each started at least 0.2 s after the previous one
+    # Then all went through, none refused, spaced by the limit
     assert result.sent == 7 and smtp_server.rate_limited == 0
     times = [message.at for message in smtp_server.messages]
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     assert min(gaps) > 0.15, gaps
-    assert times[-1] - times[0] >= 6 * 0.2 - 0.1
+    assert times[-1] - times[0] >= 6 * 0.3 - 0.1
 
 
 def test_without_pacing_the_same_server_refuses_and_the_refused_wait(smtp_server, sample_issue, settings):

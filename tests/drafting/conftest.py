@@ -6,9 +6,10 @@ from tests.factories import NoteFactory, PassageFactory, WeeklyIssueFactory
 SECTIONS = ["1 Introduction", "2 Method", "3 Experiments", "4 Results", "5 Conclusion"]
 
 
-def make_note(*, passages: int = 10, **note_fields):
-    """A note waiting for its draft, on a paper with extracted body passages."""
-    issue = WeeklyIssueFactory()
+def make_note(*, passages: int = 10, issue=None, **note_fields):
+    """A note waiting for its draft, on a paper with extracted body passages (in ``issue``,
+    else in an issue of its own)."""
+    issue = issue or WeeklyIssueFactory()
     fields = {
         "summary": "",
         "summary_source": TextSource.EMPTY,

@@ -30,18 +30,35 @@ most calls answered at once, for the benchmark.
 Usage counts tokens as ``len(text) // 3`` and reports ``prompt_tokens_details.cached_tokens``
 as OpenAI does: when a system message of at least 1,024 tokens was seen before, its tokens
 (in steps of 128) are cached.
+
+It also speaks the Files and Batch API as OpenAI does, so that ``client.files.create``,
+``client.batches.create/retrieve/list/cancel`` and ``client.files.content`` work against
+it: ``POST /v1/files`` (multipart, purpose ``batch``), ``POST /v1/batches`` (endpoint
+``/v1/chat/completions``, window ``24h``), ``GET /v1/batches/{id}`` (validating →
+in_progress → finalizing → completed over ``batch_latency`` seconds, with request counts),
+``GET /v1/files/{id}/content`` (the output file: ``{"id", "custom_id", "response":
+{"status_code", "request_id", "body"}, "error"}`` per line; the error file for lines that
+got an HTTP error or were not run). Each line is answered as a call would be: the same
+outputs, careless modes and scripted replies (a scripted ``status`` puts the line in the
+error file; ``delay`` and ``hang`` do not apply). ``hold_batches`` keeps batches in
+progress until it is cleared; :meth:`OpenAIServer.script_batch` decides how the next
+batch ends (:class:`BatchFate`: expired or cancelled after some lines, or failed).
 """
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import hashlib
+import itertools
 import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 
 @dataclass
@@ -65,6 +82,57 @@ class LoggedCall:
     step: str  # read, answer, repair_quotes, or "<step>+repair" for a repair of an output
     body: dict
     at: float
+    batch_id: str = ""  # the batch that carried the request ("" for an ordinary call)
+
+
+@dataclass(frozen=True)
+class BatchFate:
+    """How a batch ends: ``expired`` or ``cancelled`` after answering its first ``answered``
+    lines (the others go to the error file), or ``failed`` with ``errors`` and no output."""
+
+    status: str = "completed"
+    answered: int = 0
+    errors: tuple[dict, ...] = ()
+
+
+def token_limit_failure() -> BatchFate:
+    """What OpenAI answers when the organisation's queue of batch tokens is full."""
+    return BatchFate(
+        status="failed",
+        errors=(
+            {
+                "code": "token_limit_exceeded",
+                "message": "Enqueued token limit reached for gpt-4o-mini in organization org-test. "
+                "Limit: 2,000,000 enqueued tokens. Please try submitting your batch again later.",
+                "param": None,
+                "line": None,
+            },
+        ),
+    )
+
+
+_NOT_RUN = {
+    "expired": ("batch_expired", "This request could not be executed before the completion window expired."),
+    "cancelled": ("batch_cancelled", "This request was not executed because the batch was cancelled."),
+}
+
+
+@dataclass
+class _Batch:
+    id: str
+    input_file_id: str
+    endpoint: str
+    metadata: dict
+    created: float  # monotonic
+    created_at: int
+    fate: BatchFate
+    status: str = "validating"
+    output_file_id: str | None = None
+    error_file_id: str | None = None
+    errors: list[dict] = field(default_factory=list)
+    counts: dict = field(default_factory=lambda: {"total": 0, "completed": 0, "failed": 0})
+    times: dict = field(default_factory=dict)
+    cancel_asked: bool = False
 
 
 _SCHEMA_STEPS = {"ReadOutput": "read", "AnswerOutput": "answer", "AnswerRepairOutput": "repair_answers"}
@@ -94,9 +162,22 @@ def tokens(text: str) -> int:
 
 class OpenAIServer:
     def __init__(
-        self, *, latency: float = 0.0, questions: int = 10, careless: bool | frozenset[str] | set[str] = False
+        self,
+        *,
+        latency: float = 0.0,
+        questions: int = 10,
+        careless: bool | frozenset[str] | set[str] = False,
+        batch_latency: float = 0.0,
+        batches: bool = True,
     ) -> None:
         self.latency = latency
+        self.speaks_batches = batches  # False: a server without the Batch API (404, as vLLM or Ollama)
+        self.batch_latency = batch_latency  # seconds from a batch's creation to its completion
+        self.hold_batches = False  # keep every batch in progress until cleared
+        self.files: dict[str, dict] = {}
+        self.batches: dict[str, _Batch] = {}
+        self._batch_fates: list[BatchFate] = []
+        self._ids = itertools.count(1)
         self.questions = questions
         self.careless = frozenset(CARELESS_MODES if careless is True else careless or ())
         self._stopping = threading.Event()
@@ -117,17 +198,52 @@ class OpenAIServer:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
-                if self.path.rstrip("/") != "/v1/chat/completions":
-                    self._send(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
+                raw = self.rfile.read(length)
+                path = urlsplit(self.path).path.rstrip("/")
+                if not server.speaks_batches and path != "/v1/chat/completions":
+                    self._send(*_not_found())
                     return
-                server._handle(self, body)
+                if path == "/v1/files":
+                    self._send(*server._upload(self.headers.get("Content-Type", ""), raw))
+                    return
+                body = json.loads(raw or b"{}")
+                if path == "/v1/batches":
+                    self._send(*server._create_batch(body))
+                elif path.startswith("/v1/batches/") and path.endswith("/cancel"):
+                    self._send(*server._cancel_batch(path.split("/")[3]))
+                elif path == "/v1/chat/completions":
+                    server._handle(self, body)
+                else:
+                    self._send(*_not_found())
 
-            def _send(self, status: int, payload: dict, headers: dict | None = None) -> None:
-                data = json.dumps(payload, ensure_ascii=False).encode()
+            def do_GET(self) -> None:
+                url = urlsplit(self.path)
+                if not server.speaks_batches:
+                    self._send(*_not_found())
+                    return
+                parts = url.path.rstrip("/").split("/")  # "", "v1", kind, id, ...
+                if parts[2:3] == ["batches"] and len(parts) == 3:
+                    self._send(*server._list_batches(parse_qs(url.query)))
+                elif parts[2:3] == ["batches"] and len(parts) == 4:
+                    self._send(*server._batch_response(parts[3]))
+                elif parts[2:3] == ["files"] and len(parts) == 5 and parts[4] == "content":
+                    found = server.files.get(parts[3])
+                    if found is None:
+                        self._send(*_not_found())
+                    else:
+                        self._send(200, found["data"], content_type="application/octet-stream")
+                elif parts[2:3] == ["files"] and len(parts) == 4 and parts[3] in server.files:
+                    self._send(200, _file_object(server.files[parts[3]]))
+                else:
+                    self._send(*_not_found())
+
+            def _send(
+                self, status: int, payload: dict | bytes, headers: dict | None = None, content_type: str = ""
+            ) -> None:
+                data = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode()
                 try:
                     self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Type", content_type or "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     for name, value in (headers or {}).items():
                         self.send_header(name, value)
@@ -155,6 +271,21 @@ class OpenAIServer:
         with self._lock:
             return [call.step for call in self.calls]
 
+    def script_batch(self, *fates: BatchFate) -> None:
+        """End the next batches created as these fates say, in order."""
+        with self._lock:
+            self._batch_fates.extend(fates)
+
+    def batch_steps(self) -> list[str]:
+        """The steps of the requests batches carried (as :meth:`steps`, for batches only)."""
+        with self._lock:
+            return [call.step for call in self.calls if call.batch_id]
+
+    def call_steps(self) -> list[str]:
+        """The steps of the ordinary calls (not carried by a batch)."""
+        with self._lock:
+            return [call.step for call in self.calls if not call.batch_id]
+
     def __enter__(self) -> OpenAIServer:
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
@@ -181,6 +312,197 @@ class OpenAIServer:
                     return reply
         return Reply()
 
+    # -- files and batches ------------------------------------------------------------------
+
+    def _new_id(self, prefix: str) -> str:
+        return f"{prefix}-{next(self._ids):04d}"
+
+    def _store_file(self, data: bytes, *, filename: str, purpose: str) -> dict:
+        entry = {
+            "id": self._new_id("file"),
+            "data": data,
+            "filename": filename,
+            "purpose": purpose,
+            "created_at": int(time.time()),
+        }
+        with self._lock:
+            self.files[entry["id"]] = entry
+        return entry
+
+    def _upload(self, content_type: str, raw: bytes) -> tuple[int, dict]:
+        fields = _multipart(content_type, raw)
+        if "file" not in fields or "purpose" not in fields:
+            return _bad_request("Missing required parameter: 'file' and 'purpose' are required.")
+        filename, data = fields["file"]
+        purpose = fields["purpose"][1].decode()
+        if purpose == "batch":
+            for number, line in enumerate(data.decode().splitlines(), start=1):
+                try:
+                    request = json.loads(line)
+                except ValueError:
+                    return _bad_request(f"Invalid file format for Batch API. Line {number} is not valid JSON.")
+                if not {"custom_id", "method", "url", "body"} <= set(request):
+                    return _bad_request(f"Invalid file format for Batch API. Line {number} lacks a required field.")
+        return 200, _file_object(self._store_file(data, filename=filename or "upload", purpose=purpose))
+
+    def _create_batch(self, body: dict) -> tuple[int, dict]:
+        found = self.files.get(body.get("input_file_id", ""))
+        if found is None:
+            return 404, {"error": {"message": "No such File object", "type": "invalid_request_error", "code": None}}
+        if found["purpose"] != "batch":
+            return _bad_request("The input file must be uploaded with purpose 'batch'.")
+        if body.get("endpoint") != "/v1/chat/completions" or body.get("completion_window") != "24h":
+            return _bad_request("Only endpoint /v1/chat/completions and completion_window 24h are supported here.")
+        with self._lock:
+            fate = self._batch_fates.pop(0) if self._batch_fates else BatchFate()
+        batch = _Batch(
+            id=self._new_id("batch"),
+            input_file_id=found["id"],
+            endpoint=body["endpoint"],
+            metadata=dict(body.get("metadata") or {}),
+            created=time.monotonic(),
+            created_at=int(time.time()),
+            fate=fate,
+        )
+        batch.counts["total"] = len([line for line in found["data"].decode().splitlines() if line.strip()])
+        with self._lock:
+            self.batches[batch.id] = batch
+        return 200, self._batch_json(batch)
+
+    def _cancel_batch(self, batch_id: str) -> tuple[int, dict]:
+        batch = self.batches.get(batch_id)
+        if batch is None:
+            return _not_found()
+        with self._lock:
+            if batch.status not in ("completed", "expired", "cancelled", "failed"):
+                batch.cancel_asked = True
+                batch.status = "cancelling"
+                batch.times["cancelling_at"] = int(time.time())
+        return 200, self._batch_json(batch)
+
+    def _batch_response(self, batch_id: str) -> tuple[int, dict]:
+        batch = self.batches.get(batch_id)
+        if batch is None:
+            return _not_found()
+        self._advance(batch)
+        return 200, self._batch_json(batch)
+
+    def _list_batches(self, query: dict) -> tuple[int, dict]:
+        limit = int((query.get("limit") or ["20"])[0])
+        with self._lock:
+            newest = list(reversed(self.batches.values()))[:limit]
+        data = [self._batch_json(batch) for batch in newest]
+        return 200, {
+            "object": "list",
+            "data": data,
+            "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None,
+            "has_more": len(self.batches) > limit,
+        }
+
+    def _advance(self, batch: _Batch) -> None:
+        """Move the batch on by the time passed (or the cancellation asked); run its lines at the end."""
+        with self._lock:
+            if batch.status in ("completed", "expired", "cancelled", "failed"):
+                return
+            elapsed = time.monotonic() - batch.created
+            now = int(time.time())
+            if batch.cancel_asked:
+                final = "cancelled"
+            elif batch.fate.status == "failed":
+                final = "failed"
+            elif self.hold_batches or elapsed < self.batch_latency * 0.9:
+                if batch.status == "validating" and (self.hold_batches or elapsed >= self.batch_latency * 0.1):
+                    batch.status = "in_progress"
+                    batch.times["in_progress_at"] = now
+                return
+            elif elapsed < self.batch_latency:
+                batch.status = "finalizing"
+                batch.times["finalizing_at"] = now
+                return
+            else:
+                final = batch.fate.status
+            if final == "failed":
+                batch.status = "failed"
+                batch.errors = list(batch.fate.errors)
+                batch.times["failed_at"] = now
+                return
+        self._run_lines(batch, final)
+
+    def _run_lines(self, batch: _Batch, final: str) -> None:
+        requests = [json.loads(line) for line in self.files[batch.input_file_id]["data"].decode().splitlines() if line]
+        answered = len(requests) if final == "completed" else batch.fate.answered if not batch.cancel_asked else 0
+        output, errors = [], []
+        for index, request in enumerate(requests):
+            line_id = self._new_id("batch_req")
+            if index >= answered:
+                code, message = _NOT_RUN[final]
+                errors.append(
+                    {"id": line_id, "custom_id": request["custom_id"], "response": None,
+                     "error": {"code": code, "message": message}}
+                )  # fmt: skip
+                continue
+            status, payload = self._batch_line(request, batch.id)
+            line = {
+                "id": line_id,
+                "custom_id": request["custom_id"],
+                "response": {"status_code": status, "request_id": self._new_id("req"), "body": payload},
+                "error": None,
+            }
+            (output if status == 200 else errors).append(line)
+        with self._lock:
+            if output:
+                batch.output_file_id = self._store_jsonl(output, batch, "output")
+            if errors:
+                batch.error_file_id = self._store_jsonl(errors, batch, "error")
+            batch.counts.update(completed=len(output), failed=len(errors))
+            batch.status = final
+            batch.times[f"{final}_at"] = int(time.time())
+
+    def _store_jsonl(self, lines: list[dict], batch: _Batch, kind: str) -> str:
+        data = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines).encode() + b"\n"
+        entry = {
+            "id": self._new_id("file"),
+            "data": data,
+            "filename": f"{batch.id}_{kind}.jsonl",
+            "purpose": "batch_output",
+            "created_at": int(time.time()),
+        }
+        self.files[entry["id"]] = entry
+        return entry["id"]
+
+    def _batch_line(self, request: dict, batch_id: str) -> tuple[int, dict]:
+        """One request of a batch, answered as the same call would be (delays aside)."""
+        body = request["body"]
+        step = self._step(body)
+        with self._lock:
+            self.calls.append(LoggedCall(step, body, time.monotonic(), batch_id))
+        reply = self._next_script(step)
+        if reply.status:
+            return reply.status, _error_body(reply)
+        return 200, self._completion(body, step, reply)
+
+    def _batch_json(self, batch: _Batch) -> dict:
+        final = batch.status in ("completed", "expired", "cancelled", "failed")
+        return {
+            "id": batch.id,
+            "object": "batch",
+            "endpoint": batch.endpoint,
+            "errors": {"object": "list", "data": batch.errors} if batch.errors else None,
+            "input_file_id": batch.input_file_id,
+            "completion_window": "24h",
+            "status": batch.status,
+            "output_file_id": batch.output_file_id if final else None,
+            "error_file_id": batch.error_file_id if final else None,
+            "created_at": batch.created_at,
+            "expires_at": batch.created_at + 24 * 3600,
+            "request_counts": dict(batch.counts),
+            "metadata": batch.metadata,
+            **{name: batch.times.get(name) for name in _BATCH_TIMES},
+        }
+
+    # -- chat completions -------------------------------------------------------------------
+
     def _handle(self, handler, body: dict) -> None:
         step = self._step(body)
         with self._lock:
@@ -195,16 +517,7 @@ class OpenAIServer:
             time.sleep(self.latency + reply.delay)
             if reply.status:
                 headers = {"Retry-After": reply.retry_after} if reply.retry_after else {}
-                kind = "invalid_request_error" if reply.status < 500 else "server_error"
-                error = {
-                    "error": {
-                        "message": reply.error_message or f"scripted {reply.status}",
-                        "type": kind,
-                        "param": "messages" if reply.error_code else None,
-                        "code": reply.error_code,
-                    }
-                }
-                handler._send(reply.status, error, headers)
+                handler._send(reply.status, _error_body(reply), headers)
                 return
             handler._send(200, self._completion(body, step, reply))
         finally:
@@ -284,6 +597,62 @@ class OpenAIServer:
             "summary_ja": f"{title} を提案し、その効果を示した。",
             "questions": questions,
         }
+
+
+_BATCH_TIMES = (
+    "in_progress_at",
+    "finalizing_at",
+    "completed_at",
+    "failed_at",
+    "expired_at",
+    "cancelling_at",
+    "cancelled_at",
+)
+
+
+def _error_body(reply: Reply) -> dict:
+    """OpenAI's error body for a scripted HTTP status."""
+    return {
+        "error": {
+            "message": reply.error_message or f"scripted {reply.status}",
+            "type": "invalid_request_error" if (reply.status or 0) < 500 else "server_error",
+            "param": "messages" if reply.error_code else None,
+            "code": reply.error_code,
+        }
+    }
+
+
+def _not_found() -> tuple[int, dict]:
+    return 404, {"error": {"message": "not found", "type": "invalid_request_error", "param": None, "code": None}}
+
+
+def _bad_request(message: str) -> tuple[int, dict]:
+    return 400, {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": None}}
+
+
+def _file_object(entry: dict) -> dict:
+    return {
+        "id": entry["id"],
+        "object": "file",
+        "bytes": len(entry["data"]),
+        "created_at": entry["created_at"],
+        "filename": entry["filename"],
+        "purpose": entry["purpose"],
+        "status": "processed",
+    }
+
+
+def _multipart(content_type: str, raw: bytes) -> dict[str, tuple[str | None, bytes]]:
+    """The fields of a multipart/form-data body: name → (file name, bytes)."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+    )
+    fields = {}
+    for part in message.iter_parts() if message.is_multipart() else []:
+        name = part.get_param("name", header="content-disposition")
+        if name:
+            fields[str(name)] = (part.get_filename(), part.get_payload(decode=True) or b"")
+    return fields
 
 
 def _user_payload(messages: list[dict]) -> dict:
