@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from editorial import roles
 from editorial.checks.selectors import with_finding_counts
 from editorial.selectors import issue_publication_blockers
 from papernotes.models import (
@@ -61,6 +62,9 @@ def this_weeks_issue(today: datetime.date | None = None) -> WeeklyIssue | None:
 
 
 def dashboard_for(*, user) -> Dashboard:
+    """What the admin's home page shows ``user``: nothing for staff without an editorial role."""
+    if not (user.is_active and user.has_perm(roles.REVIEW_NOTE)):
+        return Dashboard(issue=None)
     issue = this_weeks_issue()
     board = Dashboard(issue=issue)
     if issue is not None:

@@ -39,3 +39,18 @@ def issue_publication_blockers(*, issue: WeeklyIssue) -> list[str]:
     if blocking:
         reasons.append(_("要修正の指摘が {count} 件あります").format(count=len(blocking)))
     return reasons
+
+
+def issue_publication_blocker_keys(*, issue: WeeklyIssue) -> list[str]:
+    """The blockers of :func:`issue_publication_blockers` as stable keys, one per problem
+    ("note:<id>:<state>", "finding:<note id>:<fingerprint>"), so that an override can say
+    exactly what it covered: a count that changes, or a reworded message, is not a new problem."""
+    notes = list(issue.notes.order_by("position"))
+    if not notes:
+        return ["issue:no-notes"]
+    keys = [f"note:{note.pk}:{note.state}" for note in notes if note.state != NoteState.APPROVED]
+    keys += [
+        f"finding:{finding.note_id}:{finding.fingerprint}"
+        for finding in undismissed_findings(notes=notes, blocking_only=True)
+    ]
+    return keys

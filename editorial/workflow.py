@@ -25,7 +25,7 @@ from django_fsm import TransitionNotAllowed, can_proceed
 from editorial import roles
 from editorial.choices import WorkflowAction
 from editorial.models import NoteAssignment, ScheduledPublication, WorkflowEvent
-from editorial.selectors import issue_publication_blockers, note_approval_blockers
+from editorial.selectors import issue_publication_blocker_keys, issue_publication_blockers, note_approval_blockers
 from papernotes.models import IssueState, Note, NoteState, PaperAsShown, WeeklyIssue
 from papernotes.signals import issue_published
 
@@ -117,17 +117,56 @@ def _locked_note(note_id: int) -> Note:
     return Note.objects.select_for_update().select_related("issue").get(pk=note_id)
 
 
-def _require_note_review(actor: User, note: Note) -> None:
-    _require(actor, roles.REVIEW_NOTE, _("論文ノートをレビューする権限がありません。"))
-    if note.issue.was_published:
+def note_review_refusal(*, note: Note, actor: User) -> str | None:
+    """Why ``actor`` may not change ``note``'s review state, or None if they may."""
+    if note.issue.state == IssueState.WITHDRAWN:
+        return _("取り下げた号のノートは変更できません。")
+    if actor is None:
+        return None
+    if not (actor.is_active and actor.has_perm(roles.REVIEW_NOTE)):
+        return _("論文ノートをレビューする権限がありません。")
+    if note.issue.was_published and not actor.has_perm(roles.PUBLISH_ISSUE):
         # Changing the review state of a published note is a correction: chief editors only.
-        _require(actor, roles.PUBLISH_ISSUE, _("公開済みの号のノートは編集長だけが変更できます。"))
+        return _("公開済みの号のノートは編集長だけが変更できます。")
+    return None
+
+
+def _require_note_review(actor: User, note: Note) -> None:
+    refusal = note_review_refusal(note=note, actor=actor)
+    if refusal:
+        raise ActionNotPermitted(refusal)
 
 
 def _move_note(note: Note, method: str, actor: User, action: str, *, comment: str) -> None:
-    """Run a note's transition and write its audit row."""
+    """Run a note's transition and write its audit row.
+
+    On a published issue, readers see exactly the approved notes: a transition into or out
+    of 承認済み adds a paper to the page or takes one away, so it is a correction, with the
+    comment as its note (required), recorded in the same transaction.
+    """
+    target = _target_of(note, method)
+    changes_public_page = (
+        note.issue.was_published
+        and target is not None
+        and (note.state == NoteState.APPROVED) != (target == NoteState.APPROVED)
+    )
+    if changes_public_page and not comment.strip():
+        raise WorkflowError(
+            _(
+                "公開済みの号に載る論文が変わります。訂正の内容をコメントに書いてください(読者に「更新」と表示されます)。"
+            )
+        )
     source, target = _move(note, method, actor)
     _record(issue=note.issue, note=note, action=action, source=source, target=target, actor=actor, comment=comment)
+    if changes_public_page:
+        issue_record_correction(issue=note.issue, actor=actor, comment=comment, note=note)
+
+
+def _target_of(note: Note, method: str) -> str | None:
+    for transition in note.get_available_state_transitions():
+        if transition.name == method:
+            return transition.target
+    return None
 
 
 @transaction.atomic
@@ -177,20 +216,19 @@ def note_reopen(*, note: Note, actor: User, comment: str = "") -> Note:
 
 
 @transaction.atomic
-def note_texts_edited(*, note: Note, actor: User) -> bool:
-    """An editor changed the texts of ``note``: an approval covered the texts as they were, so
-    an approved note of an unpublished issue goes back to review (承認済み → レビュー中) and
-    must be approved again before the issue can be published. After publication a change is
-    a correction instead (``issue_record_correction``), and the note stays approved.
+def note_take_back_approval(*, note: Note, actor: User, comment: str) -> bool:
+    """The content of an approved note of an unpublished issue changed: the approval covered
+    it as it was, so the note goes back to review (承認済み → レビュー中) and must be approved
+    again before the issue can be published. After publication a change is a correction
+    instead (``issue_record_correction``), and the note stays approved.
 
-    No permission of its own: the edit was allowed (``editorial.services``), and this is its
+    No permission of its own: the edit was allowed (``editorial.editing``), and this is its
     consequence. Returns whether the approval was taken back.
     """
     note = _locked_note(note.pk)
     if note.state != NoteState.APPROVED or note.issue.was_published:
         return False
-    reason = _("承認後に文章が変更されたため、レビューに戻しました。")
-    _move_note(note, "reopen", actor, WorkflowAction.NOTE_REOPEN, comment=reason)
+    _move_note(note, "reopen", actor, WorkflowAction.NOTE_REOPEN, comment=comment)
     return True
 
 
@@ -248,12 +286,20 @@ def _guard_publication(*, issue: WeeklyIssue, actor: User, override_reason: str)
 
 
 def _issue_step(
-    *, issue: WeeklyIssue, actor: User, method: str, action: str, permission: str, comment: str = "", **kwargs
+    *,
+    issue: WeeklyIssue,
+    actor: User,
+    method: str,
+    action: str,
+    permission: str,
+    comment: str = "",
+    note: Note | None = None,
+    **kwargs,
 ) -> WeeklyIssue:
     issue = _locked_issue(issue.pk)
     _require(actor, permission, _("この号を操作する権限がありません(編集長の操作です)。"))
     source, target = _move(issue, method, actor, **kwargs)
-    _record(issue=issue, note=None, action=action, source=source, target=target, actor=actor, comment=comment)
+    _record(issue=issue, note=note, action=action, source=source, target=target, actor=actor, comment=comment)
     return issue
 
 
@@ -325,7 +371,9 @@ def issue_schedule(
         defaults={
             "publish_at": publish_at,
             "scheduled_by": actor,
-            "override_reason": override_reason,
+            "override_reason": override_reason.strip() if logged_reason else "",
+            # What the chief's reason was about: at the due time, anything else blocks.
+            "overridden_blockers": issue_publication_blocker_keys(issue=issue) if logged_reason else [],
             "last_error": "",
         },
     )
@@ -387,11 +435,12 @@ def issue_publish(
 
 
 @transaction.atomic
-def issue_record_correction(*, issue: WeeklyIssue, actor: User, comment: str) -> WeeklyIssue:
+def issue_record_correction(*, issue: WeeklyIssue, actor: User, comment: str, note: Note | None = None) -> WeeklyIssue:
     """A published issue was corrected: readers see 「更新」 with the time (``corrected_at``).
 
-    The texts themselves are saved by ``editorial.services``; their revisions stay in
-    the history, so the published version can always be compared and restored.
+    Called in the same transaction as the change itself (``editorial.editing``, a note's
+    transition), so the change and its record happen together or not at all. The texts'
+    revisions stay in the history, so the published version can always be compared.
     """
     if not comment.strip():
         raise WorkflowError(_("訂正の内容を書いてください。"))
@@ -402,6 +451,7 @@ def issue_record_correction(*, issue: WeeklyIssue, actor: User, comment: str) ->
         action=WorkflowAction.ISSUE_CORRECT,
         permission=roles.PUBLISH_ISSUE,
         comment=comment,
+        note=note,
         at=timezone.now(),
     )
 
@@ -424,23 +474,56 @@ def issue_withdraw(*, issue: WeeklyIssue, actor: User, comment: str) -> WeeklyIs
 def publish_due_issues(*, now: datetime.datetime | None = None) -> list[int]:
     """Publish every scheduled issue whose time has come (run by Celery beat).
 
-    An issue that can no longer be published (a note was reopened meanwhile) stays
-    scheduled with the reason in ``last_error``, which the admin shows.
+    The chief's override covers only the blockers it was written for
+    (``ScheduledPublication.overridden_blockers``). If at the due time anything else blocks
+    (a note was un-approved, a new 要修正 finding), the issue is not published: it goes back
+    to レビュー中 with the reason in the workflow log, and waits for a chief editor again, so
+    clearing the blocker later never publishes it without one.
     """
     now = now or timezone.now()
     published = []
     due = ScheduledPublication.objects.filter(publish_at__lte=now, issue__state=IssueState.SCHEDULED)
     for schedule in due.select_related("issue", "scheduled_by"):
         try:
-            issue_publish(
-                issue=schedule.issue,
-                actor=None,
-                override_reason=schedule.override_reason,
-                comment=_("予約による公開({user} が予約)").format(user=schedule.scheduled_by or "—"),
-                published_at=now,
-            )
+            with transaction.atomic():
+                _publish_scheduled(schedule=schedule, now=now)
         except WorkflowError as error:
-            ScheduledPublication.objects.filter(pk=schedule.pk).update(last_error=str(error))
+            _stop_schedule(schedule=schedule, reason=str(error))
             continue
         published.append(schedule.issue_id)
     return published
+
+
+def _publish_scheduled(*, schedule: ScheduledPublication, now: datetime.datetime) -> None:
+    issue = _locked_issue(schedule.issue_id)
+    blockers = issue_publication_blocker_keys(issue=issue)
+    if set(blockers) - set(schedule.overridden_blockers):
+        raise PublicationBlocked(
+            _("予約の後に、予約のときに無視した以外の問題が見つかったため、公開しませんでした"),
+            reasons=issue_publication_blockers(issue=issue),
+        )
+    issue_publish(
+        issue=issue,
+        actor=None,
+        override_reason=schedule.override_reason if blockers else "",
+        comment=_("予約による公開({user} が予約)").format(user=schedule.scheduled_by or "—"),
+        published_at=now,
+    )
+
+
+@transaction.atomic
+def _stop_schedule(*, schedule: ScheduledPublication, reason: str) -> None:
+    issue = _locked_issue(schedule.issue_id)
+    if issue.state != IssueState.SCHEDULED:
+        return
+    source, target = _move(issue, "return_to_review", None)
+    _record(
+        issue=issue,
+        note=None,
+        action=WorkflowAction.ISSUE_RETURN_TO_REVIEW,
+        source=source,
+        target=target,
+        actor=None,
+        comment=_("予約した公開を止めました(編集長がもう一度公開してください): {reason}").format(reason=reason),
+    )
+    ScheduledPublication.objects.filter(pk=schedule.pk).delete()

@@ -6,8 +6,11 @@ source) holds here as everywhere else. Every model admin derives from
 ``SimpleHistoryAdmin`` so editors can open 履歴 and see who changed what.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -15,11 +18,9 @@ from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 from simple_history.admin import SimpleHistoryAdmin
 
-from editorial import roles
 from editorial.admin.forms import PaperForm, ProvenancedTextForm, QuestionAnswerForm
 from editorial.admin.ingestion import PaperPipelineAdminMixin
-from editorial.checks.services import note_refresh_findings
-from editorial.services import ReviewError, qa_save_editor_changes
+from editorial.editing import EditNotPermitted, EditRefused, note_edit_refusal, qa_revert
 from papernotes.models import NEWSLETTER_NAME, Paper, QuestionAnswer
 
 admin.site.site_header = format_lazy(_("{name} 管理画面"), name=NEWSLETTER_NAME)
@@ -28,22 +29,86 @@ admin.site.index_title = _("編集と管理")
 
 MARKDOWNX_WIDGETS = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
 
-__all__ = ["MARKDOWNX_WIDGETS", "PaperAdmin", "ProvenancedTextAdmin", "ProvenancedTextForm", "QuestionAnswerAdmin"]
+__all__ = [
+    "MARKDOWNX_WIDGETS",
+    "GuardedHistoryAdmin",
+    "PaperAdmin",
+    "ProvenancedTextAdmin",
+    "ProvenancedTextForm",
+    "QuestionAnswerAdmin",
+]
 
 
-class ProvenancedTextAdmin(SimpleHistoryAdmin):
+class GuardedHistoryAdmin(SimpleHistoryAdmin):
+    """履歴 for every model, with 元に戻す held to the same rules as any other change.
+
+    django-simple-history's revert saves the whole historic row (a state, a publication
+    time, a position included) and checks only the view permission. Here a revert is
+    allowed only where :meth:`may_revert` says so (by default: change permission for the
+    object as it is now; ``history_revert = False`` turns it off), and an admin with
+    :meth:`revert_through_service` restores through that service instead of saving the
+    historic row: notes and Q&A restore texts only, under ``editorial.editing``'s rules.
+    """
+
+    history_revert = True
+    object_history_template = "simple_history/object_history.html"
+    object_history_form_template = "simple_history/object_history_form.html"
+
+    revert_through_service = None  # (request, current object, history id) -> EditResult
+
+    def may_revert(self, request, current) -> bool:
+        return self.history_revert and self.has_change_permission(request, current)
+
+    def revert_disabled(self, request, obj=None):
+        current = self.model._default_manager.filter(pk=obj.pk).first() if obj is not None else None
+        return current is None or not self.may_revert(request, current)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "POST":
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        current = get_object_or_404(self.model, pk=object_id)
+        if not self.may_revert(request, current):
+            raise PermissionDenied(
+                gettext("この版に戻す権限がないか、この対象は元に戻せません。何も変更されていません。")
+            )
+        if self.revert_through_service is None:
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        try:
+            result = self.revert_through_service(request, current, int(version_id))
+        except EditNotPermitted as error:
+            raise PermissionDenied(error.message) from error
+        except EditRefused as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return redirect(request.path)
+        if result.changed:
+            self.message_user(
+                request, gettext("選んだ版の文章に戻しました(状態・順番は変わりません)。"), messages.SUCCESS
+            )
+            if result.approval_taken_back:
+                self.message_user(
+                    request,
+                    gettext("承認済みだったため、レビュー中に戻しました。もう一度承認してください。"),
+                    messages.WARNING,
+                )
+        else:
+            self.message_user(request, gettext("選んだ版の文章は現在と同じです。何も変わっていません。"), messages.INFO)
+        return redirect(reverse("admin:papernotes_note_change", args=[result.note.pk]))
+
+
+class ProvenancedTextAdmin(GuardedHistoryAdmin):
     """Saves through a service, passing the texts the editor changed (or reverted)."""
 
     formfield_overrides = MARKDOWNX_WIDGETS
 
-    def editor_changes(self, request, form: ProvenancedTextForm) -> dict[str, str]:
-        match = request.resolver_match
-        if match and match.url_name.endswith("_simple_history"):
-            # 履歴 → 元に戻す: the form shows the old version, so nothing looks "changed";
-            # every text of that version is what the editor chose, compared with what is
-            # stored now by the service.
-            return {name: form.cleaned_data[name] for name in form.provenanced_names() if name in form.cleaned_data}
-        return form.editor_changes()
+    def may_revert(self, request, current) -> bool:
+        # Texts only, through the editing rules; a published issue is corrected on the review
+        # screen instead, where the correction note is written.
+        note = current if hasattr(current, "issue_id") else current.note
+        return (
+            self.revert_through_service is not None
+            and not note.issue.was_published
+            and note_edit_refusal(note=note, actor=request.user) is None
+        )
 
 
 def titled_filter(title):
@@ -63,7 +128,7 @@ def changed_fields_message(model, fields: list[str]) -> str:
 
 
 @admin.register(Paper)
-class PaperAdmin(PaperPipelineAdminMixin, SimpleHistoryAdmin):
+class PaperAdmin(PaperPipelineAdminMixin, GuardedHistoryAdmin):
     form = PaperForm
     list_display = ("arxiv_id", "title", "first_published_on", "latest_version", "category_codes", "pipeline_progress")
     list_select_related = ("ingestion",)
@@ -103,8 +168,15 @@ class QuestionAnswerAdmin(ProvenancedTextAdmin):
     list_select_related = ("note__issue", "note__paper")
     search_fields = ("question", "answer", "note__paper__title")
     autocomplete_fields = ("note",)
-    readonly_fields = ("question_source_label", "question_machine_draft", "answer_source_label", "answer_machine_draft")
+    readonly_fields = (
+        "review_screen",
+        "question_source_label",
+        "question_machine_draft",
+        "answer_source_label",
+        "answer_machine_draft",
+    )
     fields = (
+        "review_screen",
         "note",
         "position",
         "question",
@@ -125,17 +197,21 @@ class QuestionAnswerAdmin(ProvenancedTextAdmin):
     def answer_source_label(self, qa: QuestionAnswer) -> str:
         return qa.get_answer_source_display()
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        allowed = super().has_change_permission(request, obj)
-        if obj is not None and obj.note.issue.was_published:
-            return allowed and request.user.has_perm(roles.PUBLISH_ISSUE)
-        return allowed
+    # Q&A are edited only on their note's review screen, where one save covers the whole set
+    # under the editing rules; here they are read, searched, and their history restored.
+    def has_add_permission(self, request) -> bool:
+        return False
 
-    def save_model(self, request, obj, form, change):
-        try:
-            changed = qa_save_editor_changes(qa=obj, changed_data=self.editor_changes(request, form), user=request.user)
-        except ReviewError as error:
-            raise PermissionDenied(str(error)) from error
-        if changed:
-            self.message_user(request, changed_fields_message(QuestionAnswer, changed))
-        note_refresh_findings(note_id=obj.note_id)
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def revert_through_service(self, request, qa: QuestionAnswer, history_id: int):
+        return qa_revert(qa_id=qa.pk, history_id=history_id, actor=request.user)
+
+    @admin.display(description=_("レビュー画面"))
+    def review_screen(self, qa: QuestionAnswer) -> str:
+        url = reverse("admin:papernotes_note_change", args=[qa.note_id])
+        return format_html('<a href="{}#qa-{}">{}</a>', url, qa.pk, gettext("この Q&A をレビュー画面で編集"))

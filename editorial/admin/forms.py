@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from editorial.services import normalise_newlines
+from editorial.editing import normalise_newlines, qa_set_signature
 from editorial.workflow import reviewers
 from papernotes import taxonomy
 from papernotes.models import Note, Paper, QuestionAnswer
@@ -140,7 +140,22 @@ class QuestionAnswerInlineForm(QuestionAnswerForm):
 
 
 class QuestionAnswerFormSet(forms.BaseInlineFormSet):
+    deleted_meanwhile = _(
+        "この Q&A は、画面を開いた後に他の人が削除しました。あなたの入力はこの行に残っています。"
+        "残す場合は内容を新しい Q&A として追加し直してください。"
+    )
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        pk_field = form.fields.get(self._pk_field.name)
+        if pk_field is not None:
+            # The hidden id of a pair someone else deleted: say so, in words the editor can act on.
+            pk_field.error_messages["invalid_choice"] = self.deleted_meanwhile
+
     def clean(self):
+        if any(self._pk_field.name in form.errors for form in self.forms):
+            # The row's own error sits on a hidden field; say it where the editor reads it too.
+            raise forms.ValidationError(self.deleted_meanwhile)
         super().clean()
         positions = [
             form.cleaned_data.get("position")
@@ -174,6 +189,13 @@ class NoteReviewForm(ProvenancedTextForm):
         help_text=_("公開済みの号のノートを直すときに必須です(記録され、読者には「更新」と表示されます)。"),
     )
 
+    # The Q&A set (ids and order) the editor was shown: a save that reorders, adds or deletes
+    # pairs is refused when someone changed the set meanwhile (``editorial.editing``).
+    qa_set_seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    # A refusal of the editing service, shown on the form when the page is rendered again.
+    refusal = None
+
     class Meta:
         model = Note
         fields = ("position", "summary", "abstract_ja")
@@ -181,13 +203,36 @@ class NoteReviewForm(ProvenancedTextForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["qa_set_seen"].initial = qa_set_signature(note_id=self.instance.pk)
+            if self.is_bound and self.refusal is not None and self.refusal.field is None:
+                # Rendered again after a refusal: the set as it is now counts as seen, so
+                # saving again after reading the message means "keep mine".
+                self.data = self.data.copy()
+                self.data[self.add_prefix("qa_set_seen")] = qa_set_signature(note_id=self.instance.pk)
         user_model = get_user_model()
         self.fields["assignee"].queryset = user_model.objects.filter(pk__in=[user.pk for user in reviewers()])
         assignment = getattr(self.instance, "assignment", None) if self.instance.pk else None
         self.fields["assignee"].initial = assignment.assignee_id if assignment else None
 
+    def clean_position(self):
+        position = self.cleaned_data.get("position")
+        if position and self.instance.pk and "position" in self.changed_data:
+            taken = Note.objects.filter(issue_id=self.instance.issue_id, position=position).exclude(pk=self.instance.pk)
+            if taken.exists():
+                raise forms.ValidationError(
+                    gettext(
+                        "この号には順番 %(position)s の論文ノートが既にあります。先にそちらの順番を変えてください。"
+                    )
+                    % {"position": position}
+                )
+        return position
+
     def clean(self):
         cleaned_data = super().clean()
+        if self.refusal is not None:
+            field = self.refusal.field if self.refusal.field in self.fields else None
+            self.add_error(field, self.refusal.message)
         issue = self.instance.issue if self.instance.pk else None
         correcting = issue is not None and issue.was_published and self.editor_changes()
         if correcting and not (cleaned_data.get("correction_note") or "").strip():

@@ -9,8 +9,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 from import_export.admin import ImportExportModelAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
+from editorial.admin.content import GuardedHistoryAdmin
 from editorial.admin.forms import LinesField
 from papernotes.models import GlossaryEntry
 
@@ -55,11 +55,20 @@ class GlossaryEntryForm(forms.ModelForm):
 
 
 @admin.register(GlossaryEntry)
-class GlossaryEntryAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class GlossaryEntryAdmin(ImportExportModelAdmin, GuardedHistoryAdmin):
     resource_classes = [GlossaryResource]
     form = GlossaryEntryForm
     list_display = ("term", "preferred", "variants", "note", "updated_at")
     search_fields = ("term", "preferred", "note")
+
+    # django-import-export lets anyone with the page in (staff) import unless told otherwise:
+    # importing adds and changes entries, so it takes both permissions; exporting, reading.
+    def has_import_permission(self, request) -> bool:
+        user = request.user
+        return user.has_perm("papernotes.add_glossaryentry") and user.has_perm("papernotes.change_glossaryentry")
+
+    def has_export_permission(self, request) -> bool:
+        return self.has_view_permission(request)
 
     @admin.display(description=_("使わない表記"))
     def variants(self, entry: GlossaryEntry) -> str:

@@ -210,7 +210,8 @@ class IssuePipelineAdminMixin:
             context["source_lists"] = obj.source_lists.all()[:5]
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
-    @admin.action(description=_("失敗した論文を再試行"))
+    # "change": the same permission the issue page's retry button needs (chief editors).
+    @admin.action(description=_("失敗した論文を再試行"), permissions=["change"])
     def retry_failed_action(self, request, queryset):
         self.message_user(request, _retry_message(sum(len(issue_retry_failed(issue=issue)) for issue in queryset)))
 

@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django_fsm import can_proceed
-from simple_history.admin import SimpleHistoryAdmin
 
 from editorial import roles
+from editorial.actions import ISSUE_ACTIONS, NOTE_ACTIONS, available_actions, perform_action
+from editorial.admin.content import GuardedHistoryAdmin
 from editorial.admin.ingestion import IssuePipelineAdminMixin, progress_bar
 from editorial.checks.selectors import with_finding_counts
 from editorial.choices import Severity
@@ -31,34 +31,16 @@ from editorial.models import ScheduledPublication
 from editorial.selectors import issue_publication_blockers
 from editorial.workflow import (
     WorkflowError,
-    issue_mark_ready,
-    issue_publish,
     issue_record_correction,
-    issue_return_to_review,
-    issue_schedule,
-    issue_submit_for_review,
-    issue_withdraw,
-    note_approve,
     note_assign,
-    note_start_review,
     reviewers,
 )
 from papernotes.ingestion.selectors import with_pipeline
-from papernotes.models import Note, NoteState, WeeklyIssue
+from papernotes.models import IssueState, Note, NoteState, WeeklyIssue
 
-# Buttons of the issue's workflow panel: value → (label, model transition, permission).
-ISSUE_ACTIONS = {
-    "submit_for_review": (_("レビューに回す"), "submit_for_review", roles.MANAGE_ISSUE),
-    "mark_ready": (_("公開準備完了にする"), "mark_ready", roles.MANAGE_ISSUE),
-    "return_to_review": (_("レビューに戻す"), "return_to_review", roles.MANAGE_ISSUE),
-    "publish": (_("今すぐ公開"), "publish", roles.PUBLISH_ISSUE),
-    "schedule": (_("公開を予約"), "schedule", roles.PUBLISH_ISSUE),
-    "correct": (_("訂正を記録"), "correct", roles.PUBLISH_ISSUE),
-    "withdraw": (_("取り下げる"), "withdraw", roles.PUBLISH_ISSUE),
-}
 BULK_NOTE_ACTIONS = {
-    "approve": _("選択したノートを承認"),
-    "start_review": _("選択したノートのレビューを開始"),
+    "approve": NOTE_ACTIONS["approve"].bulk_label,
+    "start_review": NOTE_ACTIONS["start_review"].bulk_label,
     "assign": _("選択したノートの担当者を変更"),
 }
 
@@ -77,8 +59,8 @@ class IssueNoteInline(admin.TabularInline):
 
     def get_queryset(self, request):
         # The issue too: each row's label (Note.__str__) names its week.
-        notes = super().get_queryset(request).select_related(
-            "issue", "paper", "paper__ingestion", "assignment__assignee"
+        notes = (
+            super().get_queryset(request).select_related("issue", "paper", "paper__ingestion", "assignment__assignee")
         )
         return with_finding_counts(notes).annotate(qa_count=Count("qas", distinct=True))
 
@@ -127,7 +109,7 @@ class IssueNoteInline(admin.TabularInline):
 
 
 @admin.register(WeeklyIssue)
-class WeeklyIssueAdmin(IssuePipelineAdminMixin, SimpleHistoryAdmin):
+class WeeklyIssueAdmin(IssuePipelineAdminMixin, GuardedHistoryAdmin):
     list_display = (
         "title_display",
         "week_start",
@@ -163,6 +145,8 @@ class WeeklyIssueAdmin(IssuePipelineAdminMixin, SimpleHistoryAdmin):
         "updated_at",
     )
     inlines = (IssueNoteInline,)
+    # An issue's state and publication time move only through its workflow; its history is read.
+    history_revert = False
 
     def get_queryset(self, request):
         issues = (
@@ -180,18 +164,23 @@ class WeeklyIssueAdmin(IssuePipelineAdminMixin, SimpleHistoryAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.state == IssueState.WITHDRAWN:
+            return self.fields  # a withdrawn issue is kept as it was
         if obj is not None and obj.was_published:
             # A published issue's week is its permalink.
             return (*readonly, "week_start")
         return readonly
 
     def save_model(self, request, obj, form, change):
+        if change and obj.state == IssueState.WITHDRAWN:
+            raise PermissionDenied(gettext("取り下げた号は変更できません。"))
         super().save_model(request, obj, form, change)
-        if change and obj.was_published and "intro" in form.changed_data and obj.is_published:
+        if change and obj.was_published and "intro" in form.changed_data:
+            # In the admin's own transaction: if the correction is refused, the intro is not saved either.
             try:
                 issue_record_correction(issue=obj, actor=request.user, comment=gettext("前書きを訂正"))
             except WorkflowError as error:
-                self.message_user(request, str(error), messages.ERROR)
+                raise PermissionDenied(str(error)) from error
 
     @admin.display(description=_("タイトル"), ordering="week_start")
     def title_display(self, issue: WeeklyIssue) -> str:
@@ -238,14 +227,10 @@ class WeeklyIssueAdmin(IssuePipelineAdminMixin, SimpleHistoryAdmin):
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def _workflow_context(self, request, issue: WeeklyIssue) -> dict:
-        actions = [
-            (value, label)
-            for value, (label, method, permission) in ISSUE_ACTIONS.items()
-            if request.user.has_perm(permission) and can_proceed(getattr(issue, method), check_conditions=False)
-        ]
+        offered = [(action.name, action.label) for action in available_actions(issue, request.user)]
         may_review = request.user.has_perm(roles.REVIEW_NOTE)
         return {
-            "issue_actions": actions,
+            "issue_actions": offered,
             "issue_blockers": [] if issue.was_published else issue_publication_blockers(issue=issue),
             "may_override": request.user.has_perm(roles.OVERRIDE_CHECKS),
             "schedule": ScheduledPublication.objects.filter(issue=issue).first(),
@@ -264,30 +249,17 @@ class WeeklyIssueAdmin(IssuePipelineAdminMixin, SimpleHistoryAdmin):
         if not self.has_view_permission(request, issue):
             raise PermissionDenied
         action = request.POST.get("action", "")
-        comment = request.POST.get("comment", "")
-        override = request.POST.get("override_reason", "")
-        actor = request.user
         try:
-            if action == "submit_for_review":
-                issue_submit_for_review(issue=issue, actor=actor, comment=comment)
-            elif action == "mark_ready":
-                issue_mark_ready(issue=issue, actor=actor, override_reason=override)
-            elif action == "return_to_review":
-                issue_return_to_review(issue=issue, actor=actor, comment=comment)
-            elif action == "publish":
-                issue_publish(issue=issue, actor=actor, override_reason=override, comment=comment)
-            elif action == "schedule":
-                issue_schedule(issue=issue, actor=actor, publish_at=self._publish_at(request), override_reason=override)
-            elif action == "correct":
-                issue_record_correction(issue=issue, actor=actor, comment=comment)
-            elif action == "withdraw":
-                issue_withdraw(issue=issue, actor=actor, comment=comment)
-            else:
-                raise WorkflowError(gettext("不明な操作です。"))
+            inputs = {
+                "comment": request.POST.get("comment", ""),
+                "override_reason": request.POST.get("override_reason", ""),
+                "publish_at": self._publish_at(request) if action == "schedule" else None,
+            }
+            perform_action(issue, action, actor=request.user, **inputs)
         except WorkflowError as error:
             self.message_user(request, str(error), messages.ERROR)
         else:
-            label = ISSUE_ACTIONS[action][0]
+            label = ISSUE_ACTIONS[action].label
             self.message_user(request, gettext("「%(action)s」を実行しました。") % {"action": label}, messages.SUCCESS)
         return redirect(reverse("admin:papernotes_weeklyissue_change", args=[issue.pk]))
 
@@ -318,14 +290,10 @@ class WeeklyIssueAdmin(IssuePipelineAdminMixin, SimpleHistoryAdmin):
         done = 0
         for note in notes:
             try:
-                if action == "approve":
-                    note_approve(note=note, actor=request.user)
-                elif action == "start_review":
-                    note_start_review(note=note, actor=request.user)
-                elif action == "assign":
+                if action == "assign":
                     note_assign(note=note, assignee=assignee, actor=request.user)
                 else:
-                    raise WorkflowError(gettext("不明な操作です。"))
+                    perform_action(note, action, actor=request.user)
             except WorkflowError as error:
                 self.message_user(request, f"{note.position}. {note.paper.title}: {error}", messages.WARNING)
             else:

@@ -13,8 +13,6 @@ A workflow button first saves the form, so what the editor typed is never lost t
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import F
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -22,47 +20,34 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django_fsm import can_proceed
 from markdownx.widgets import AdminMarkdownxWidget
 
-from editorial import roles
-from editorial.admin.content import ProvenancedTextAdmin, changed_fields_message, titled_filter
+from editorial.actions import NOTE_ACTIONS, available_actions, perform_action
+from editorial.admin.content import GuardedHistoryAdmin, ProvenancedTextAdmin, titled_filter
 from editorial.admin.drafting import NoteDraftingAdminMixin
 from editorial.admin.forms import NoteReviewForm, QuestionAnswerFormSet, QuestionAnswerInlineForm
 from editorial.admin.review import FIELD_SOURCE_LABELS, review_context
 from editorial.checks.selectors import with_finding_counts
 from editorial.checks.services import DismissalError, finding_dismiss, note_refresh_findings
+from editorial.editing import (
+    EditNotPermitted,
+    EditRefused,
+    EditResult,
+    QAEdit,
+    note_accept_machine_draft,
+    note_create,
+    note_edit,
+    note_edit_refusal,
+    note_revert,
+)
 from editorial.history import compare_note_revisions, note_revisions
 from editorial.models import QualityFinding
-from editorial.services import (
-    ReviewError,
-    note_accept_machine_draft,
-    note_add_comment,
-    note_save_editor_changes,
-    qa_save_editor_changes,
-)
-from editorial.workflow import (
-    WorkflowError,
-    issue_record_correction,
-    note_approve,
-    note_assign,
-    note_reopen,
-    note_request_changes,
-    note_start_review,
-    note_texts_edited,
-)
+from editorial.services import ReviewError, note_add_comment
+from editorial.workflow import WorkflowError, note_assign
 from papernotes.models import Note, QuestionAnswer
 
-POSITION_PARKING_OFFSET = 1000
-
-# Workflow buttons of the save bar: POST value → (service, label, model transition).
-NOTE_ACTIONS = {
-    "start_review": (note_start_review, _("レビューを開始"), "start_review"),
-    "approve": (note_approve, _("保存して承認"), "approve"),
-    "request_changes": (note_request_changes, _("保存して修正依頼"), "request_changes"),
-    "reopen": (note_reopen, _("承認を取り消す"), "reopen"),
-}
-APPROVAL_TAKEN_BACK = _("承認済みのノートの文章が変わったため、レビュー中に戻しました。もう一度承認してください。")
+APPROVAL_TAKEN_BACK = _("承認済みのノートの内容が変わったため、レビュー中に戻しました。もう一度承認してください。")
+CORRECTION_RECORDED = _("公開済みの号の訂正として記録しました(読者には「更新」と表示されます)。")
 
 
 class QuestionAnswerInline(admin.TabularInline):
@@ -90,15 +75,33 @@ class QuestionAnswerInline(admin.TabularInline):
         return super().has_delete_permission(request, obj) and _may_edit(request.user, obj)
 
 
+def _qa_edits(formset) -> list[QAEdit]:
+    """The Q&A rows of the review form as edits for ``note_edit`` (only what the editor changed)."""
+    edits = []
+    for row in formset.forms:
+        pk = row.instance.pk
+        if formset.can_delete and formset._should_delete_form(row):
+            if pk:
+                edits.append(QAEdit(qa_id=pk, delete=True))
+            continue
+        if pk is None and not row.has_changed():
+            continue  # an empty extra row
+        texts = (
+            row.editor_changes() if pk else {name: row.cleaned_data.get(name, "") for name in ("question", "answer")}
+        )
+        edits.append(QAEdit(qa_id=pk, position=row.cleaned_data.get("position"), texts=texts))
+    return edits
+
+
 def _may_edit(user, note: Note | None) -> bool:
-    """Editors edit notes of unpublished issues; chief editors also correct published ones."""
+    """Whether ``user`` may change the note's content now (the rule is ``editorial.editing``'s)."""
     if note is None or not note.issue_id:
         return True
-    return not note.issue.was_published or user.has_perm(roles.PUBLISH_ISSUE)
+    return note_edit_refusal(note=note, actor=user) is None
 
 
 @admin.register(Note)
-class NoteAdmin(NoteDraftingAdminMixin, ProvenancedTextAdmin):
+class NoteAdmin(NoteDraftingAdminMixin, ProvenancedTextAdmin, GuardedHistoryAdmin):
     form = NoteReviewForm
     change_form_template = "admin/papernotes/note/change_form.html"
     object_history_template = "admin/papernotes/note/object_history.html"
@@ -178,7 +181,7 @@ class NoteAdmin(NoteDraftingAdminMixin, ProvenancedTextAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return ((None, {"fields": ("issue", "paper", "position", "summary", "abstract_ja")}),)
-        fields = ["summary", "abstract_ja", "assignee", "comment"]
+        fields = ["summary", "abstract_ja", "assignee", "comment", "qa_set_seen"]
         if obj.issue.was_published:
             fields.append("correction_note")
         if request.user.has_perm("papernotes.add_note"):
@@ -189,6 +192,9 @@ class NoteAdmin(NoteDraftingAdminMixin, ProvenancedTextAdmin):
         if obj is None:
             kwargs["fields"] = ("issue", "paper", "position", "summary", "abstract_ja")
         form = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "_edit_refused", None)
+        if refusal is not None:
+            form = type(form.__name__, (form,), {"refusal": refusal})
         for name in ("summary", "abstract_ja"):
             if name in form.base_fields:
                 form.base_fields[name].widget = AdminMarkdownxWidget(attrs={"rows": 6 if name == "abstract_ja" else 2})
@@ -198,66 +204,90 @@ class NoteAdmin(NoteDraftingAdminMixin, ProvenancedTextAdmin):
         return ("state",) if obj is not None else ()
 
     # -- saving -----------------------------------------------------------------------
+    #
+    # One save is one call of ``editorial.editing.note_edit`` with everything the form and
+    # the Q&A rows changed: the rules (approval, correction, concurrency) are the service's.
+    # When it refuses, the admin's transaction has rolled back; the page is shown again
+    # with the editor's input and the reason on the form (``changeform_view``).
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except EditNotPermitted as error:
+            raise PermissionDenied(error.message) from error
+        except EditRefused as error:
+            if request.method != "POST" or getattr(request, "_edit_refused", None) is not None:
+                raise
+            request._edit_refused = error
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
-        try:
-            changed = note_save_editor_changes(
-                note=obj, changed_data=self.editor_changes(request, form), user=request.user
-            )
-        except ReviewError as error:
-            raise PermissionDenied(str(error)) from error
-        request._note_texts_changed = bool(changed)
-        if changed:
-            self.message_user(request, changed_fields_message(Note, changed))
+        if change:
+            return  # saved by save_related, together with the Q&A rows
+        created = note_create(
+            issue=obj.issue,
+            paper=obj.paper,
+            position=obj.position,
+            texts={name: form.cleaned_data.get(name, "") for name in Note.provenanced_fields},
+            actor=request.user,
+        )
+        obj.pk = created.pk
+        obj._state.adding = False
 
     def save_formset(self, request, form, formset, change):
-        if formset.model is not QuestionAnswer:
-            super().save_formset(request, form, formset, change)
-            return
-        formset.save(commit=False)
-        note = form.instance
-        with transaction.atomic():
-            for qa in formset.deleted_objects:
-                qa.delete()
-            forms_by_instance = {id(inline_form.instance): inline_form for inline_form in formset.forms}
-            to_save = [*formset.new_objects, *(qa for qa, _fields in formset.changed_objects)]
-            if any("position" in fields for _qa, fields in formset.changed_objects):
-                # Reordering swaps positions: park them first so the unique (note, position)
-                # constraint never sees two pairs on one number mid-way.
-                QuestionAnswer.objects.filter(note=note).update(position=F("position") + POSITION_PARKING_OFFSET)
-                moved = {qa.pk for qa in to_save if qa.pk}
-                for qa in QuestionAnswer.objects.filter(note=note).exclude(pk__in=moved):
-                    QuestionAnswer.objects.filter(pk=qa.pk).update(position=qa.position - POSITION_PARKING_OFFSET)
-            for qa in to_save:
-                inline_form = forms_by_instance[id(qa)]
-                qa_save_editor_changes(qa=qa, changed_data=inline_form.editor_changes(), user=request.user)
-                if inline_form.editor_changes():
-                    request._note_texts_changed = True
-        formset.save_m2m()
+        if formset.model is QuestionAnswer and change:
+            return  # saved by save_related, through the service
+        super().save_formset(request, form, formset, change)
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
         note = form.instance
         if not change:
+            super().save_related(request, form, formsets, change)
             note_refresh_findings(note_id=note.pk)
             return
+        qa_formset = next((formset for formset in formsets if formset.model is QuestionAnswer), None)
+        result = note_edit(
+            note_id=note.pk,
+            actor=request.user,
+            texts=form.editor_changes(),
+            qas=_qa_edits(qa_formset) if qa_formset is not None else (),
+            position=form.cleaned_data.get("position") if "position" in form.changed_data else None,
+            correction_note=form.cleaned_data.get("correction_note", ""),
+            qa_set_seen=form.cleaned_data.get("qa_set_seen") or None,
+        )
+        request._edit_result = result
+        self._edit_messages(request, result)
         try:
             if "assignee" in form.changed_data:
                 note_assign(note=note, assignee=form.cleaned_data["assignee"], actor=request.user)
             comment = (form.cleaned_data.get("comment") or "").strip()
             if comment:
                 note_add_comment(note=note, user=request.user, text=comment)
-            texts_changed = getattr(request, "_note_texts_changed", False)
-            if note.issue.was_published and texts_changed:
-                issue_record_correction(
-                    issue=note.issue, actor=request.user, comment=form.cleaned_data.get("correction_note", "")
-                )
-            elif texts_changed and note_texts_edited(note=note, actor=request.user):
-                request._approval_taken_back = True
-                self.message_user(request, APPROVAL_TAKEN_BACK, messages.WARNING)
         except (WorkflowError, ReviewError) as error:
             self.message_user(request, str(error), messages.ERROR)
         note_refresh_findings(note_id=note.pk)
+
+    def _edit_messages(self, request, result: EditResult) -> None:
+        if result.changed_texts:
+            self.message_user(
+                request,
+                gettext("編集者の文章として記録しました: %(fields)s")
+                % {
+                    "fields": "、".join(
+                        str(Note._meta.get_field(name).verbose_name) if name in Note.provenanced_fields else name
+                        for name in result.changed_texts
+                    )
+                },
+            )
+        if result.qa_set_changed:
+            self.message_user(request, gettext("Q&A の組または並びを保存しました。"))
+        if result.approval_taken_back:
+            self.message_user(request, APPROVAL_TAKEN_BACK, messages.WARNING)
+        if result.corrected:
+            self.message_user(request, CORRECTION_RECORDED, messages.SUCCESS)
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        return [] if not add else super().construct_change_message(request, form, formsets, add)
 
     def response_change(self, request, obj):
         """After the save: the workflow button, a machine suggestion, a dismissal."""
@@ -269,29 +299,36 @@ class NoteAdmin(NoteDraftingAdminMixin, ProvenancedTextAdmin):
     def _after_save_actions(self, request, note: Note) -> None:
         try:
             action = request.POST.get("_workflow")
-            if action == "reopen" and getattr(request, "_approval_taken_back", False):
+            result = getattr(request, "_edit_result", None)
+            if action == "reopen" and result is not None and result.approval_taken_back:
                 action = None  # the edit itself took the approval back
-            if action in NOTE_ACTIONS:
-                service, label, _method = NOTE_ACTIONS[action]
-                kwargs = {"comment": request.POST.get("comment", "")}
-                service(note=note, actor=request.user, **kwargs)
+            if action:
+                note.refresh_from_db()
+                perform_action(note, action, actor=request.user, comment=request.POST.get("comment", ""))
+                label = NOTE_ACTIONS[action].button_label
                 self.message_user(
                     request, gettext("「%(action)s」を実行しました。") % {"action": label}, messages.SUCCESS
                 )
             field = request.POST.get("_accept_machine")
             if field:
-                if note_accept_machine_draft(note=note, field=field, user=request.user):
+                accepted = note_accept_machine_draft(
+                    note_id=note.pk,
+                    field_name=field,
+                    actor=request.user,
+                    correction_note=request.POST.get("correction_note", ""),
+                )
+                if accepted.changed:
                     note_refresh_findings(note_id=note.pk)
-                    if not note.issue.was_published and note_texts_edited(note=note, actor=request.user):
-                        self.message_user(request, APPROVAL_TAKEN_BACK, messages.WARNING)
-                self.message_user(request, gettext("機械下書きを採用しました。"), messages.SUCCESS)
+                    self.message_user(request, gettext("機械下書きを採用しました。"), messages.SUCCESS)
+                if accepted.approval_taken_back:
+                    self.message_user(request, APPROVAL_TAKEN_BACK, messages.WARNING)
             dismiss = request.POST.get("_dismiss")
             if dismiss:
                 self._dismiss(request, note, dismiss)
             if "_recheck" in request.POST:
                 note_refresh_findings(note_id=note.pk)
                 self.message_user(request, gettext("品質チェックをやり直しました。"), messages.INFO)
-        except (WorkflowError, ReviewError, DismissalError) as error:
+        except (WorkflowError, ReviewError, DismissalError, EditRefused) as error:
             self.message_user(request, str(error), messages.ERROR)
 
     def _dismiss(self, request, note: Note, fingerprint: str) -> None:
@@ -303,6 +340,11 @@ class NoteAdmin(NoteDraftingAdminMixin, ProvenancedTextAdmin):
             finding=finding, actor=request.user, reason=request.POST.get(f"dismiss_reason_{fingerprint}", "")
         )
         self.message_user(request, gettext("指摘を却下しました(文章が変わるまで表示しません)。"), messages.SUCCESS)
+
+    # -- history: revert through the service ------------------------------------------
+
+    def revert_through_service(self, request, obj: Note, history_id: int) -> EditResult:
+        return note_revert(note_id=obj.pk, history_id=history_id, actor=request.user)
 
     # -- the review screen ------------------------------------------------------------
 
@@ -320,12 +362,7 @@ class NoteAdmin(NoteDraftingAdminMixin, ProvenancedTextAdmin):
 
     def _workflow_actions(self, request, note: Note) -> list[tuple[str, str]]:
         """The workflow actions the user may take on the note now, as (POST value, label)."""
-        may_review = request.user.has_perm(roles.REVIEW_NOTE) and _may_edit(request.user, note)
-        return [
-            (value, label)
-            for value, (_service, label, method) in NOTE_ACTIONS.items()
-            if may_review and can_proceed(getattr(note, method), check_conditions=False)
-        ]
+        return [(action.name, action.button_label) for action in available_actions(note, request.user)]
 
     # -- history: compare two revisions ----------------------------------------------
 
@@ -363,11 +400,11 @@ class NoteAdmin(NoteDraftingAdminMixin, ProvenancedTextAdmin):
 
     # -- bulk actions -----------------------------------------------------------------
 
-    def _bulk(self, request, queryset, service, label) -> None:
+    def _bulk(self, request, queryset, run, label) -> None:
         done, refused = 0, []
-        for note in queryset.select_related("paper"):
+        for note in queryset.select_related("paper", "issue"):
             try:
-                service(note=note, actor=request.user)
+                run(note)
             except WorkflowError as error:
                 refused.append(f"{note.position}. {note.paper.title}: {error}")
             else:
@@ -377,20 +414,27 @@ class NoteAdmin(NoteDraftingAdminMixin, ProvenancedTextAdmin):
         for reason in refused:
             self.message_user(request, reason, messages.WARNING)
 
-    @admin.action(description=_("選択したノートを承認"))
+    @admin.action(description=NOTE_ACTIONS["approve"].bulk_label)
     def approve_selected(self, request, queryset):
-        self._bulk(request, queryset, note_approve, gettext("承認"))
+        self._bulk(
+            request, queryset, lambda note: perform_action(note, "approve", actor=request.user), gettext("承認")
+        )
 
-    @admin.action(description=_("選択したノートのレビューを開始"))
+    @admin.action(description=NOTE_ACTIONS["start_review"].bulk_label)
     def start_review_selected(self, request, queryset):
-        self._bulk(request, queryset, note_start_review, gettext("レビュー開始に"))
+        self._bulk(
+            request,
+            queryset,
+            lambda note: perform_action(note, "start_review", actor=request.user),
+            gettext("レビュー開始に"),
+        )
 
     @admin.action(description=_("選択したノートを自分の担当にする"))
     def assign_to_me(self, request, queryset):
         self._bulk(
             request,
             queryset,
-            lambda note, actor: note_assign(note=note, assignee=actor, actor=actor),
+            lambda note: note_assign(note=note, assignee=request.user, actor=request.user),
             gettext("自分の担当に"),
         )
 

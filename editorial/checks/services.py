@@ -13,9 +13,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from editorial import roles
+from editorial.choices import Severity
 from editorial.models import FindingDismissal, QualityFinding
 from papernotes.glossary import glossary_entries_for_text
-from papernotes.models import GlossaryEntry, Note
+from papernotes.models import GlossaryEntry, IssueState, Note
 
 from . import run_checks
 from .base import Finding, GlossaryTerm, NoteText, QAText
@@ -115,13 +116,28 @@ def note_refresh_findings(*, note_id: int) -> list[QualityFinding]:
     return QualityFinding.objects.bulk_create(rows)
 
 
+# Letters or digits a dismissal reason needs at least (「.」 or 「ok」 say nothing).
+DISMISSAL_REASON_MIN = 5
+
+
 @transaction.atomic
 def finding_dismiss(*, finding: QualityFinding, actor: AbstractBaseUser, reason: str) -> FindingDismissal:
-    """Mark a finding as not a problem, with the reason; it stays dismissed while its text is unchanged."""
-    if not reason.strip():
-        raise DismissalError(_("指摘を却下する理由を書いてください。"))
+    """Mark a finding as not a problem, with the reason; it stays dismissed while its text is unchanged.
+
+    A 要修正 (blocking) finding holds back approval and publication: dismissing one is the
+    chief editor's decision, as overriding the checks is. The reason must say something
+    (at least :data:`DISMISSAL_REASON_MIN` letters or digits), since it is the record.
+    """
+    if sum(character.isalnum() for character in reason) < DISMISSAL_REASON_MIN:
+        raise DismissalError(
+            _("指摘を却下する理由を、{count} 文字以上の言葉で書いてください。").format(count=DISMISSAL_REASON_MIN)
+        )
     if not (actor.is_active and actor.has_perm(roles.REVIEW_NOTE)):
         raise DismissalError(_("指摘を却下する権限がありません。"))
+    if finding.severity == Severity.BLOCKING and not actor.has_perm(roles.OVERRIDE_CHECKS):
+        raise DismissalError(_("要修正の指摘を却下できるのは編集長だけです。文章を直すか、編集長に依頼してください。"))
+    if Note.objects.filter(pk=finding.note_id, issue__state=IssueState.WITHDRAWN).exists():
+        raise DismissalError(_("取り下げた号のノートは変更できません。"))
     dismissal, _created = FindingDismissal.objects.update_or_create(
         note_id=finding.note_id,
         fingerprint=finding.fingerprint,

@@ -136,6 +136,12 @@ class ScheduledPublication(models.Model):
         verbose_name=_("予約した人"),
     )
     override_reason = models.TextField(_("チェックを無視した理由"), blank=True, default="")
+    overridden_blockers = models.JSONField(
+        _("無視したチェック"),
+        default=list,
+        blank=True,
+        help_text=_("予約したときに編集長が理由を書いて無視した問題。公開時にこれ以外の問題があれば公開しません。"),
+    )
     last_error = models.TextField(_("公開できなかった理由"), blank=True, default="")
 
     class Meta:

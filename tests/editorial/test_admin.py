@@ -95,8 +95,15 @@ def _change_url(obj) -> str:
 # --- every screen renders, in Japanese ---------------------------------------------------
 
 
-@pytest.mark.parametrize("model_name", ["paper", "weeklyissue", "note", "questionanswer"])
-@pytest.mark.parametrize("page", ["changelist", "add"])
+@pytest.mark.parametrize(
+    ("model_name", "page"),
+    [
+        (model, page)
+        for model in ("paper", "weeklyissue", "note", "questionanswer")
+        for page in ("changelist", "add")
+        if (model, page) != ("questionanswer", "add")  # pairs are added on their note's review screen
+    ],
+)
 def test_list_and_add_pages_render_in_japanese(admin_client, note, model_name, page):
     # when an editor opens the page
     response = admin_client.get(reverse(f"admin:papernotes_{model_name}_{page}"))
@@ -119,11 +126,14 @@ def test_change_and_history_pages_render_in_japanese(admin_client, note, obj_nam
     url = reverse(f"admin:papernotes_{obj._meta.model_name}_{view}", args=[obj.pk])
     response = admin_client.get(url)
 
-    # then it renders in Japanese
+    # then it renders in Japanese (a pair's own page is read-only: it links to its review screen)
     html = response.content.decode()
     assert response.status_code == 200
     assert '<html lang="ja"' in html
-    assert ("履歴" in html) if view == "history" else ("保存" in html)
+    if view == "history":
+        assert "履歴" in html and "日時(日本時間)" in html
+    else:
+        assert ("レビュー画面で編集" in html) if obj_name == "qa" else ("保存" in html)
 
 
 def test_issue_list_shows_state_and_number_of_papers(admin_client, note):
@@ -291,20 +301,29 @@ def test_a_qa_added_in_the_admin_is_the_editors(admin_client, note):
     assert (added.question_source, added.answer_source) == (TextSource.EDITOR, TextSource.EDITOR)
 
 
-def test_editing_a_qa_on_its_own_page_marks_it_editor(admin_client, note):
-    # given a Q&A's own change form
+def test_a_qa_cannot_be_changed_or_deleted_on_its_own_page(admin_client, note):
+    # given a Q&A's own page, which is read-only (pairs are edited on the note's review screen)
     qa = note.qas.get(position=1)
-    data = _form_data(admin_client.get(_change_url(qa)))
+    before = (qa.question, qa.answer, qa.position, qa.note_id)
+    other_note = NoteFactory(issue=note.issue, position=2)
 
-    # when the editor rewrites the question
-    data["question"] = "編集者が直した質問?"
-    response = admin_client.post(_change_url(qa), data)
+    # when someone forges a change (a new text, another note) and a deletion
+    changed = admin_client.post(
+        _change_url(qa),
+        {"note": other_note.pk, "position": 9, "question": "書き換え?", "answer": "書き換え."},
+    )
+    deleted = admin_client.post(reverse("admin:papernotes_questionanswer_delete", args=[qa.pk]), {"post": "yes"})
+    listed = admin_client.post(
+        reverse("admin:papernotes_questionanswer_changelist"),
+        {"action": "delete_selected", "_selected_action": [qa.pk], "post": "yes"},
+    )
 
-    # then the question is theirs and the answer keeps its source
-    assert response.status_code == 302, response.content.decode()
+    # then each is refused and the pair is as it was, on its note
+    assert changed.status_code == 403
+    assert deleted.status_code == 403
+    assert listed.status_code in (200, 302)
     qa.refresh_from_db()
-    assert (qa.question, qa.question_source) == ("編集者が直した質問?", TextSource.EDITOR)
-    assert qa.answer_source == TextSource.IMPORTED
+    assert (qa.question, qa.answer, qa.position, qa.note_id) == before
 
 
 def test_browser_line_endings_are_stored_as_lf(admin_client, note):

@@ -33,11 +33,11 @@ def test_refresh_stores_findings_and_counts_them(note):
     assert (counted.blocking_count, counted.warning_count) == (1, 0)
 
 
-def test_a_dismissal_holds_while_the_text_is_unchanged(note, editor):
+def test_a_dismissal_holds_while_the_text_is_unchanged(note, editor, chief_editor):
     note_refresh_findings(note_id=note.pk)
     finding = open_findings().get(note=note)
-    # When an editor dismisses it with a reason
-    finding_dismiss(finding=finding, actor=editor, reason="原文も「また」で終わる引用のため.")
+    # When the chief editor dismisses the 要修正 finding with a reason
+    finding_dismiss(finding=finding, actor=chief_editor, reason="原文も「また」で終わる引用のため.")
     # Then it is no longer open, even after the checks run again
     note_refresh_findings(note_id=note.pk)
     assert not open_findings().filter(note=note).exists()
@@ -47,14 +47,18 @@ def test_a_dismissal_holds_while_the_text_is_unchanged(note, editor):
     assert open_findings().get(note=note).code == "truncated"
 
 
-def test_a_dismissal_needs_a_reason_and_a_role(note, editor, django_user_model):
+def test_a_dismissal_needs_a_reason_of_substance_and_a_role(note, editor, chief_editor, django_user_model):
     note_refresh_findings(note_id=note.pk)
-    finding = open_findings().get(note=note)
-    with pytest.raises(DismissalError, match="理由"):
-        finding_dismiss(finding=finding, actor=editor, reason=" ")
+    finding = open_findings().get(note=note)  # 要修正: the abstract is cut off
+    for empty in (" ", ".", "ok!!", "問題なし"):
+        with pytest.raises(DismissalError, match="理由"):
+            finding_dismiss(finding=finding, actor=chief_editor, reason=empty)
     outsider = django_user_model.objects.create_user("outsider", password="x", is_staff=True)
     with pytest.raises(DismissalError, match="権限"):
-        finding_dismiss(finding=finding, actor=outsider, reason="問題なし")
+        finding_dismiss(finding=finding, actor=outsider, reason="引用元の表記のとおり")
+    # An editor dismisses 注意 findings; a 要修正 one is the chief editor's decision
+    with pytest.raises(DismissalError, match="編集長だけ"):
+        finding_dismiss(finding=finding, actor=editor, reason="引用元の表記のとおり")
     assert open_findings().filter(note=note).exists()
 
 

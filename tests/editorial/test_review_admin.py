@@ -5,6 +5,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from editorial.checks.selectors import open_findings
+from editorial.checks.services import note_refresh_findings
 from editorial.models import WorkflowEvent
 from papernotes.models import GlossaryEntry, IssueState, NoteState, TextSource
 from tests.editorial.test_admin import _form_data, _qa_prefix
@@ -115,7 +117,7 @@ def test_an_edit_after_approval_sends_the_note_back_to_review(editor_client, edi
     assert "レビュー中に戻しました。もう一度承認してください。" in response.content.decode()
     event = WorkflowEvent.objects.filter(note=note).order_by("-id").first()
     assert (event.source_state, event.target_state, event.actor) == (NoteState.APPROVED, NoteState.IN_REVIEW, editor)
-    assert "承認後に文章が変更された" in event.comment
+    assert "承認後に内容が変更された" in event.comment
 
 
 def test_an_edited_qa_takes_the_approval_back_too_and_saving_unchanged_does_not(editor_client, note):
@@ -197,20 +199,30 @@ def test_accepting_the_machine_draft_of_an_approved_note_takes_the_approval_back
     assert "もう一度承認してください" in page
 
 
-def test_dismissing_a_finding_from_the_review_screen(editor_client, note):
+def test_dismissing_a_finding_from_the_review_screen(client, editor, chief_editor, note):
+    # given a 要修正 finding (markup left in the abstract)
     note.abstract_ja = "評価器の<b>提案</b>."
     note.save()
-    from editorial.checks.services import note_refresh_findings
-
     (finding,) = [found for found in note_refresh_findings(note_id=note.pk) if found.code == "debris"]
-    data = _form_data(editor_client.get(_note_url(note)))
-    data["_dismiss"] = finding.fingerprint
-    data[f"dismiss_reason_{finding.fingerprint}"] = "原文の表記をそのまま示すため."
-    editor_client.post(_note_url(note), data)
-    from editorial.checks.selectors import open_findings
+    reason = "原文の表記をそのまま示すため."
 
+    # when an editor dismisses it from the review screen, it is refused: a chief editor's decision
+    client.force_login(editor)
+    data = _form_data(client.get(_note_url(note)))
+    data["_dismiss"] = finding.fingerprint
+    data[f"dismiss_reason_{finding.fingerprint}"] = reason
+    response = client.post(_note_url(note), data, follow=True)
+    assert "要修正の指摘を却下できるのは編集長だけです" in response.content.decode()
+    assert open_findings().filter(note=note, code="debris").exists()
+
+    # when the chief editor dismisses it with the same reason, it is gone, with the reason kept
+    client.force_login(chief_editor)
+    data = _form_data(client.get(_note_url(note)))
+    data["_dismiss"] = finding.fingerprint
+    data[f"dismiss_reason_{finding.fingerprint}"] = reason
+    client.post(_note_url(note), data)
     assert not open_findings().filter(note=note, code="debris").exists()
-    assert note.finding_dismissals.get().reason == "原文の表記をそのまま示すため."
+    assert note.finding_dismissals.get().reason == reason
 
 
 def test_qa_pairs_are_swapped_by_their_positions(editor_client, note):

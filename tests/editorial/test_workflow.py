@@ -24,7 +24,7 @@ from editorial.workflow import (
     note_reopen,
     note_request_changes,
     note_start_review,
-    note_texts_edited,
+    note_take_back_approval,
     publish_due_issues,
 )
 from papernotes.models import IssueState, NoteState
@@ -164,7 +164,7 @@ def test_an_edit_takes_an_approval_back_only_before_publication(editor, issue_st
     )
     note = NoteFactory(issue=issue, state=note_state)
     # When an editor's change of its texts is reported
-    taken_back = note_texts_edited(note=note, actor=editor)
+    taken_back = note_take_back_approval(note=note, actor=editor, comment="内容が変わった")
     # Then only an approval of an unpublished issue goes back to review, with an audit row
     note.refresh_from_db()
     assert note.state == expected
@@ -283,15 +283,56 @@ def test_mark_ready_schedule_and_beat_publishes_when_due(chief_editor):
     assert event.actor is None and "chief" in event.comment
 
 
-def test_a_scheduled_issue_that_became_unpublishable_stays_scheduled_with_the_reason(chief_editor):
+def test_a_scheduled_issue_that_became_unpublishable_waits_for_the_chief_again(chief_editor):
+    # Given an issue scheduled with every note approved
     issue = _issue_with_notes()
     issue = issue_schedule(issue=issue, actor=chief_editor, publish_at=timezone.now() + datetime.timedelta(hours=1))
-    # A note is reopened meanwhile (by a direct update, as a concurrent change would)
+    # When a note is reopened meanwhile (by a direct update, as a concurrent change would)
     issue.notes.filter(position=1).update(state=NoteState.IN_REVIEW)
     assert publish_due_issues(now=timezone.now() + datetime.timedelta(hours=2)) == []
+    # Then it is not published: back in review, the schedule gone, the reason in the log
     issue.refresh_from_db()
-    assert issue.state == IssueState.SCHEDULED
-    assert "承認されていません" in issue.scheduled_publication.last_error
+    assert issue.state == IssueState.IN_REVIEW and issue.published_at is None
+    assert not ScheduledPublication.objects.filter(issue=issue).exists()
+    event = issue.workflow_events.order_by("-id").first()
+    assert event.actor is None and "承認されていません" in event.comment
+    # And clearing the blocker later does not publish it without a chief
+    issue.notes.filter(position=1).update(state=NoteState.APPROVED)
+    assert publish_due_issues(now=timezone.now() + datetime.timedelta(hours=3)) == []
+    issue.refresh_from_db()
+    assert issue.state == IssueState.IN_REVIEW
+
+
+def test_an_override_covers_only_what_the_chief_overrode(chief_editor):
+    # Given an issue scheduled over one unapproved note, with the chief's reason about it
+    issue = _issue_with_notes(note_state=NoteState.APPROVED, count=3)
+    issue.notes.filter(position=3).update(state=NoteState.IN_REVIEW)
+    issue = issue_schedule(
+        issue=issue,
+        actor=chief_editor,
+        publish_at=timezone.now() + datetime.timedelta(hours=1),
+        override_reason="3 本目は括弧の表記だけの問題",
+    )
+    schedule = issue.scheduled_publication
+    assert schedule.overridden_blockers == [f"note:{issue.notes.get(position=3).pk}:in_review"]
+    # When another note is un-approved after scheduling
+    issue.notes.filter(position=1).update(state=NoteState.IN_REVIEW)
+    # Then the due run does not publish it under the old reason
+    assert publish_due_issues(now=timezone.now() + datetime.timedelta(hours=2)) == []
+    issue.refresh_from_db()
+    assert issue.state == IssueState.IN_REVIEW
+    # While the same schedule with only what was overridden publishes, with the reason logged
+    issue2 = _issue_with_notes(count=2)
+    issue2.notes.filter(position=2).update(state=NoteState.IN_REVIEW)
+    issue_schedule(
+        issue=issue2,
+        actor=chief_editor,
+        publish_at=timezone.now() + datetime.timedelta(hours=1),
+        override_reason="2 本目は来週差し替える",
+    )
+    assert publish_due_issues(now=timezone.now() + datetime.timedelta(hours=2)) == [issue2.pk]
+    published = issue2.workflow_events.get(action=WorkflowAction.ISSUE_PUBLISH)
+    assert "来週差し替える" in published.override_reason
 
 
 def test_scheduling_in_the_past_is_refused(chief_editor):
