@@ -2,6 +2,7 @@
 
 from django import template
 
+from editorial.admin.analytics import may_see_edit_analytics
 from editorial.dashboard import dashboard_for
 from papernotes.templatetags.papernotes_tags import keep_dates
 
@@ -10,7 +11,12 @@ register = template.Library()
 
 @register.inclusion_tag("editorial/dashboard.html", takes_context=True)
 def editorial_dashboard(context):
-    return {"dashboard": dashboard_for(user=context["request"].user), "request": context["request"]}
+    user = context["request"].user
+    return {
+        "dashboard": dashboard_for(user=user),
+        "request": context["request"],
+        "may_see_edit_analytics": may_see_edit_analytics(user),
+    }
 
 
 # Titles carry ISO dates on the editors' screens too (the reader pages' filter).
