@@ -206,7 +206,7 @@ def published_notes(*, since: datetime.date | None = None):
     return notes
 
 
-def _run_origins(notes: Sequence[Note]) -> dict[tuple[int, str], tuple[str, str]]:
+def run_origins(notes: Sequence[Note]) -> dict[tuple[int, str], tuple[str, str]]:
     """(note id, step) → (prompt version, model) of the first successful call of the note's
     drafting run for that step (regenerations aside), in one query."""
     runs = {note.pk: note.drafting.run for note in notes if _drafting(note) is not None}
@@ -275,7 +275,7 @@ def note_edits(note: Note, origins: dict[tuple[int, str], tuple[str, str]]) -> l
 def edit_analytics(*, since: datetime.date | None = None) -> EditAnalytics:
     """The edits of every published note (of weeks from ``since`` on)."""
     notes = list(published_notes(since=since))
-    origins = _run_origins(notes)
+    origins = run_origins(notes)
     result = EditAnalytics(notes=len(notes))
     for note in notes:
         result.edits.extend(note_edits(note, origins))
@@ -289,11 +289,12 @@ def drafted_texts_edits(
     abstract_ja: str,
     pairs: Sequence[tuple[str, str]],
     prompt_version: dict[str, str],
-    model: str,
+    model: dict[str, str],
 ) -> list[FieldEdit]:
     """Texts drafted outside the note (a replay) compared with what the note published, field
     by field as :func:`note_edits` compares the stored machine drafts: the 一行要約 and 概要,
-    and each pair by position. ``prompt_version`` maps a step to its prompt tag."""
+    and each pair by position. ``prompt_version`` and ``model`` map a step to its prompt tag
+    and model."""
     week = note.issue.week_start
     published_qas = {qa.position: qa for qa in note.qas.all()}
     edits = []
@@ -303,7 +304,7 @@ def drafted_texts_edits(
             edits.append(
                 compare(
                     week=week, note_id=note.pk, field=name, machine=text, published=getattr(note, name),
-                    prompt_version=version, model=model,
+                    prompt_version=version, model=model.get(FIELD_STEPS[name], ""),
                 )
             )  # fmt: skip
     for position, (question, answer) in enumerate(pairs, start=1):
@@ -314,7 +315,8 @@ def drafted_texts_edits(
                     compare(
                         week=week, note_id=note.pk, field=name, machine=text,
                         published=getattr(qa, name) if qa is not None else "",
-                        prompt_version=prompt_version.get(FIELD_STEPS[name], ""), model=model, position=position,
+                        prompt_version=prompt_version.get(FIELD_STEPS[name], ""),
+                        model=model.get(FIELD_STEPS[name], ""), position=position,
                     )
                 )  # fmt: skip
     return edits
