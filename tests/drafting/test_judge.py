@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from papernotes.drafting.services import notes_draft_start
+from papernotes.drafting.services import issue_draft_start, notes_draft_start
+from papernotes.drafting.tasks import poll_drafting_batches_task
 from papernotes.models import (
     JUDGE_CRITERIA,
     AnswerJudgement,
@@ -85,6 +86,28 @@ def test_when_enabled_every_answer_is_scored_after_the_draft_in_one_recorded_cal
     # ...the draft is what it was: the judge changes no text and no state
     assert drafting.status == DraftingStatus.SUCCEEDED and note.state == NoteState.DRAFTED
     assert all(qa.answer == qa.answer_machine_draft for qa in note.qas.all())
+
+
+def test_a_week_drafted_in_batches_is_judged_once_its_answers_are_applied(
+    llm_server, django_capture_on_commit_callbacks, settings
+):
+    # Given the judge enabled, and two notes of a week drafted through the Batch API
+    settings.DRAFTING_JUDGE_ENABLED = True
+    first = make_note()
+    second = make_note(issue=first.issue)
+    with django_capture_on_commit_callbacks(execute=True):
+        issue_draft_start(issue_id=first.issue_id, batch=True)
+
+    # When beat polls the read batch, then the answer batch
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            poll_drafting_batches_task.delay()
+    # Then no note is judged before its answers are there, and each once after (an ordinary call)
+    assert llm_server.batch_steps() == ["read", "read", "answer", "answer"]
+    assert llm_server.call_steps() == ["judge", "judge"]
+    for note in (first, second):
+        assert AnswerJudgement.objects.filter(qa__note=note).count() == 10
+        assert LlmCall.objects.filter(note=note, step="judge", batch_id="").count() == 1
 
 
 def test_scores_out_of_range_or_left_out_are_not_stored(llm_server, django_capture_on_commit_callbacks, settings):
