@@ -9,7 +9,7 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Min, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from editorial import roles
@@ -17,6 +17,7 @@ from editorial.checks.selectors import with_finding_counts
 from editorial.selectors import issue_publication_blockers
 from papernotes.models import (
     ONCE_PUBLISHED_ISSUE_STATES,
+    AnswerJudgement,
     DraftingStatus,
     IngestionStatus,
     Note,
@@ -40,6 +41,8 @@ class Dashboard:
     failed_ingestion: list[PaperIngestion] = field(default_factory=list)
     failed_drafting: list[NoteDrafting] = field(default_factory=list)
     blocking: list[Note] = field(default_factory=list)
+    # Notes waiting for review whose answers the judge step scored, lowest score first.
+    judged_low: list[Note] = field(default_factory=list)
 
 
 def _notes() -> QuerySet[Note]:
@@ -86,4 +89,18 @@ def dashboard_for(*, user) -> Dashboard:
         .order_by("-updated_at")[:LIMIT]
     )
     board.blocking = list(_notes().filter(blocking_count__gt=0)[:LIMIT])
+    board.judged_low = _judged_lowest_first()
     return board
+
+
+def _judged_lowest_first() -> list[Note]:
+    """Notes waiting for review with judge scores, the lowest-scored answer's note first."""
+    lowest = (
+        AnswerJudgement.objects.filter(qa__note=OuterRef("pk"))
+        .values("qa__note")
+        .annotate(lowest=Min("lowest"))
+        .values("lowest")
+    )
+    notes = _notes().filter(state__in=REVIEW_STATES).annotate(judge_lowest=Subquery(lowest))
+    judged = notes.filter(judge_lowest__isnull=False)
+    return list(judged.order_by("judge_lowest", "-issue__week_start", "position")[:LIMIT])

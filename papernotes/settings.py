@@ -429,6 +429,12 @@ DRAFTING_REPAIRS_PER_STEP = env.int("DRAFTING_REPAIRS_PER_STEP", default=1)
 # Seconds one paper's drafting may take in all, across calls, retries and task retries: a
 # hung provider fails the paper (with the reason) instead of keeping it busy for an hour.
 DRAFTING_PAPER_DEADLINE = env.float("DRAFTING_PAPER_DEADLINE", default=600.0)
+# The judge step (papernotes/drafting/judge.py): after a note's draft, one call scores every
+# answer on a rubric (faithful to its evidence, answers the question, Japanese, house style),
+# 1 to 5 each with a short reason, shown on the review screen. Off by default; its model
+# defaults to LLM_MODEL.
+DRAFTING_JUDGE_ENABLED = env.bool("DRAFTING_JUDGE_ENABLED", default=False)
+DRAFTING_JUDGE_MODEL = env.str("DRAFTING_JUDGE_MODEL", default="")
 # How a week is drafted (papernotes/drafting/batch.py): "sync", a call per step and paper as
 # soon as it can be made, or "batch", the read step of the week's notes as one batch of the
 # OpenAI Batch API, then the answer step as a second one (about half the token price,

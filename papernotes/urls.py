@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from markdownx.views import MarkdownifyView
 
+from editorial.admin.analytics import edit_analytics_view
 from papernotes import stamps
 from papernotes.caching import cached_public_page
 from papernotes.sitemaps import SITEMAPS
@@ -30,6 +31,8 @@ markdownx_urls = [
 ]
 
 urlpatterns = [
+    # The chief editors' edit analytics, inside the admin (its login and look).
+    path("admin/analytics/edits/", admin.site.admin_view(edit_analytics_view), name="edit_analytics"),
     path("admin/", admin.site.urls),
     path("markdownx/", include(markdownx_urls)),
     path("api/", include("api.urls")),

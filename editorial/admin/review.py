@@ -22,12 +22,15 @@ from editorial.checks.selectors import open_findings
 from editorial.diffs import diff_html
 from editorial.models import FindingDismissal
 from papernotes.drafting.evidence import quote_spans
+from papernotes.drafting.selectors import lowest_first, note_judgements
 from papernotes.models import AnswerEvidence, EvidenceFoundIn, Note, TextSource
 
 FIELD_SOURCE_LABELS = {"summary": _("要約の出典"), "abstract_ja": _("概要の出典")}
 REVIEW_FIELDS = (("summary", _("一行要約")), ("abstract_ja", _("概要(日本語)")))
 # The passages listed beside the draft (the first of a long paper; each answer shows its own).
 SOURCE_PASSAGES_SHOWN = 200
+# Answers the judge scored this low or lower on any criterion are listed to read first.
+JUDGE_LOOK_FIRST_BELOW = 3
 
 # The save bar: 保存, the state's next step, and a second step where one applies.
 MAIN_STEPS = ("approve", "start_review", "reopen")
@@ -156,6 +159,7 @@ def review_context(request, note: Note, *, workflow_actions, may_edit_texts: boo
                 "findings": [finding for finding in findings if finding.slot == name],
             }
         )
+    judgements = note_judgements(note_id=note.pk)
     qa_findings: dict[int, list] = {}
     for finding in findings:
         if finding.qa_id:
@@ -178,4 +182,7 @@ def review_context(request, note: Note, *, workflow_actions, may_edit_texts: boo
         "may_edit_texts": may_edit_texts,
         "editor_text": TextSource.EDITOR,
         "compare_url": reverse("admin:papernotes_note_history_compare", args=[note.pk]),
+        # The judge step's rubric scores (when enabled): per pair, and the pairs to read first.
+        "qa_judgements": judgements,
+        "judged_lowest_first": [j for j in lowest_first(judgements) if j.lowest <= JUDGE_LOOK_FIRST_BELOW],
     }

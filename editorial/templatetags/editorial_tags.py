@@ -3,6 +3,7 @@
 from django import template
 
 from editorial.dashboard import dashboard_for
+from editorial.roles import PUBLISH_ISSUE
 from papernotes.templatetags.papernotes_tags import keep_dates
 
 register = template.Library()
@@ -10,7 +11,13 @@ register = template.Library()
 
 @register.inclusion_tag("editorial/dashboard.html", takes_context=True)
 def editorial_dashboard(context):
-    return {"dashboard": dashboard_for(user=context["request"].user), "request": context["request"]}
+    user = context["request"].user
+    return {
+        "dashboard": dashboard_for(user=user),
+        "request": context["request"],
+        # The edit analytics are the chief editors' (editorial/admin/analytics.py checks the same).
+        "may_see_edit_analytics": user.is_active and user.has_perm(PUBLISH_ISSUE),
+    }
 
 
 # Titles carry ISO dates on the editors' screens too (the reader pages' filter).

@@ -24,7 +24,9 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -141,11 +143,28 @@ def not_configured_reason() -> str:
     )
 
 
+# Replay (``replay_prompts --model``) runs every step on one model, without touching settings.
+_model_override: ContextVar[str] = ContextVar("llm_model_override", default="")
+
+
+@contextmanager
+def model_override(model: str) -> Iterator[None]:
+    """Within the block, every step's calls use ``model`` ("" keeps the configured ones)."""
+    token = _model_override.set(model or "")
+    try:
+        yield
+    finally:
+        _model_override.reset(token)
+
+
 def model_for(step: str) -> str:
+    if _model_override.get():
+        return _model_override.get()
     return {
         "read": settings.LLM_MODEL_READ,
         "answer": settings.LLM_MODEL_ANSWER,
         "repair": settings.LLM_MODEL_REPAIR,
+        "judge": settings.DRAFTING_JUDGE_MODEL or settings.LLM_MODEL,
     }.get(step, settings.LLM_MODEL)
 
 

@@ -12,6 +12,9 @@ The version of each prompt used is recorded with every call and every draft
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,6 +22,19 @@ from pathlib import Path
 from django.conf import settings
 
 PROMPT_DIR = Path(__file__).resolve().parent / "prompts"
+# Replay (``papernotes.drafting.replay``) drafts with another set of prompt files: a folder
+# whose files replace the shipped ones of the same name (the others stay the shipped ones).
+_override_dir: ContextVar[Path | None] = ContextVar("prompt_override_dir", default=None)
+
+
+@contextmanager
+def prompts_from(directory: Path | None) -> Iterator[None]:
+    """Within the block, prompts are read from ``directory`` first (None: the shipped ones)."""
+    token = _override_dir.set(Path(directory) if directory else None)
+    try:
+        yield
+    finally:
+        _override_dir.reset(token)
 
 
 @dataclass(frozen=True)
@@ -32,9 +48,16 @@ class Prompt:
         return f"{self.name}@{self.version}"
 
 
-@cache
 def _read(name: str) -> Prompt:
-    raw = (PROMPT_DIR / f"{name}.md").read_text(encoding="utf-8")
+    override = _override_dir.get()
+    if override is not None and (override / f"{name}.md").is_file():
+        return _read_file(override / f"{name}.md", name)
+    return _read_file(PROMPT_DIR / f"{name}.md", name)
+
+
+@cache
+def _read_file(path: Path, name: str) -> Prompt:
+    raw = path.read_text(encoding="utf-8")
     header, separator, body = raw.partition("\n---\n")
     if not separator or not header.startswith("version:"):
         raise ValueError(f"prompt {name}.md must start with 'version: N' and a '---' line")

@@ -92,3 +92,23 @@ def response_format(model: type[BaseModel]) -> dict:
         "type": "json_schema",
         "json_schema": {"name": model.__name__, "strict": True, "schema": schema},
     }
+
+
+class JudgeScore(_Strict):
+    """The judge's scores of one answer, 1 (poor) to 5 (good), each with a short Japanese reason."""
+
+    question_number: int = Field(description="The number of the answer judged, as given")
+    faithful: int = Field(description="1-5: every claim is supported by the given evidence quotes")
+    faithful_reason: str = Field(description="One short Japanese sentence")
+    answers_question: int = Field(description="1-5: the answer answers the question asked")
+    answers_question_reason: str = Field(description="One short Japanese sentence")
+    japanese: int = Field(description="1-5: natural, correct Japanese in です・ます調")
+    japanese_reason: str = Field(description="One short Japanese sentence")
+    house_style: int = Field(description="1-5: follows the house style")
+    house_style_reason: str = Field(description="One short Japanese sentence")
+
+
+class JudgeOutput(_Strict):
+    """The judge step: one item per answer given."""
+
+    scores: list[JudgeScore]

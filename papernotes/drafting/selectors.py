@@ -10,7 +10,7 @@ from django.db.models import Count, F, QuerySet, Sum
 from papernotes.drafting.retrieval import Candidate
 from papernotes.drafting.steps import GlossaryTerm, PaperInput
 from papernotes.glossary import glossary_entries_for_text
-from papernotes.models import DraftingStep, LlmCall, LlmCallOutcome, Note
+from papernotes.models import AnswerJudgement, DraftingStep, LlmCall, LlmCallOutcome, Note
 
 
 def glossary_for_text(text: str) -> list[GlossaryTerm]:
@@ -147,3 +147,17 @@ def call_totals_by_note(*, issue_id: int) -> dict[int, CallTotals]:
         )
         for row in rows
     }
+
+
+# -- the judge step's scores ------------------------------------------------------------------
+
+
+def note_judgements(*, note_id: int) -> dict[int, AnswerJudgement]:
+    """The judge's scores of the note's Q&A pairs, by pair id."""
+    rows = AnswerJudgement.objects.filter(qa__note_id=note_id).select_related("qa")
+    return {judgement.qa_id: judgement for judgement in rows}
+
+
+def lowest_first(judgements: dict[int, AnswerJudgement]) -> list[AnswerJudgement]:
+    """The judged pairs to look at first: lowest score first, then by position."""
+    return sorted(judgements.values(), key=lambda j: (j.lowest, j.qa.position))

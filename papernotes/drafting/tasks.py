@@ -11,9 +11,10 @@ import time
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext as _
 
-from papernotes.drafting import batch, batch_store, runner, store
+from papernotes.drafting import batch, batch_store, judge, runner, store
 from papernotes.drafting.llm import deadline_error, llm_configured, not_configured_reason
 from papernotes.external.retries import FailureOutcome, as_external_error, backoff, is_unexpected, record_then_retry
 
@@ -31,7 +32,7 @@ def draft_note_task(self, note_id: int, run: int) -> None:
         store.drafting_mark_manual(note_ids=[note_id], reason=not_configured_reason())
         return
     try:
-        runner.draft_note(note_id=note_id, run=run)
+        drafted = runner.draft_note(note_id=note_id, run=run)
     except Exception as error:  # recorded on the paper; bugs are re-raised after
 
         def record(outcome: FailureOutcome) -> None:
@@ -43,6 +44,9 @@ def draft_note_task(self, note_id: int, run: int) -> None:
             timeout_message=_TIMEOUT_MESSAGE,
             record=record,
         )
+    else:
+        if drafted:
+            enqueue_judge(note_id=note_id, run=run)
 
 
 _TIMEOUT_MESSAGE = "下書きの作成が時間内に終わりませんでした。"
@@ -136,5 +140,32 @@ def apply_drafting_batch_item_task(self, item_id: int) -> None:
         return
     if applied.status == batch.ItemStatus.FELL_BACK:
         draft_note_task.delay(applied.note_id, applied.run)
+    else:
+        enqueue_judge(note_id=applied.note_id, run=applied.run)
     if applied.follow_up:
         submit_drafting_batch_task.delay(applied.follow_up)
+
+
+# -- the judge step (papernotes/drafting/judge.py) ----------------------------------------------
+
+
+def enqueue_judge(*, note_id: int, run: int) -> None:
+    """Score the note's answers once its draft of ``run`` is stored, when the judge is on."""
+    if judge.judge_enabled() and judge.draft_finished(note_id=note_id, run=run):
+        transaction.on_commit(lambda: judge_note_task.delay(note_id))
+
+
+@shared_task(**TASK_OPTIONS, name="papernotes.drafting.judge_note_task", soft_time_limit=300, time_limit=360)
+def judge_note_task(self, note_id: int) -> None:
+    """Score every answer of one note on the rubric (one call); transient failures are retried,
+    and the call is recorded either way. The scores change no text and no state."""
+    if not judge.judge_enabled():
+        return
+    try:
+        judge.judge_note(note_id=note_id)
+    except Exception as error:  # the call is recorded with its outcome; bugs are re-raised after
+
+        def record(outcome: FailureOutcome) -> None:
+            logger.warning("Judging note %s failed: %s", note_id, outcome.error.message)
+
+        record_then_retry(self, error, timeout_message=_("回答の評価が時間内に終わりませんでした。"), record=record)

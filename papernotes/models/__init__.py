@@ -25,7 +25,15 @@ from .choices import (
     TextSource,
 )
 from .delivery import DeliveryEvent, Mailing, NewsletterIssue, SendLog, Subscriber
-from .drafting import AnswerEvidence, DraftingBatch, DraftingBatchItem, LlmCall, NoteDrafting
+from .drafting import (
+    JUDGE_CRITERIA,
+    AnswerEvidence,
+    AnswerJudgement,
+    DraftingBatch,
+    DraftingBatchItem,
+    LlmCall,
+    NoteDrafting,
+)
 from .glossary import GlossaryEntry
 from .ingestion import IssueSourceList, PaperIngestion, PaperPdf, Passage
 from .issue import NEWSLETTER_NAME, Note, QuestionAnswer, WeeklyIssue
@@ -36,11 +44,13 @@ from .stamps import PublicStamp
 __all__ = [
     "BATCH_ITEM_FINISHED",
     "DRAFTING_FINISHED",
+    "JUDGE_CRITERIA",
     "NEWSLETTER_NAME",
     "ONCE_PUBLISHED_ISSUE_STATES",
     "PUBLIC_ISSUE_STATES",
     "SUPPRESSED_SUBSCRIBER_STATUSES",
     "AnswerEvidence",
+    "AnswerJudgement",
     "DeliveryEvent",
     "DeliveryEventType",
     "DraftingBatch",

@@ -90,6 +90,8 @@ class DraftingStep(models.TextChoices):
     READ = "read", _("読解(概要・要約・質問)")
     ANSWER = "answer", _("回答")
     REPAIR = "repair", _("修正")
+    # After a draft, when DRAFTING_JUDGE_ENABLED: rubric scores for every answer (not a draft step).
+    JUDGE = "judge", _("評価(ルーブリック)")
 
 
 class EvidenceFoundIn(models.TextChoices):

@@ -156,6 +156,60 @@ class AnswerEvidence(models.Model):
         return f"{pages} “{self.quote[:60]}”"
 
 
+JUDGE_CRITERIA = ("faithful", "answers_question", "japanese", "house_style")
+
+
+class AnswerJudgement(models.Model):
+    """The judge's rubric scores of one answer (``papernotes.drafting.judge``), 1 to 5 each,
+    with a short Japanese reason per criterion. ``answer_judged`` is the answer as it was
+    judged: the review screen says when the answer has changed since."""
+
+    qa = models.OneToOneField(
+        QuestionAnswer, on_delete=models.CASCADE, related_name="judgement", verbose_name=_("Q&A")
+    )
+    model = models.CharField(_("モデル"), max_length=100)
+    prompt_version = models.CharField(_("プロンプトの版"), max_length=40)
+    faithful = models.PositiveSmallIntegerField(_("根拠への忠実さ"))
+    answers_question = models.PositiveSmallIntegerField(_("質問に答えているか"))
+    japanese = models.PositiveSmallIntegerField(_("日本語の質"))
+    house_style = models.PositiveSmallIntegerField(_("表記ルール"))
+    lowest = models.PositiveSmallIntegerField(_("最低点"), db_index=True)
+    reasons = models.JSONField(_("理由"), default=dict, blank=True, help_text=_("観点ごとの短い理由"))
+    answer_judged = models.TextField(_("評価した回答"), blank=True, default="")
+    judged_at = models.DateTimeField(_("評価日時"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("回答の評価")
+        verbose_name_plural = _("回答の評価")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    faithful__range=(1, 5),
+                    answers_question__range=(1, 5),
+                    japanese__range=(1, 5),
+                    house_style__range=(1, 5),
+                    lowest__range=(1, 5),
+                ),
+                name="answerjudgement_scores_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.qa_id}: {self.lowest}"
+
+    def scores(self) -> list[tuple[str, str, int, str]]:
+        """(criterion, its Japanese label, score, reason), in the rubric's order."""
+        return [
+            (name, str(self._meta.get_field(name).verbose_name), getattr(self, name), self.reasons.get(name, ""))
+            for name in JUDGE_CRITERIA
+        ]
+
+    @property
+    def stale(self) -> bool:
+        """The answer changed after it was judged."""
+        return self.qa.answer.strip() != self.answer_judged.strip()
+
+
 class DraftingBatch(models.Model):
     """One batch of the OpenAI Batch API: one step (read or answer) for several notes.
 

@@ -12,7 +12,9 @@ sockets exactly as it talks to OpenAI, vLLM or Ollama::
 By default it behaves like a well-mannered model: it reads the JSON the prompts send and
 answers in the requested schema (``ReadOutput``, ``AnswerOutput``, ``AnswerRepairOutput``)
 with Japanese texts, search terms taken from the paper's passages, and evidence quotes
-copied from the passages it was given, so the whole pipeline can run against it.
+copied from the passages it was given, so the whole pipeline can run against it. The
+judge step (``JudgeOutput``) gets rubric scores computed from what it is sent (see
+:func:`_judge`).
 
 ``careless`` makes it answer as real models do on a bad day (any of :data:`CARELESS_MODES`,
 or ``True`` for all): every answer numbered 1, passage ids as bare numbers ("12"), half the
@@ -135,7 +137,12 @@ class _Batch:
     cancel_asked: bool = False
 
 
-_SCHEMA_STEPS = {"ReadOutput": "read", "AnswerOutput": "answer", "AnswerRepairOutput": "repair_answers"}
+_SCHEMA_STEPS = {
+    "ReadOutput": "read",
+    "AnswerOutput": "answer",
+    "AnswerRepairOutput": "repair_answers",
+    "JudgeOutput": "judge",
+}
 
 CARELESS_MODES = frozenset({"misnumber", "bare_ids", "wrong_passage", "skip", "merge", "fences"})
 # A hung request is let go after this long (or when the server stops), so no test can hang.
@@ -575,6 +582,8 @@ class OpenAIServer:
             with self._lock:
                 self.answers_given += len(output["answers"])
             return output
+        if step == "judge":
+            return _judge(payload)
         return {}
 
     def _read(self, payload: dict) -> dict:
@@ -671,6 +680,30 @@ def _words(text: str) -> list[str]:
 
 def _quote(text: str) -> str:
     return " ".join(text.split()[:8])
+
+
+def _judge(payload: dict) -> dict:
+    """Rubric scores as a strict but simple judge gives them: faithful only with a verified
+    quote, house style off when an answer ends with 「。」, shorter answers answer less."""
+    scores = []
+    for item in payload.get("items", []):
+        answer = item.get("answer", "")
+        verified = any(quote.get("verified") for quote in item.get("evidence", []))
+        japanese_ok = "。" not in answer
+        scores.append(
+            {
+                "question_number": item["number"],
+                "faithful": 5 if verified else 2,
+                "faithful_reason": "引用が本文で確認されています." if verified else "本文で確認できた引用がありません.",
+                "answers_question": 4 if len(answer) >= 20 else 2,
+                "answers_question_reason": "質問に直接答えています." if len(answer) >= 20 else "回答が短すぎます.",
+                "japanese": 4,
+                "japanese_reason": "自然な日本語です.",
+                "house_style": 5 if japanese_ok else 3,
+                "house_style_reason": "表記ルールに沿っています." if japanese_ok else "句点に「。」が使われています.",
+            }
+        )
+    return {"scores": scores}
 
 
 def _answer(payload: dict, careless: frozenset[str]) -> dict:
