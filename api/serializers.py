@@ -221,3 +221,85 @@ class PipelineSerializer(serializers.Serializer):
     failed = serializers.IntegerField()
     progress = serializers.IntegerField()
     rows = PipelineRowSerializer(many=True)
+
+
+# --- workflow actions and edits (built from editorial.actions / editorial.editing) --------
+
+
+class ActionSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="操作の名前(URL の最後の部分)")
+    label = serializers.CharField()
+    inputs = serializers.ListField(child=serializers.CharField(), help_text="この操作が受け取る項目")
+    comment_required = serializers.BooleanField()
+
+
+class ActionListSerializer(serializers.Serializer):
+    state = serializers.CharField()
+    state_label = serializers.CharField()
+    actions = ActionSerializer(many=True, help_text="呼び出し元が今この状態で行える操作")
+
+
+class ActionInputSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    override_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    publish_at = serializers.DateTimeField(required=False, help_text="公開予約の日時(日本時間、ISO 8601)")
+
+
+class ActionErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class QAEditSerializer(serializers.Serializer):
+    id = serializers.IntegerField(required=False, allow_null=True, help_text="既存の Q&A の id(なければ追加)")
+    position = serializers.IntegerField(required=False, min_value=1)
+    question = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=20_000)
+    answer = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=20_000)
+    delete = serializers.BooleanField(required=False, default=False)
+
+
+class NoteEditSerializer(serializers.Serializer):
+    summary = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=2_000)
+    abstract_ja = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=20_000)
+    position = serializers.IntegerField(required=False, min_value=1, help_text="号の中の順番(編集長)")
+    qas = QAEditSerializer(many=True, required=False, max_length=100)
+    correction_note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000, help_text="公開済みの号では必須(訂正の内容)"
+    )
+    qa_set_seen = serializers.CharField(
+        required=False, allow_blank=True, max_length=10_000, help_text="読み込んだときの qa_set(古い保存の検出)"
+    )
+
+
+class EditorialQASerializer(serializers.ModelSerializer):
+    class Meta:
+        model = QuestionAnswer
+        fields = ("id", "position", "question", "question_source", "answer", "answer_source")
+
+
+class EditorialNoteSerializer(serializers.ModelSerializer):
+    """A note as editors see it (any state): texts, their sources, Q&A and the set's signature."""
+
+    week_start = serializers.DateField(source="issue.week_start")
+    arxiv_id = serializers.CharField(source="paper.arxiv_id")
+    qas = EditorialQASerializer(many=True)
+    qa_set = serializers.SerializerMethodField(help_text="編集の際に qa_set_seen として送り返す値")
+
+    class Meta:
+        model = Note
+        fields = (
+            "id", "week_start", "arxiv_id", "position", "state", "summary", "summary_source",
+            "abstract_ja", "abstract_ja_source", "qas", "qa_set",
+        )  # fmt: skip
+
+    def get_qa_set(self, note) -> str:
+        return ",".join(f"{qa.pk}:{qa.position}" for qa in sorted(note.qas.all(), key=lambda qa: qa.position))
+
+
+class NoteEditResultSerializer(serializers.Serializer):
+    note = EditorialNoteSerializer()
+    changed_texts = serializers.ListField(child=serializers.CharField())
+    qa_set_changed = serializers.BooleanField()
+    position_changed = serializers.BooleanField()
+    approval_taken_back = serializers.BooleanField()
+    corrected = serializers.BooleanField()

@@ -4,11 +4,13 @@ from csp.decorators import csp_update
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api.views import delivery, editorial, public
+from api.views import delivery, editorial, public, workflow
 
 # Loose on purpose: the views validate, so that a bad value is a JSON 404, not an HTML page.
 WEEK = r"(?P<week>[^/]+)"
 ARXIV_ID = r"(?P<arxiv_id>[^/]+(?:/[^/]+)?)"
+NOTE_ID = r"(?P<note_id>[^/]+)"
+ACTION = r"(?P<action>[^/]+)"
 
 v1 = [
     path("issues/", public.issue_list, name="issue-list"),
@@ -18,6 +20,23 @@ v1 = [
     path("editorial/issues/", editorial.IssueFromListView.as_view(), name="editorial-issue-create"),
     re_path(rf"^editorial/issues/{WEEK}/pipeline/$", editorial.IssuePipelineView.as_view(), name="editorial-pipeline"),
     re_path(rf"^editorial/issues/{WEEK}/draft/$", editorial.IssueDraftView.as_view(), name="editorial-draft"),
+    re_path(
+        rf"^editorial/issues/{WEEK}/actions/$", workflow.IssueActionListView.as_view(), name="editorial-issue-actions"
+    ),
+    re_path(
+        rf"^editorial/issues/{WEEK}/actions/{ACTION}/$",
+        workflow.IssueActionView.as_view(),
+        name="editorial-issue-action",
+    ),
+    re_path(rf"^editorial/notes/{NOTE_ID}/$", workflow.NoteEditView.as_view(), name="editorial-note"),
+    re_path(
+        rf"^editorial/notes/{NOTE_ID}/actions/$", workflow.NoteActionListView.as_view(), name="editorial-note-actions"
+    ),
+    re_path(
+        rf"^editorial/notes/{NOTE_ID}/actions/{ACTION}/$",
+        workflow.NoteActionView.as_view(),
+        name="editorial-note-action",
+    ),
     path("delivery/events/", delivery.delivery_events, name="delivery-events"),
 ]
 

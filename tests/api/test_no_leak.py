@@ -68,7 +68,7 @@ def test_every_public_url_and_endpoint_hides_drafts(client, archive):
         "token": ["x"],  # the subscriber pages: a link that is not one (404)
         "section": ["pages", "issues", "papers"],
     }
-    public_routes = [route for route in _patterns() if not route.startswith(PRIVATE_PREFIXES)]
+    public_routes = [route for route in _patterns() if not route.replace("^", "").startswith(PRIVATE_PREFIXES)]
     urls = set()
     for route in public_routes:
         filled = _fill(route, values)
