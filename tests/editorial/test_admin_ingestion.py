@@ -260,3 +260,20 @@ def test_issue_list_query_count_does_not_grow_with_issues(admin_client, django_a
         issue_create_from_list(text="2405.01535 2405.00675", week_start=WEEK + datetime.timedelta(weeks=week))
     with django_assert_max_num_queries(len(three.captured_queries)):
         admin_client.get(url)
+
+
+def test_an_editor_cannot_retry_through_the_bulk_action_either(client, django_capture_on_commit_callbacks):
+    # Given a failed paper, and an editor (the retry button is the chief editor's)
+    from tests.editorial.conftest import make_user
+
+    result = issue_create_from_list(text="2405.00675", week_start=WEEK)
+    _set_state("2405.00675", IngestionStage.METADATA, IngestionStatus.FAILED, "arXiv に接続できません")
+    client.force_login(make_user("hanako", "編集者"))
+    changelist = reverse("admin:papernotes_weeklyissue_changelist")
+    # When the editor posts the list's bulk action by hand
+    assert "retry_failed_action" not in client.get(changelist).content.decode()
+    with django_capture_on_commit_callbacks() as callbacks:
+        client.post(changelist, {"action": "retry_failed_action", "_selected_action": [result.issue.pk]})
+    # Then nothing is queued and the paper is still failed
+    assert callbacks == []
+    assert PaperIngestion.objects.get(paper__arxiv_id="2405.00675").status == IngestionStatus.FAILED
