@@ -59,6 +59,15 @@ class GuardedHistoryAdmin(SimpleHistoryAdmin):
     def may_revert(self, request, current) -> bool:
         return self.history_revert and self.has_change_permission(request, current)
 
+    # django-simple-history has no Japanese translation: its page titles, in Japanese.
+    def history_view_title(self, request, obj):
+        return gettext("変更履歴: %(object)s") % {"object": obj}
+
+    def history_form_view_title(self, request, obj):
+        if self.revert_disabled(request, obj):
+            return gettext("過去の版: %(object)s") % {"object": obj}
+        return gettext("この版に戻す: %(object)s") % {"object": obj}
+
     def revert_disabled(self, request, obj=None):
         current = self.model._default_manager.filter(pk=obj.pk).first() if obj is not None else None
         return current is None or not self.may_revert(request, current)

@@ -338,7 +338,11 @@ def test_history_pages_are_japanese_in_japan_time(editor_client):
     note = _note()
     html = editor_client.get(reverse("admin:papernotes_note_history", args=[note.pk])).content.decode()
     assert "日時(日本時間)" in html and "変更した人" in html
-    assert "Date/time" not in html and "Changed by" not in html
+    assert "Date/time" not in html and "Changed by" not in html and "View history" not in html
+    assert "変更履歴:" in html
+    version = note.history.order_by("history_id").first()
+    form = editor_client.get(_history_url(note, version.history_id)).content.decode()
+    assert "この版に戻す" in form and "Revert" not in form
 
 
 # -- people without a role ---------------------------------------------------------------

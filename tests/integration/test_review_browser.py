@@ -169,7 +169,7 @@ def test_an_editor_reviews_ten_pairs_with_their_evidence_in_two_clicks_then_from
     assert abs(_top(browser, browser.switch_to.active_element) - top_before) < 8
     assert browser.execute_script("return window.scrollY") > 500
     # And what happened is said in the save bar, where they are looking
-    assert "承認済みのノートの文章が変わった" in browser.find_element(By.ID, "save-bar-status").text
+    assert "承認済みのノートの内容が変わった" in browser.find_element(By.ID, "save-bar-status").text
 
     # When they approve again with Ctrl+Enter
     old = browser.find_element(By.TAG_NAME, "html")
