@@ -93,7 +93,7 @@ def test_reverting_an_approved_note_takes_its_approval_back(client, editor):
 
 def test_reverting_a_note_to_an_approved_version_does_not_approve_it(client, editor):
     # Given a note that was approved once, and is now in review with a blocking finding
-    issue, (note,) = issue_with_notes(IssueState.IN_REVIEW)
+    _issue, (note,) = issue_with_notes(IssueState.IN_REVIEW)
     approved_version = note.history.filter(state=NoteState.APPROVED).order_by("-history_id").first()
     revise(Note, note.pk, state=NoteState.IN_REVIEW, summary=BLOCKING_SUMMARY)
     note_refresh_findings(note_id=note.pk)
