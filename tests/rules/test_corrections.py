@@ -121,7 +121,7 @@ def test_taking_back_a_published_notes_approval_is_never_silent(client, chief_ed
 @pytest.mark.parametrize("state", PUBLISHED_STATES)
 def test_an_editor_cannot_take_back_a_published_notes_approval(client, editor, state):
     # Given a published issue's approved note
-    issue, (note,) = issue_with_notes(state)
+    _issue, (note,) = issue_with_notes(state)
     client.force_login(editor)
 
     # When an editor forges the 承認を取り消す button with a comment

@@ -62,7 +62,7 @@ def test_a_schedule_does_not_reuse_an_override_for_a_note_unapproved_later(chief
 
 def test_an_overdue_schedule_waits_for_the_chief_after_the_blocker_is_cleared(chief_editor, editor):
     # Given an issue scheduled with nothing blocking it
-    issue, (first, second) = issue_with_notes(IssueState.IN_REVIEW, notes=2)
+    issue, (_first, second) = issue_with_notes(IssueState.IN_REVIEW, notes=2)
     assert not issue_publication_blockers(issue=issue)
     publish_at = scheduled(issue, chief_editor)
 
