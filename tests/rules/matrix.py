@@ -99,6 +99,7 @@ class UrlFiller:
 
     def __init__(self, world: World):
         self.world = world
+        self.objects: dict[str, tuple] = {}  # url → (model, object id) of URLs about one object
 
     def ids(self, model) -> list[str]:
         if model is WeeklyIssue:
@@ -156,8 +157,16 @@ class UrlFiller:
             values[object_param] = object_id
             if "_1" in params:
                 values["_1"] = self.history_id(model, object_id)
-            urls.append("/" + template % values)
+            url = "/" + template % values
+            self.objects[url] = (model, object_id)
+            urls.append(url)
         return urls
+
+    def note_of(self, url: str) -> Note | None:
+        model, object_id = self.objects.get(url, (None, None))
+        if model is not Note:
+            return None
+        return next((note for note in self.world.notes if str(note.pk) == object_id), None)
 
 
 # -- the requests --------------------------------------------------------------------------
@@ -185,8 +194,9 @@ def _with_changed_texts(form: Form, *, rows_only: bool = False) -> dict[str, lis
     return body
 
 
-def form_requests(url: str, form: Form, *, all_ids: list[str]) -> Iterator[Request]:
-    """The page's own form, submitted as a browser would, with the matrix's changes."""
+def form_requests(url: str, form: Form, *, all_ids: list[str], inlines: bool = True) -> Iterator[Request]:
+    """The page's own form, submitted as a browser would, with the matrix's changes
+    (``inlines``: also change only the inline rows, delete one, reorder two)."""
     action_select = form.select_options.get("action")
     if action_select is not None:
         # A change list: every bulk action on every object listed, confirmed.
@@ -208,11 +218,17 @@ def form_requests(url: str, form: Form, *, all_ids: list[str]) -> Iterator[Reque
     yield Request("post", url, {**changed, **_submit(plain)}, "form, texts changed")
     if "correction_note" in names:
         yield Request("post", url, {**corrected, **_submit(plain)}, "form, texts changed, with 訂正の内容")
+    pressed = set()
     for submit in form.submits:
-        if submit.name and submit.name not in ("_continue", "_save", "_addanother", "_saveasnew"):
-            yield Request("post", url, {**corrected, **_submit(submit)}, f"form, {submit.name}={submit.value}")
+        if not submit.name or submit.name in ("_continue", "_save", "_addanother", "_saveasnew"):
+            continue
+        # Every workflow button; of other repeated buttons (one 却下 per finding), the first.
+        if submit.name != "_workflow" and submit.name in pressed:
+            continue
+        pressed.add(submit.name)
+        yield Request("post", url, {**corrected, **_submit(submit)}, f"form, {submit.name}={submit.value}")
     # Inline formsets: delete the first row; swap the first two rows' positions.
-    prefixes = sorted({name.split("-", 1)[0] for name in names if re.match(r"^\w+-0-id$", name)})
+    prefixes = sorted({name.split("-", 1)[0] for name in names if re.match(r"^\w+-0-id$", name)}) if inlines else []
     for prefix in prefixes:
         rows_changed = _with_changed_texts(form, rows_only=True)
         yield Request("post", url, {**rows_changed, **_submit(plain)}, f"{prefix}: only the rows' texts changed")
