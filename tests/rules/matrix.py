@@ -227,17 +227,19 @@ def form_requests(url: str, form: Form, *, all_ids: list[str], inlines: bool = T
             continue
         pressed.add(submit.name)
         yield Request("post", url, {**corrected, **_submit(submit)}, f"form, {submit.name}={submit.value}")
-    # Inline formsets: delete the first row; swap the first two rows' positions.
+    # Inline formsets: only the rows' texts changed; the first row deleted, the first two rows
+    # swapped (those two with nothing else changed, no 訂正の内容).
+    as_rendered = form.data()
     prefixes = sorted({name.split("-", 1)[0] for name in names if re.match(r"^\w+-0-id$", name)}) if inlines else []
     for prefix in prefixes:
         rows_changed = _with_changed_texts(form, rows_only=True)
         yield Request("post", url, {**rows_changed, **_submit(plain)}, f"{prefix}: only the rows' texts changed")
         if f"{prefix}-0-DELETE" in names or f"{prefix}-TOTAL_FORMS" in names:
-            deleted = {**corrected, f"{prefix}-0-DELETE": ["on"], **_submit(plain)}
+            deleted = {**as_rendered, f"{prefix}-0-DELETE": ["on"], **_submit(plain)}
             yield Request("post", url, deleted, f"{prefix}: delete first")
         if f"{prefix}-0-position" in names and f"{prefix}-1-position" in names:
             first, second = form.value(f"{prefix}-0-position"), form.value(f"{prefix}-1-position")
-            swapped = {**corrected, f"{prefix}-0-position": [second], f"{prefix}-1-position": [first]}
+            swapped = {**as_rendered, f"{prefix}-0-position": [second], f"{prefix}-1-position": [first]}
             yield Request("post", url, {**swapped, **_submit(plain)}, f"{prefix}: reorder")
 
 
