@@ -17,7 +17,7 @@ import time
 from collections import Counter
 
 import pytest
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
 from papernotes.models import NoteState, WeeklyIssue
@@ -70,13 +70,16 @@ class Matrix:
         try:
             with transaction.atomic():
                 written = self.written  # PostgreSQL's counters only grow: the last reading is "before"
-                response = self._send(request)
+                self.saw_write = False
+                with connection.execute_wrapper(self._watch_writes):
+                    response = self._send(request)
                 self.statuses[response.status_code] += 1
                 problems = []
                 try:
-                    # Nothing written (PostgreSQL counts): the world is as before, no snapshot needed.
+                    # Nothing written (no INSERT/UPDATE/DELETE went through Django, and on PostgreSQL
+                    # its own counters agree): the world is as before, no snapshot needed.
                     self.written = rows_written()
-                    unchanged = written is not None and self.written == written
+                    unchanged = not self.saw_write and self.written == written
                     after = None if unchanged else content_snapshot()
                 except DatabaseError as error:
                     problems.append(f"the request left the transaction broken: {error}")
@@ -102,6 +105,11 @@ class Matrix:
             self.client.cookies = cookies
             self.seconds[pattern_name] += time.monotonic() - started
         return response
+
+    def _watch_writes(self, execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "WITH", "TRUNCATE")):
+            self.saw_write = True
+        return execute(sql, params, many, context)
 
     def _send(self, request: Request):
         method = getattr(self.client, request.method)
@@ -136,7 +144,10 @@ def run_matrix(role: str, client: Client, world) -> Matrix:
     all_note_ids = [str(note.pk) for note in world.notes]
     url_count = 0
     for pattern in patterns:
-        for url in filler.urls(pattern):
+        urls = filler.urls(pattern)
+        if not urls:
+            matrix.found.append(f"[{role}] {pattern.route} ({pattern.name}): the matrix could not build a URL for it")
+        for url in urls:
             url_count += 1
             if pattern.is_api:
                 for request in api_requests(url):
