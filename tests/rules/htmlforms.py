@@ -23,6 +23,7 @@ class Form:
     fields: list[tuple[str, str]] = field(default_factory=list)
     submits: list[Submit] = field(default_factory=list)
     select_options: dict[str, list[str]] = field(default_factory=dict)
+    checkbox_values: dict[str, list[str]] = field(default_factory=dict)  # checked or not
 
     def names(self) -> set[str]:
         return {name for name, _value in self.fields}
@@ -76,6 +77,7 @@ class _FormParser(HTMLParser):
             if kind in ("submit", "image"):
                 owner.submits.append(Submit(name, value))
             elif kind in ("checkbox", "radio"):
+                owner.checkbox_values.setdefault(name, []).append(value or "on")
                 if "checked" in attrs:
                     owner.fields.append((name, value or "on"))
             elif kind in ("file", "reset", "button"):

@@ -194,13 +194,13 @@ def _with_changed_texts(form: Form, *, rows_only: bool = False) -> dict[str, lis
     return body
 
 
-def form_requests(url: str, form: Form, *, all_ids: list[str], inlines: bool = True) -> Iterator[Request]:
+def form_requests(url: str, form: Form, *, inlines: bool = True) -> Iterator[Request]:
     """The page's own form, submitted as a browser would, with the matrix's changes
     (``inlines``: also change only the inline rows, delete one, reorder two)."""
     action_select = form.select_options.get("action")
     if action_select is not None:
-        # A change list: every bulk action on every object listed, confirmed.
-        selected = [value for name, value in form.fields if name == "_selected_action"] or all_ids
+        # A change list: every bulk action on every object listed (its checkboxes), confirmed.
+        selected = form.checkbox_values.get("_selected_action", [])
         base = {name: values for name, values in form.data().items() if name not in ("action", "_selected_action")}
         for action in action_select:
             if action:

@@ -161,7 +161,7 @@ def run_matrix(role: str, client: Client, world) -> Matrix:
                 # The inline rows' changes matter where an approval or a publication covers them.
                 note = filler.note_of(url)
                 inlines = note is None or note.state == NoteState.APPROVED
-                requests = form_requests(url, form, all_ids=all_note_ids, inlines=inlines)
+                requests = form_requests(url, form, inlines=inlines)
             else:
                 # POST-only doors (a GET is refused as 405) of issues and of the site get every
                 # workflow verb in turn; those of single notes, and other pages, one forged body
