@@ -39,11 +39,19 @@ class Action:
     bulk_label: str | Promise = ""
     # The note's save bar: the button saves the form first, and says so.
     save_label: str | Promise = ""
+    # Inputs without which the action cannot run (said in Japanese, not a crash).
+    required: tuple[str, ...] = ()
 
     @property
     def button_label(self) -> str | Promise:
         return self.save_label or self.label
 
+
+INPUT_LABELS = {
+    "publish_at": _("公開予定日時"),
+    "comment": _("コメント"),
+    "override_reason": _("チェックを無視する理由"),
+}
 
 NOTE_ACTIONS: dict[str, Action] = {
     action.name: action
@@ -118,6 +126,7 @@ ISSUE_ACTIONS: dict[str, Action] = {
             "schedule",
             workflow.issue_schedule,
             inputs=("publish_at", "override_reason"),
+            required=("publish_at",),
         ),
         Action(
             "correct",
@@ -162,6 +171,11 @@ def perform_action(obj: Note | WeeklyIssue, name: str, *, actor, **inputs) -> No
     if action is None:
         raise workflow.WorkflowError(gettext("不明な操作です。"))
     kwargs = {key: value for key, value in inputs.items() if key in action.inputs and value is not None}
+    missing = [INPUT_LABELS.get(key, key) for key in action.required if key not in kwargs]
+    if missing:
+        raise workflow.WorkflowError(
+            gettext("{inputs}を指定してください。").format(inputs="、".join(map(str, missing)))
+        )
     if isinstance(obj, Note):
         return action.service(note=obj, actor=actor, **kwargs)
     return action.service(issue=obj, actor=actor, **kwargs)

@@ -151,3 +151,11 @@ def test_the_editing_endpoints_are_closed_to_anonymous_clients(api, method):
     assert response.status_code in (401, 403)
     note.refresh_from_db()
     assert note.summary == "要約です."
+
+
+def test_scheduling_without_a_time_is_a_400_not_a_crash(chief_token):
+    issue = _issue()[0]
+    response = chief_token.post(f"/api/v1/editorial/issues/{WEEK}/actions/schedule/", {}, format="json")
+    assert response.status_code == 400 and "公開予定日時" in response.json()["detail"]
+    issue.refresh_from_db()
+    assert issue.state == IssueState.IN_REVIEW

@@ -24,6 +24,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.regex_helper import normalize
 
+from editorial.actions import ISSUE_ACTIONS, NOTE_ACTIONS
 from editorial.selectors import note_approval_blockers
 from papernotes.models import Note, NoteState, WeeklyIssue
 
@@ -137,6 +138,21 @@ class UrlFiller:
             return ["/" + template % {"app_label": label} for label in ("papernotes", "editorial", "auth", "api")]
         if "url" in params:
             return ["/" + template % {"url": "papernotes/nothing-here/"}]
+        if "action" in params:
+            # The API's workflow actions: every action of the table, on every issue or note.
+            if "week" in params:
+                return [
+                    "/" + template % {"week": issue.week_start.isoformat(), "action": name}
+                    for issue in self.world.issues.values()
+                    for name in ISSUE_ACTIONS
+                ]
+            urls = []
+            for object_id in self.ids(Note):
+                for name in NOTE_ACTIONS:
+                    url = "/" + template % {"note_id": object_id, "action": name}
+                    self.objects[url] = (Note, object_id)
+                    urls.append(url)
+            return urls
         if "week" in params:
             return ["/" + template % {"week": issue.week_start.isoformat()} for issue in self.world.issues.values()]
         if "arxiv_id" in params:

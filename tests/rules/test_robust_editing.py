@@ -45,12 +45,32 @@ def test_a_stale_save_does_not_undo_another_editors_reorder(editor, second_edito
     # and the second editor swaps the first two pairs and saves
     swapped = {"qas-0-position": fresh.value("qas-1-position"), "qas-1-position": fresh.value("qas-0-position")}
     assert second.post(review_url(note), body(fresh, SAVE, **swapped)).status_code == 302
-    reordered = qa_texts(note)
+    reordered = [(pk, position) for pk, position, _question, _answer in qa_texts(note)]
 
     # When the first editor, on the form loaded before, types an answer and saves
     response = first.post(review_url(note), body(stale, SAVE, **{"qas-2-answer": TYPED}))
 
-    # Then the reorder stands, nothing of the stale form is saved, and the editor gets an error with their text back
+    # Then their answer is saved and the other editor's order stands (their form did not reorder)
+    assert response.status_code == 302
+    assert [(pk, position) for pk, position, _question, _answer in qa_texts(note)] == reordered
+    assert TYPED in [answer for *_rest, answer in qa_texts(note)]
+
+
+def test_a_stale_reorder_is_refused_with_the_editors_text_back(editor, second_editor):
+    # Given two editors with the same note's review screen open, and the second one's reorder saved
+    note = note_in_review()
+    first, second = logged_in(editor), logged_in(second_editor)
+    stale = page_form(first.get(review_url(note)))
+    fresh = page_form(second.get(review_url(note)))
+    swapped = {"qas-0-position": fresh.value("qas-1-position"), "qas-1-position": fresh.value("qas-0-position")}
+    assert second.post(review_url(note), body(fresh, SAVE, **swapped)).status_code == 302
+    reordered = qa_texts(note)
+
+    # When the first editor, on the form loaded before, moves pairs too and types an answer
+    moved = {"qas-1-position": stale.value("qas-2-position"), "qas-2-position": stale.value("qas-1-position")}
+    response = first.post(review_url(note), body(stale, SAVE, **moved, **{"qas-2-answer": TYPED}))
+
+    # Then nothing of the stale form is saved, and the editor gets a message with their text back
     assert response.status_code == 200
     assert qa_texts(note) == reordered
     assert error_texts(response)
