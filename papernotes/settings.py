@@ -257,6 +257,7 @@ SPECTACULAR_SETTINGS = {
         "IssueStateEnum": "papernotes.models.choices.IssueState",
         "NoteStateEnum": "papernotes.models.choices.NoteState",
         "PipelineRowStateEnum": "papernotes.models.choices.PipelineRowState",
+        "TextSourceEnum": "papernotes.models.choices.TextSource",
     },
 }
 
