@@ -25,6 +25,7 @@ Usage: .venv/bin/python bench/findings_noise.py [--seed 0] [--no-stand-in] [--no
 
 import argparse
 import datetime
+import io
 import json
 import re
 import time
@@ -101,7 +102,7 @@ def generated_week(seed: int, per_note: bool) -> None:
 
 
 def sample_week(per_note: bool) -> None:
-    call_command("import_issue", str(SAMPLE), verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("import_issue", str(SAMPLE), verbosity=0, stdout=io.StringIO())
     abstracts = {record["arxiv_id"]: record["abstract_en"] for record in json.loads(FIXTURE.read_text())["papers"]}
     for paper in Paper.objects.all():
         Paper.objects.filter(pk=paper.pk).update(abstract_en=abstracts.get(paper.arxiv_id, ""))

@@ -9,6 +9,9 @@ from papernotes.celery import app as celery_app
 from tests.support.arxiv_server import ArxivServer
 from tests.support.openai_server import OpenAIServer
 
+# Fixtures shared by several test packages: the role users and the delivery fixtures.
+pytest_plugins = ["tests.support.users", "tests.support.delivery"]
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_ISSUE = REPO / "sample_data" / "weekly-issue-2024-04-29.txt"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -11,8 +11,8 @@ from editorial.choices import WorkflowAction
 from editorial.models import WorkflowEvent
 from editorial.roles import CHIEF_EDITOR_GROUP, EDITOR_GROUP
 from papernotes.models import IssueState, NoteState, TextSource
-from tests.editorial.conftest import make_user
 from tests.factories import NoteFactory, PaperFactory, QuestionAnswerFactory, WeeklyIssueFactory
+from tests.support.users import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from papernotes.delivery import sending
 from papernotes.delivery.content import subscriber_links
 from papernotes.delivery.services import issue_delivery_start
 from papernotes.models import EmailFormat, NoteState, SendLog, SendState
-from tests.delivery.conftest import SITE, make_subscriber
 from tests.factories import NoteFactory, PaperFactory, QuestionAnswerFactory, WeeklyIssueFactory
+from tests.support.delivery import SITE, make_subscriber
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from papernotes.models import DeliveryEvent, DeliveryEventType, SubscriberStatus
-from tests.delivery.conftest import make_subscriber
+from tests.support.delivery import make_subscriber
 
 pytestmark = pytest.mark.django_db
 

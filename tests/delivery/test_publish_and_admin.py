@@ -10,8 +10,8 @@ from django.utils import timezone
 from editorial.workflow import issue_publish, issue_record_correction, issue_schedule, publish_due_issues
 from papernotes.delivery.services import DeliveryError, issue_delivery_start
 from papernotes.models import IssueState, Mailing, MailingKind, NoteState, SendLog, SendState, SubscriberStatus
-from tests.delivery.conftest import make_subscriber
 from tests.factories import NoteFactory, QuestionAnswerFactory, WeeklyIssueFactory
+from tests.support.delivery import make_subscriber
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from editorial.workflow import issue_withdraw
 from papernotes.delivery import sending
 from papernotes.delivery.services import issue_delivery_start, mailing_resolve_unknown
 from papernotes.models import DeliveryEvent, DeliveryEventType, SendLog, SendState, SubscriberStatus
-from tests.delivery.conftest import make_subscriber
+from tests.support.delivery import make_subscriber
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from papernotes.delivery.content import subscriber_links
 from papernotes.delivery.services import issue_delivery_start
 from papernotes.delivery.tokens import confirmation_token
 from papernotes.models import DeliveryEvent, EmailFormat, SendLog, SendState, Subscriber, SubscriberStatus
-from tests.delivery.conftest import SITE, make_subscriber
+from tests.support.delivery import SITE, make_subscriber
 
 pytestmark = pytest.mark.django_db
 

@@ -264,7 +264,7 @@ def test_issue_list_query_count_does_not_grow_with_issues(admin_client, django_a
 
 def test_an_editor_cannot_retry_through_the_bulk_action_either(client, django_capture_on_commit_callbacks):
     # Given a failed paper, and an editor (the retry button is the chief editor's)
-    from tests.editorial.conftest import make_user
+    from tests.support.users import make_user
 
     result = issue_create_from_list(text="2405.00675", week_start=WEEK)
     _set_state("2405.00675", IngestionStage.METADATA, IngestionStatus.FAILED, "arXiv に接続できません")

@@ -20,18 +20,16 @@ from papernotes.celery import app as celery_app
 from papernotes.delivery.services import issue_delivery_start
 from papernotes.delivery.tasks import resume_deliveries_task
 from papernotes.models import IssueState, Mailing, NoteState, SendLog, SendState
-from tests.delivery.conftest import (  # noqa: F401 (fixtures)
-    _delivery_settings,
-    chief_editor,
-    make_subscriber,
-    sample_issue,
-    smtp_server,
-)
 from tests.factories import NoteFactory, QuestionAnswerFactory, WeeklyIssueFactory
 from tests.integration.conftest import _use_broker
+from tests.support.delivery import make_subscriber
 from tests.support.live_services import TEST_BROKER_URL, require_redis
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("delivery_settings"),
+]
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -54,7 +52,7 @@ def _wait(condition, timeout: float, what: str):
     pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
-def test_a_publication_is_emailed_by_the_worker(celery_worker_on_redis, smtp_server, chief_editor):  # noqa: F811
+def test_a_publication_is_emailed_by_the_worker(celery_worker_on_redis, smtp_server, chief_editor):
     # Given three confirmed subscribers and an issue ready to publish
     for n in range(3):
         make_subscriber(f"r{n}@example.com")
@@ -102,8 +100,8 @@ def _worker_process(smtp_port: int, tmp_path: Path, broker: str) -> subprocess.P
 
 
 def test_a_worker_killed_mid_message_is_replaced_and_nobody_gets_a_message_twice(
-    smtp_server,  # noqa: F811
-    sample_issue,  # noqa: F811
+    smtp_server,
+    sample_issue,
     settings,
     tmp_path,
 ):

@@ -11,8 +11,8 @@ from editorial.roles import EDITOR_GROUP
 from papernotes.drafting.services import notes_draft_start
 from papernotes.models import NoteDrafting
 from tests.drafting.conftest import make_note
-from tests.editorial.conftest import PASSWORD, make_user
 from tests.support.openai_server import Reply
+from tests.support.users import PASSWORD, make_user
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

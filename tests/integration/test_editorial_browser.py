@@ -21,8 +21,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from editorial.checks.services import note_refresh_findings
 from papernotes.models import IssueState, NoteState, TextSource
-from tests.editorial.conftest import PASSWORD, make_user
 from tests.factories import NoteFactory, PaperFactory, QuestionAnswerFactory, WeeklyIssueFactory
+from tests.support.users import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

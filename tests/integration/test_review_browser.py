@@ -21,8 +21,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 from editorial.checks.services import note_refresh_findings
 from editorial.roles import EDITOR_GROUP
 from papernotes.models import NoteState
-from tests.editorial.conftest import PASSWORD, make_user
 from tests.support.drafted_week import build_drafted_week
+from tests.support.users import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
