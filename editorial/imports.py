@@ -19,10 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from editorial.checks.services import note_refresh_findings
-from editorial.workflow import issue_publish
+from editorial.workflow import issue_publish, issue_record_correction
 from papernotes import taxonomy
 from papernotes.ingestion.ids import InvalidArxivId, parse_arxiv_id
 from papernotes.models import (
+    IssueState,
     Note,
     NoteState,
     Paper,
@@ -143,8 +144,9 @@ def issue_import(*, document: IssueDocument, published_at: datetime.datetime | N
     """Import a back issue as published content, updating it in place on re-import.
 
     A new week is published through the editorial workflow (an audit row, frozen paper
-    metadata). A week that was already published (or withdrawn) is updated in place and
-    keeps its state. A week that exists but was never published is refused
+    metadata). A week that was already published is updated in place; if what readers see
+    changes, that is recorded as a correction (「更新」), as at every other door. A withdrawn
+    week is left as it is: a file that would change it is refused. A week that exists but was never published is refused
     (:class:`ImportConflict`): importing must not publish a draft someone is working on.
     An editor's text is never overwritten; notes or Q&A pairs that the file no longer
     has are removed, unless an editor wrote in them (then :class:`ImportConflict`).
@@ -170,6 +172,7 @@ def issue_import(*, document: IssueDocument, published_at: datetime.datetime | N
             ).format(week=document.week_start.isoformat(), state=issue.get_state_display())
         )
     result = ImportResult(issue=issue, issue_created=created)
+    before = None if created else _public_content(issue)
     issue.intro = document.intro
     if not created and published_at is not None and issue.published_at != published_at:
         # Asked for explicitly: corrects a back issue imported before dates were kept.
@@ -209,6 +212,19 @@ def issue_import(*, document: IssueDocument, published_at: datetime.datetime | N
         result.notes_removed += 1
     for note in issue.notes.all():
         note_refresh_findings(note_id=note.pk)  # the dashboard's counts and the review screen
+    if before is not None and _public_content(issue) != before:
+        # What readers see changed: on a published issue that is a correction, recorded with the
+        # change (the same rule as every other door, ``editorial.editing``); a withdrawn issue
+        # stays as it was taken off the site.
+        if issue.state == IssueState.WITHDRAWN:
+            raise ImportConflict(
+                _("{week} の号は取り下げ済みのため、内容を変える取り込みはできません").format(
+                    week=document.week_start.isoformat()
+                )
+            )
+        result.issue = issue_record_correction(
+            issue=issue, actor=None, comment=_("過去の号のファイルを取り込み直して訂正しました")
+        )
     if created:
         result.issue = issue_publish(
             issue=issue,
@@ -220,6 +236,27 @@ def issue_import(*, document: IssueDocument, published_at: datetime.datetime | N
             override_reason=_("公開済みの過去の号をそのまま取り込みました"),
         )
     return result
+
+
+def _public_content(issue: WeeklyIssue) -> tuple:
+    """What readers get of an issue: its intro and each note's place, texts and Q&A."""
+    notes = issue.notes.order_by("position").prefetch_related("qas")
+    return (
+        issue.intro,
+        tuple(
+            (
+                note.paper_id,
+                note.position,
+                note.state,
+                note.summary,
+                note.abstract_ja,
+                tuple(
+                    (qa.position, qa.question, qa.answer) for qa in sorted(note.qas.all(), key=lambda qa: qa.position)
+                ),
+            )
+            for note in notes
+        ),
+    )
 
 
 def _import_qas(note: Note, section: PaperSection, result: ImportResult, label: str) -> None:

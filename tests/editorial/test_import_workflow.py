@@ -65,6 +65,40 @@ def test_reimporting_a_withdrawn_week_updates_it_without_publishing(sample_file)
     assert WeeklyIssue.objects.get(week_start=SAMPLE_WEEK).state == IssueState.WITHDRAWN
 
 
+def test_a_reimport_that_changes_a_published_week_is_recorded_as_a_correction(sample_file, sample_issue_bytes):
+    # Given the sample week imported (published)
+    call_command("import_issue", str(sample_file), stdout=io.StringIO())
+    # When the same file is imported again unchanged, nothing is recorded
+    call_command("import_issue", str(sample_file), stdout=io.StringIO())
+    issue = WeeklyIssue.objects.get(week_start=SAMPLE_WEEK)
+    assert (issue.state, issue.corrected_at) == (IssueState.PUBLISHED, None)
+    # When it is imported with one answer changed
+    sample_file.write_bytes(
+        sample_issue_bytes.replace("透明性と信頼性を確保するためです".encode(), "透明性を確保するためです".encode())
+    )
+    call_command("import_issue", str(sample_file), stdout=io.StringIO())
+    # Then readers see 「更新」 and the log says why
+    issue.refresh_from_db()
+    assert issue.state == IssueState.CORRECTED and issue.corrected_at is not None
+    event = WorkflowEvent.objects.get(action=WorkflowAction.ISSUE_CORRECT)
+    assert event.actor is None and "取り込み直して訂正" in event.comment
+
+
+def test_a_reimport_that_would_change_a_withdrawn_week_is_refused(sample_file, sample_issue_bytes):
+    call_command("import_issue", str(sample_file), stdout=io.StringIO())
+    WeeklyIssue.objects.filter(week_start=SAMPLE_WEEK).update(state=IssueState.WITHDRAWN)
+    sample_file.write_bytes(
+        sample_issue_bytes.replace("透明性と信頼性を確保するためです".encode(), "透明性を確保するためです".encode())
+    )
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="データベースは変更されていません"):
+        call_command("import_issue", str(sample_file), stdout=io.StringIO(), stderr=err)
+    assert "取り下げ済みのため" in err.getvalue()
+    issue = WeeklyIssue.objects.get(week_start=SAMPLE_WEEK)
+    assert issue.state == IssueState.WITHDRAWN
+    assert issue.notes.filter(qas__answer__contains="透明性と信頼性を確保するためです").exists()
+
+
 # --- the real publication date -------------------------------------------------------------
 
 JST = zoneinfo.ZoneInfo("Asia/Tokyo")
